@@ -1,0 +1,134 @@
+package inputformat
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/ingest/specjson"
+)
+
+// Format is a decoded inputFormat. It is immutable and safe for concurrent
+// use; each input entity is read through its own Reader.
+type Format interface {
+	// Type is the Druid type name, e.g. "json".
+	Type() string
+	// NewReader returns a reader of the records in r, which must already be
+	// decompressed. The reader does not close r.
+	NewReader(r io.Reader) Reader
+}
+
+// Reader yields the records of one input entity. It is owned by one
+// goroutine.
+type Reader interface {
+	// Next returns the next record. It returns io.EOF at the end of input, a
+	// *ParseError for a malformed record (reading may continue), and any other
+	// error for a fatal failure of the underlying stream.
+	Next() (Record, error)
+	// BytesRead is the number of input bytes consumed so far.
+	BytesRead() int64
+}
+
+// ParseError is a malformed record: Druid counts it as "unparseable" and
+// reports Message among the parse exceptions. Line is the 1-based line
+// number within the entity (0 when unknown).
+type ParseError struct {
+	Message string
+	Line    int
+	// Input is the raw text of the record, for logging.
+	Input string
+	Err   error
+}
+
+func (e *ParseError) Error() string { return e.Message }
+
+// Unwrap returns the underlying cause, if any.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Types lists the input format types dryad reads.
+var supportedTypes = []string{"csv", "json", "tsv"}
+
+// unsupportedTypes are Druid input formats dryad knows but does not read.
+var unsupportedTypes = map[string]bool{
+	"avro_ocf": true, "avro_stream": true, "orc": true, "parquet": true,
+	"protobuf": true, "kafka": true, "kinesis": true, "lines": true,
+	"regex": true, "javascript": true, "thrift": true, "delta": true,
+	"iceberg": true,
+}
+
+// Decode decodes an inputFormat object at path (e.g.
+// "spec.ioConfig.inputFormat").
+func Decode(raw json.RawMessage, path string) (Format, error) {
+	obj, err := specjson.Parse(raw, path)
+	if err != nil {
+		return nil, err
+	}
+	typ, err := obj.Type("")
+	if err != nil {
+		return nil, err
+	}
+	switch typ {
+	case "json":
+		return decodeJSON(obj)
+	case "csv":
+		return decodeDelimited(obj, "csv")
+	case "tsv":
+		return decodeDelimited(obj, "tsv")
+	case "":
+		return nil, specjson.Errorf(obj.At("type"), "required field is missing (supported: %v)", supportedTypes)
+	}
+	if unsupportedTypes[typ] {
+		return nil, base.Errorf(base.ClassUnsupported, "%s: input format %q is not supported by dryad (supported: %v)", obj.At("type"), typ, supportedTypes)
+	}
+	return nil, specjson.Errorf(obj.At("type"), "unknown input format %q (supported: %v)", typ, supportedTypes)
+}
+
+// lineReader splits a stream into lines without the terminator ("\n" or
+// "\r\n"), skipping a leading UTF-8 byte order mark.
+type lineReader struct {
+	br    *bufio.Reader
+	line  []byte
+	n     int   // lines returned so far
+	bytes int64 // bytes consumed
+	first bool
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), first: true}
+}
+
+// next returns the next line (valid until the next call) or io.EOF.
+func (l *lineReader) next() ([]byte, error) {
+	frag, err := l.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		l.line = append(l.line[:0], frag...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			frag, err = l.br.ReadSlice('\n')
+			l.line = append(l.line, frag...)
+		}
+		frag = l.line
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read line %d: %w", l.n+1, err)
+	}
+	if len(frag) == 0 && err != nil {
+		return nil, io.EOF
+	}
+	l.bytes += int64(len(frag))
+	l.n++
+	frag = bytes.TrimSuffix(frag, []byte{'\n'})
+	frag = bytes.TrimSuffix(frag, []byte{'\r'})
+	if l.first {
+		l.first = false
+		frag = bytes.TrimPrefix(frag, []byte("\xef\xbb\xbf"))
+	}
+	return frag, nil
+}
+
+func isBlank(line []byte) bool {
+	return len(bytes.TrimSpace(line)) == 0
+}
