@@ -1,0 +1,287 @@
+package segment
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"strings"
+	"unsafe"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/dryaddb/dryad/internal/base"
+)
+
+// ColumnInfo describes a stored column for inspection.
+type ColumnInfo struct {
+	Name    string          `json:"name"`
+	Type    base.ColumnType `json:"type"`
+	Section int             `json:"section"`
+	// Bytes is the size of the column's section.
+	Bytes int64 `json:"bytes"`
+	// Encodings counts the column's value (or id) blocks per encoding.
+	Encodings   map[string]int `json:"encodings,omitempty"`
+	Cardinality int            `json:"cardinality,omitempty"`
+	MultiValue  bool           `json:"multiValue,omitempty"`
+	HasNulls    bool           `json:"hasNulls,omitempty"`
+}
+
+// Column is a stored column. Concrete columns implement one of LongColumn
+// (also __time), FloatColumn, DoubleColumn, StringColumn and ComplexColumn.
+// Columns are immutable and safe for concurrent use; their data alias the
+// segment and are valid until it is closed.
+//
+// Reads are fastest when start is a multiple of BlockSize and dst holds
+// BlockSize values: a block is then decoded straight into dst.
+type Column interface {
+	Info() ColumnInfo
+	// Len reports the number of rows.
+	Len() int
+}
+
+// LongColumn is a LONG column or __time.
+type LongColumn interface {
+	Column
+	// Read decodes rows [start, start+len(dst)), clipped to the column,
+	// into dst and returns how many it wrote. Null rows read as 0.
+	Read(start int, dst []int64) int
+	// Min and Max are over non-null values; both are 0 when there are none.
+	Min() int64
+	Max() int64
+	// Nulls returns the null rows, or nil when there are none.
+	Nulls() *roaring.Bitmap
+}
+
+// DoubleColumn is a DOUBLE column.
+type DoubleColumn interface {
+	Column
+	Read(start int, dst []float64) int
+	// Min and Max are over non-null, non-NaN values.
+	Min() float64
+	Max() float64
+	Nulls() *roaring.Bitmap
+}
+
+// FloatColumn is a FLOAT column.
+type FloatColumn interface {
+	Column
+	Read(start int, dst []float32) int
+	Min() float32
+	Max() float32
+	Nulls() *roaring.Bitmap
+}
+
+// StringColumn is a STRING column: a sorted dictionary, per-row ids and one
+// bitmap per dictionary id. When the column has nulls, id 0 is null and the
+// values follow in byte order; otherwise ids start at the smallest value.
+// So a range of values is a range of ids.
+type StringColumn interface {
+	Column
+	// Cardinality is the number of dictionary ids, null included.
+	Cardinality() int
+	// HasNull reports whether id 0 is null.
+	HasNull() bool
+	// Lookup returns the value of id (a copy), and whether it is null.
+	Lookup(id int) (value string, isNull bool)
+	// LookupBytes returns the value of id without copying (nil for null).
+	LookupBytes(id int) []byte
+	// IndexOf returns the id of value and true, or the id of the first
+	// larger value (Cardinality() if none) and false.
+	IndexOf(value string) (int, bool)
+	// Bitmap returns the rows holding id. It fails only for a malformed
+	// bitmap.
+	Bitmap(id int) (*roaring.Bitmap, error)
+	// IsMultiValue reports whether rows hold lists of ids.
+	IsMultiValue() bool
+	// ReadIDs decodes the ids of rows [start, start+len(dst)) of a
+	// single-value column and returns how many it wrote (0 for a
+	// multi-value column).
+	ReadIDs(start int, dst []int32) int
+	// RowIDs appends the ids of one row (one id for a single-value column)
+	// to dst.
+	RowIDs(row int, dst []int32) []int32
+}
+
+// ComplexColumn is a COMPLEX<name> column of opaque values.
+type ComplexColumn interface {
+	Column
+	// TypeName is the complex type's name, e.g. "hyperUnique".
+	TypeName() string
+	// Value returns row's serialized value (aliasing the segment), or nil
+	// when it is null.
+	Value(row int) []byte
+}
+
+type numericColumn struct {
+	info     ColumnInfo
+	rows     int
+	nulls    *roaring.Bitmap
+	seq      seq
+	noValues bool
+}
+
+func (c *numericColumn) Info() ColumnInfo       { return c.info }
+func (c *numericColumn) Len() int               { return c.rows }
+func (c *numericColumn) Nulls() *roaring.Bitmap { return c.nulls }
+
+func (c *numericColumn) clip(start, n int) int {
+	if start < 0 || start >= c.rows {
+		return 0
+	}
+	return min(n, c.rows-start)
+}
+
+type longColumn struct {
+	numericColumn
+	min, max int64
+}
+
+func (c *longColumn) Read(start int, dst []int64) int {
+	n := c.clip(start, len(dst))
+	c.seq.readInt64(start, dst[:n])
+	return n
+}
+func (c *longColumn) Min() int64 { return c.min }
+func (c *longColumn) Max() int64 { return c.max }
+
+type doubleColumn struct {
+	numericColumn
+	min, max float64
+}
+
+func (c *doubleColumn) Read(start int, dst []float64) int {
+	n := c.clip(start, len(dst))
+	c.seq.readFloat64(start, dst[:n])
+	return n
+}
+func (c *doubleColumn) Min() float64 { return c.min }
+func (c *doubleColumn) Max() float64 { return c.max }
+
+type floatColumn struct {
+	numericColumn
+	min, max float64
+}
+
+func (c *floatColumn) Read(start int, dst []float32) int {
+	n := c.clip(start, len(dst))
+	c.seq.readFloat32(start, dst[:n])
+	return n
+}
+func (c *floatColumn) Min() float32 { return float32(c.min) }
+func (c *floatColumn) Max() float32 { return float32(c.max) }
+
+type stringColumn struct {
+	info     ColumnInfo
+	rows     int
+	card     int
+	hasNull  bool
+	multi    bool
+	dictOffs []byte
+	dict     []byte
+	bmOffs   []byte
+	bms      []byte
+	offs     seq // multi-value row offsets (rows+1)
+	ids      seq
+}
+
+func (c *stringColumn) Info() ColumnInfo   { return c.info }
+func (c *stringColumn) Len() int           { return c.rows }
+func (c *stringColumn) Cardinality() int   { return c.card }
+func (c *stringColumn) HasNull() bool      { return c.hasNull }
+func (c *stringColumn) IsMultiValue() bool { return c.multi }
+
+func (c *stringColumn) LookupBytes(id int) []byte {
+	if c.hasNull && id == 0 {
+		return nil
+	}
+	s := binary.LittleEndian.Uint32(c.dictOffs[id*4:])
+	e := binary.LittleEndian.Uint32(c.dictOffs[id*4+4:])
+	return c.dict[s:e:e]
+}
+
+func (c *stringColumn) Lookup(id int) (string, bool) {
+	if c.hasNull && id == 0 {
+		return "", true
+	}
+	return string(c.LookupBytes(id)), false
+}
+
+func (c *stringColumn) IndexOf(value string) (int, bool) {
+	lo := 0
+	if c.hasNull {
+		lo = 1
+	}
+	i := lo + sort.Search(c.card-lo, func(i int) bool {
+		b := c.LookupBytes(lo + i)
+		return strings.Compare(unsafe.String(unsafe.SliceData(b), len(b)), value) >= 0
+	})
+	if i < c.card {
+		b := c.LookupBytes(i)
+		return i, unsafe.String(unsafe.SliceData(b), len(b)) == value
+	}
+	return i, false
+}
+
+func (c *stringColumn) Bitmap(id int) (*roaring.Bitmap, error) {
+	if id < 0 || id >= c.card {
+		return nil, base.Errorf(base.ClassInvalidInput, "column %q: dictionary id %d out of range [0,%d)", c.info.Name, id, c.card)
+	}
+	s := binary.LittleEndian.Uint64(c.bmOffs[id*8:])
+	e := binary.LittleEndian.Uint64(c.bmOffs[id*8+8:])
+	bm, err := parseBitmap(c.bms[s:e:e], c.rows)
+	if err != nil {
+		return nil, corrupt(fmt.Sprintf("section %d (string column %q)", c.info.Section, c.info.Name), "bitmap of id %d: %v", id, err)
+	}
+	return bm, nil
+}
+
+func (c *stringColumn) ReadIDs(start int, dst []int32) int {
+	if c.multi || start < 0 || start >= c.rows {
+		return 0
+	}
+	n := min(len(dst), c.rows-start)
+	c.ids.readInt32(start, dst[:n])
+	return n
+}
+
+func (c *stringColumn) RowIDs(row int, dst []int32) []int32 {
+	if row < 0 || row >= c.rows {
+		return dst
+	}
+	if !c.multi {
+		var id [1]int32
+		c.ids.readInt32(row, id[:])
+		return append(dst, id[0])
+	}
+	var o [2]int64
+	c.offs.readInt64(row, o[:])
+	for i := o[0]; i < o[1]; i++ {
+		var id [1]int32
+		c.ids.readInt32(int(i), id[:])
+		dst = append(dst, id[0])
+	}
+	return dst
+}
+
+type complexColumn struct {
+	info  ColumnInfo
+	rows  int
+	nulls *roaring.Bitmap
+	offs  []byte
+	data  []byte
+}
+
+func (c *complexColumn) Info() ColumnInfo { return c.info }
+func (c *complexColumn) Len() int         { return c.rows }
+func (c *complexColumn) TypeName() string { return c.info.Type.Complex }
+func (c *complexColumn) Value(row int) []byte {
+	if row < 0 || row >= c.rows || (c.nulls != nil && c.nulls.Contains(uint32(row))) {
+		return nil
+	}
+	s := binary.LittleEndian.Uint64(c.offs[row*8:])
+	e := binary.LittleEndian.Uint64(c.offs[row*8+8:])
+	if s == e {
+		return []byte{}
+	}
+	return c.data[s:e:e]
+}

@@ -1,0 +1,170 @@
+package segment
+
+import (
+	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// RowReader reads a segment row by row, decoding each column a block at a
+// time. It is meant for whole-segment passes (merging, inspection, tests),
+// not for queries, which use the columns directly. A RowReader is not safe
+// for concurrent use.
+type RowReader struct {
+	s     *Segment
+	cols  []Column
+	kinds []SectionKind
+	row   int
+	base  int // first row in the buffers
+	n     int // rows in the buffers
+	longs [][]int64
+	dbls  [][]float64
+	flts  [][]float32
+	ids   [][]int32
+	nulls []*roaring.Bitmap
+	row1  []Value
+	idbuf []int32
+}
+
+// NewRowReader opens every column of s (validating them) and returns a
+// reader positioned before the first row.
+func (s *Segment) NewRowReader() (*RowReader, error) {
+	r := &RowReader{s: s, kinds: s.kinds}
+	k := len(s.names)
+	r.cols = make([]Column, k)
+	r.longs = make([][]int64, k)
+	r.dbls = make([][]float64, k)
+	r.flts = make([][]float32, k)
+	r.ids = make([][]int32, k)
+	r.nulls = make([]*roaring.Bitmap, k)
+	r.row1 = make([]Value, k)
+	for i, name := range s.names {
+		c, err := s.Column(name)
+		if err != nil {
+			return nil, err
+		}
+		r.cols[i] = c
+		switch c := c.(type) {
+		case LongColumn:
+			r.longs[i] = make([]int64, BlockSize)
+			r.nulls[i] = c.Nulls()
+		case DoubleColumn:
+			r.dbls[i] = make([]float64, BlockSize)
+			r.nulls[i] = c.Nulls()
+		case FloatColumn:
+			r.flts[i] = make([]float32, BlockSize)
+			r.nulls[i] = c.Nulls()
+		case StringColumn:
+			if !c.IsMultiValue() {
+				r.ids[i] = make([]int32, BlockSize)
+			}
+		}
+	}
+	return r, nil
+}
+
+// Next advances to the next row and reports whether there is one. The row's
+// values are then available from Row. Strings are copied; complex values
+// alias the segment.
+func (r *RowReader) Next() bool {
+	if r.row >= r.s.meta.NumRows {
+		return false
+	}
+	if r.row >= r.base+r.n {
+		r.base = r.row
+		r.n = 0
+		for i, c := range r.cols {
+			switch c := c.(type) {
+			case LongColumn:
+				r.n = c.Read(r.base, r.longs[i])
+			case DoubleColumn:
+				r.n = c.Read(r.base, r.dbls[i])
+			case FloatColumn:
+				r.n = c.Read(r.base, r.flts[i])
+			case StringColumn:
+				if r.ids[i] != nil {
+					r.n = c.ReadIDs(r.base, r.ids[i])
+				}
+			}
+		}
+		if r.n == 0 {
+			r.n = min(BlockSize, r.s.meta.NumRows-r.base)
+		}
+	}
+	j := r.row - r.base
+	for i, c := range r.cols {
+		if r.nulls[i] != nil && r.nulls[i].Contains(uint32(r.row)) {
+			r.row1[i] = Value{}
+			continue
+		}
+		switch c := c.(type) {
+		case LongColumn:
+			r.row1[i] = LongValue(r.longs[i][j])
+		case DoubleColumn:
+			r.row1[i] = DoubleValue(r.dbls[i][j])
+		case FloatColumn:
+			r.row1[i] = FloatValue(r.flts[i][j])
+		case StringColumn:
+			if !c.IsMultiValue() {
+				r.row1[i] = stringValue(c, int(r.ids[i][j]))
+				continue
+			}
+			r.idbuf = c.RowIDs(r.row, r.idbuf[:0])
+			if len(r.idbuf) == 1 && c.HasNull() && r.idbuf[0] == 0 {
+				r.row1[i] = Value{}
+				continue
+			}
+			vals := make([]string, len(r.idbuf))
+			for k, id := range r.idbuf {
+				vals[k], _ = c.Lookup(int(id))
+			}
+			r.row1[i] = StringsValue(vals)
+		case ComplexColumn:
+			if b := c.Value(r.row); b != nil {
+				r.row1[i] = ComplexValue(b)
+			} else {
+				r.row1[i] = Value{}
+			}
+		}
+	}
+	r.row++
+	return true
+}
+
+// Row returns the current row's values, in ColumnNames order. The slice is
+// reused by the next call to Next.
+func (r *RowReader) Row() []Value { return r.row1 }
+
+// RowNum is the index of the current row.
+func (r *RowReader) RowNum() int { return r.row - 1 }
+
+func stringValue(c StringColumn, id int) Value {
+	s, isNull := c.Lookup(id)
+	if isNull {
+		return Value{}
+	}
+	return StringValue(s)
+}
+
+// ReadRows returns up to n rows starting at row start, each in ColumnNames
+// order, with every value copied.
+func (s *Segment) ReadRows(start, n int) ([][]Value, error) {
+	r, err := s.NewRowReader()
+	if err != nil {
+		return nil, err
+	}
+	var out [][]Value
+	for len(out) < n && r.Next() {
+		if r.RowNum() < start {
+			continue
+		}
+		row := slices.Clone(r.Row())
+		for i := range row {
+			if row[i].Kind == KindComplex {
+				row[i].Bytes = slices.Clone(row[i].Bytes)
+			}
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
