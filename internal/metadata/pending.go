@@ -138,7 +138,7 @@ func (s *Store) DeletePendingSegments(ctx context.Context, dataSource string, iv
 // segments) and returns how many went.
 func (s *Store) DeletePendingSegmentsCreatedIn(ctx context.Context, dataSource string, created base.Interval) (int, error) {
 	res, err := s.wdb.ExecContext(ctx, s.q(`DELETE FROM {pendingSegments} WHERE dataSource = ? AND created_date >= ? AND created_date < ?`),
-		dataSource, base.FormatTime(created.Start), base.FormatTime(created.End))
+		dataSource, isoBound(created.Start), isoBound(created.End))
 	if err != nil {
 		return 0, s.wrap(ctx, err, "metadata: delete pending segments of %q created in %s", dataSource, created)
 	}

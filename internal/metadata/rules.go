@@ -85,7 +85,7 @@ func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, key, typ string, pa
 
 // auditHistory returns audit entries for key (all keys when empty) of typ.
 // With count, the newest count entries come back newest first; otherwise
-// the entries within interval (the last week when nil), oldest first.
+// the entries within interval (from a week ago on when nil), oldest first.
 func (s *Store) auditHistory(ctx context.Context, key, typ string, interval *base.Interval, count *int) ([]AuditEntry, error) {
 	q := `SELECT payload, created_date FROM {audit} WHERE type = ?`
 	args := []any{typ}
@@ -100,17 +100,17 @@ func (s *Store) auditHistory(ctx context.Context, key, typ string, interval *bas
 		}
 		if interval != nil {
 			q += ` AND created_date >= ? AND created_date < ?`
-			args = append(args, base.FormatTime(interval.Start), base.FormatTime(interval.End))
+			args = append(args, isoBound(interval.Start), isoBound(interval.End))
 		}
 		q += ` ORDER BY created_date DESC, id DESC LIMIT ?`
 		args = append(args, *count)
 	default:
-		iv := base.Interval{Start: s.nowMillis() - defaultHistory.Milliseconds(), End: s.nowMillis() + 1}
+		iv := base.Interval{Start: s.nowMillis() - defaultHistory.Milliseconds(), End: base.MaxTime}
 		if interval != nil {
 			iv = *interval
 		}
 		q += ` AND created_date >= ? AND created_date < ? ORDER BY created_date ASC, id ASC`
-		args = append(args, base.FormatTime(iv.Start), base.FormatTime(iv.End))
+		args = append(args, isoBound(iv.Start), isoBound(iv.End))
 	}
 	rows, err := s.rdb.QueryContext(ctx, s.q(q), args...)
 	if err != nil {

@@ -240,6 +240,26 @@ func parseISO(v string) int64 {
 	return ms
 }
 
+// Bounds of the instants whose ISO text sorts like the instant: the
+// created_date-style columns are compared as strings, which is right for
+// years 0000–9999 only.
+var (
+	isoMin = base.FormatTime(-62167219200000) // 0000-01-01T00:00:00.000Z
+	isoMax = base.FormatTime(253402300799999) // 9999-12-31T23:59:59.999Z
+)
+
+// isoBound formats ms for a string comparison against an ISO column,
+// clamped to years 0000–9999.
+func isoBound(ms int64) string {
+	switch {
+	case ms <= -62167219200000:
+		return isoMin
+	case ms >= 253402300799999:
+		return isoMax
+	}
+	return base.FormatTime(ms)
+}
+
 // querier is what both *sql.DB and *sql.Tx provide.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

@@ -139,7 +139,7 @@ func (s *Store) ListTasks(ctx context.Context, f TaskFilter) ([]TaskEntry, error
 		// created_date holds ISO-8601 UTC instants of equal width, which
 		// sort as strings for years 0000–9999.
 		where = append(where, `created_date >= ? AND created_date < ?`)
-		args = append(args, base.FormatTime(f.Created.Start), base.FormatTime(f.Created.End))
+		args = append(args, isoBound(f.Created.Start), isoBound(f.Created.End))
 	}
 	cols := taskColumns
 	if f.WithoutPayload {
@@ -198,7 +198,7 @@ func (s *Store) DeleteTask(ctx context.Context, id string) error {
 // ms, with their logs and locks, in one transaction, and returns how many
 // tasks went (Druid's druid.indexer.logs.kill cleanup).
 func (s *Store) DeleteCompleteTasksCreatedBefore(ctx context.Context, ms int64) (int, error) {
-	cutoff := base.FormatTime(ms)
+	cutoff := isoBound(ms)
 	n := 0
 	err := s.inTx(ctx, "delete old tasks", func(tx *sql.Tx) error {
 		sub := `SELECT id FROM {tasks} WHERE active = ? AND created_date < ?`
