@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -248,5 +249,48 @@ func TestStatusRoutes(t *testing.T) {
 	}
 	if rec := get("/status/selfDiscovered/status"); rec.Body.String() != "{\"selfDiscovered\":true}\n" {
 		t.Errorf("selfDiscovered/status after: %q", rec.Body)
+	}
+}
+
+type fakeLeader struct {
+	leader bool
+	url    string
+	err    error
+}
+
+func (f *fakeLeader) IsLeader() bool { return f.leader }
+func (f *fakeLeader) Leader(context.Context) (string, error) {
+	return f.url, f.err
+}
+
+func TestLeaderRoutes(t *testing.T) {
+	l := &fakeLeader{leader: true, url: "http://h:8081"}
+	m := NewMux(LeaderRoutes("/druid/coordinator/v1", l))
+	get := func(path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec
+	}
+	if rec := get("/druid/coordinator/v1/leader"); rec.Code != 200 || rec.Body.String() != "http://h:8081" {
+		t.Errorf("leader: %d %q", rec.Code, rec.Body)
+	}
+	if rec := get("/druid/coordinator/v1/isLeader"); rec.Code != 200 || rec.Body.String() != "{\"leader\":true}\n" {
+		t.Errorf("isLeader: %d %q", rec.Code, rec.Body)
+	}
+	l.leader = false
+	if rec := get("/druid/coordinator/v1/isLeader"); rec.Code != 404 || rec.Body.String() != "{\"leader\":false}\n" {
+		t.Errorf("isLeader (follower): %d %q", rec.Code, rec.Body)
+	}
+	l.err = base.Errorf(base.ClassUnavailable, "no coordinator leader")
+	if rec := get("/druid/coordinator/v1/leader"); rec.Code != 503 {
+		t.Errorf("leader without one: %d %q", rec.Code, rec.Body)
+	}
+	any := NewMux([]Route{{Pattern: "/druid/x/", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, r, 200, r.Method) })}})
+	for _, method := range []string{"GET", "POST", "DELETE"} {
+		rec := httptest.NewRecorder()
+		any.ServeHTTP(rec, httptest.NewRequest(method, "/druid/x/y/z", nil))
+		if rec.Code != 200 {
+			t.Errorf("any-method route, %s: %d", method, rec.Code)
+		}
 	}
 }

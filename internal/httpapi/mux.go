@@ -13,7 +13,7 @@ import (
 // pattern (Go 1.22 syntax: "{name}" wildcards, "{$}" to end an exact path
 // with a slash) mapped to the handler that serves it.
 type Route struct {
-	Method  string       // GET, POST, PUT or DELETE; GET also answers HEAD
+	Method  string       // GET, POST, PUT or DELETE (GET also answers HEAD); "" for any method
 	Pattern string       // path pattern, e.g. "/druid/coordinator/v1/rules/{dataSourceName}"
 	Handler http.Handler // the handler; never nil
 
@@ -23,8 +23,14 @@ type Route struct {
 	Unsupported bool
 }
 
-// String returns "METHOD pattern", the form ServeMux registers.
-func (r Route) String() string { return r.Method + " " + r.Pattern }
+// String returns "METHOD pattern" (just the pattern for any method), the
+// form ServeMux registers.
+func (r Route) String() string {
+	if r.Method == "" {
+		return r.Pattern
+	}
+	return r.Method + " " + r.Pattern
+}
 
 // probeMethods are the methods tried when a path matched no route, to tell a
 // 405 (the path exists with another method) from a 404.

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"runtime"
 	"runtime/debug"
@@ -102,3 +103,35 @@ func StatusRoutes(src StatusSource) []Route {
 }
 
 func selfDiscovered(src StatusSource) bool { return src.SelfDiscovered != nil && src.SelfDiscovered() }
+
+// Leadership is what the leader endpoints need from a leader election;
+// discovery.Elector provides it.
+type Leadership interface {
+	IsLeader() bool
+	Leader(ctx context.Context) (string, error)
+}
+
+// LeaderRoutes returns Druid's two leader endpoints under prefix (e.g.
+// "/druid/coordinator/v1"): GET prefix/leader answers the leader's URL as
+// plain text (as Druid does), GET prefix/isLeader answers {"leader":bool}
+// with 200 when this node leads and 404 when it does not.
+func LeaderRoutes(prefix string, l Leadership) []Route {
+	return []Route{
+		{Method: http.MethodGet, Pattern: prefix + "/leader", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			u, err := l.Leader(r.Context())
+			if err != nil {
+				WriteError(w, r, err)
+				return
+			}
+			WriteText(w, http.StatusOK, u)
+		})},
+		{Method: http.MethodGet, Pattern: prefix + "/isLeader", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			leader := l.IsLeader()
+			status := http.StatusOK
+			if !leader {
+				status = http.StatusNotFound
+			}
+			WriteJSON(w, r, status, map[string]bool{"leader": leader})
+		})},
+	}
+}
