@@ -195,19 +195,25 @@ func marshalTyped(typ string, v any) ([]byte, error) {
 func mustQuote(s string) []byte { b, _ := json.Marshal(s); return b }
 
 // MarshalJSON methods write Druid's JSON for each filter.
-func (f *Selector) MarshalJSON() ([]byte, error) { type a Selector; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Equals) MarshalJSON() ([]byte, error)   { type a Equals; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *In) MarshalJSON() ([]byte, error)       { type a In; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Bound) MarshalJSON() ([]byte, error)    { type a Bound; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Range) MarshalJSON() ([]byte, error)    { type a Range; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Null) MarshalJSON() ([]byte, error)     { type a Null; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Like) MarshalJSON() ([]byte, error)     { type a Like; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Regex) MarshalJSON() ([]byte, error)    { type a Regex; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Search) MarshalJSON() ([]byte, error)   { type a Search; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *And) MarshalJSON() ([]byte, error)      { type a And; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Or) MarshalJSON() ([]byte, error)       { type a Or; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Not) MarshalJSON() ([]byte, error)      { type a Not; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Interval) MarshalJSON() ([]byte, error) { type a Interval; return marshalTyped(f.Type(), (*a)(f)) }
+func (f *Selector) MarshalJSON() ([]byte, error) {
+	type a Selector
+	return marshalTyped(f.Type(), (*a)(f))
+}
+func (f *Equals) MarshalJSON() ([]byte, error) { type a Equals; return marshalTyped(f.Type(), (*a)(f)) }
+func (f *In) MarshalJSON() ([]byte, error)     { type a In; return marshalTyped(f.Type(), (*a)(f)) }
+func (f *Bound) MarshalJSON() ([]byte, error)  { type a Bound; return marshalTyped(f.Type(), (*a)(f)) }
+func (f *Range) MarshalJSON() ([]byte, error)  { type a Range; return marshalTyped(f.Type(), (*a)(f)) }
+func (f *Null) MarshalJSON() ([]byte, error)   { type a Null; return marshalTyped(f.Type(), (*a)(f)) }
+func (f *Like) MarshalJSON() ([]byte, error)   { type a Like; return marshalTyped(f.Type(), (*a)(f)) }
+func (f *Regex) MarshalJSON() ([]byte, error)  { type a Regex; return marshalTyped(f.Type(), (*a)(f)) }
+func (f *Search) MarshalJSON() ([]byte, error) { type a Search; return marshalTyped(f.Type(), (*a)(f)) }
+func (f *And) MarshalJSON() ([]byte, error)    { type a And; return marshalTyped(f.Type(), (*a)(f)) }
+func (f *Or) MarshalJSON() ([]byte, error)     { type a Or; return marshalTyped(f.Type(), (*a)(f)) }
+func (f *Not) MarshalJSON() ([]byte, error)    { type a Not; return marshalTyped(f.Type(), (*a)(f)) }
+func (f *Interval) MarshalJSON() ([]byte, error) {
+	type a Interval
+	return marshalTyped(f.Type(), (*a)(f))
+}
 func (f *Expression) MarshalJSON() ([]byte, error) {
 	type a Expression
 	return marshalTyped(f.Type(), (*a)(f))
