@@ -1,0 +1,786 @@
+package expr
+
+import (
+	"github.com/dryaddb/dryad/internal/base"
+)
+
+// Vector is a block of values of one type. LONG values live in Longs,
+// DOUBLE in Doubles, STRING in Strings, and arrays, complex values and
+// values of a type unknown at bind time in Values. Nulls, when not nil,
+// marks null rows (Nulls[i] true); nil means no row is null. Only the first
+// n entries (n as given to Eval) are meaningful.
+//
+// A Vector returned by a VectorEvaluator is owned by it and valid until its
+// next Eval; an input Vector is owned by the caller and only read.
+type Vector struct {
+	Type    base.ColumnType
+	Longs   []int64
+	Doubles []float64
+	Strings []string
+	Values  []Value
+	Nulls   []bool
+}
+
+// At returns row i as a Value.
+func (v *Vector) At(i int) Value {
+	if v.Nulls != nil && v.Nulls[i] {
+		return Null(v.Type)
+	}
+	switch {
+	case v.Longs != nil:
+		return Long(v.Longs[i])
+	case v.Doubles != nil:
+		return Double(v.Doubles[i])
+	case v.Strings != nil:
+		return String(v.Strings[i])
+	case v.Values != nil:
+		return v.Values[i]
+	}
+	return Null(v.Type)
+}
+
+// VectorBindings supplies blocks of input columns for vectorized
+// evaluation.
+type VectorBindings interface {
+	// Column returns the current block of the named column (at least n
+	// rows), or nil when the column does not exist (all nulls).
+	Column(name string) *Vector
+}
+
+// MapVectorBindings is VectorBindings over a map.
+type MapVectorBindings map[string]*Vector
+
+// Column implements VectorBindings.
+func (m MapVectorBindings) Column(name string) *Vector { return m[name] }
+
+// VectorEvaluator evaluates a Compiled expression over blocks of rows. It
+// owns the buffers it returns and must be used by one goroutine at a time;
+// make one per goroutine with NewVectorEvaluator.
+type VectorEvaluator struct {
+	c    *Compiled
+	bufs []*Vector
+	tmp  [][]float64
+	tmp2 [][]float64
+	cols []*Vector
+	// consts caches the filled buffers of constant nodes.
+	consts []constBuf
+	env  env
+}
+
+// NewVectorEvaluator returns an evaluator for c.
+func (c *Compiled) NewVectorEvaluator() *VectorEvaluator {
+	ev := &VectorEvaluator{c: c, bufs: make([]*Vector, c.nodes+1), tmp: make([][]float64, c.nodes+1), cols: make([]*Vector, len(c.columns))}
+	if c.slots > 0 {
+		ev.env.slots = make([]Value, c.slots)
+	}
+	return ev
+}
+
+// Eval evaluates rows [0, n) of the bound columns. The result has the
+// expression's output type (Values when it is unknown).
+func (ev *VectorEvaluator) Eval(b VectorBindings, n int) (*Vector, error) {
+	for i, name := range ev.c.columns {
+		col := b.Column(name)
+		if col == nil {
+			col = ev.nullColumn(i, n)
+		}
+		ev.cols[i] = col
+	}
+	ev.env.vcols = ev.cols
+	return ev.vec(ev.c.root, n)
+}
+
+func (ev *VectorEvaluator) nullColumn(i, n int) *Vector {
+	v := &Vector{Type: ev.c.colTypes[i], Values: make([]Value, n), Nulls: make([]bool, n)}
+	for j := range v.Nulls {
+		v.Nulls[j] = true
+		v.Values[j] = Null(v.Type)
+	}
+	return v
+}
+
+// out returns node id's output buffer, sized for n rows of type t, with no
+// nulls.
+func (ev *VectorEvaluator) out(id int, t base.ColumnType, n int) *Vector {
+	v := ev.bufs[id]
+	if v == nil {
+		v = &Vector{Type: t}
+		ev.bufs[id] = v
+	}
+	v.Type = t
+	v.Nulls = nil
+	switch t.Kind {
+	case base.KindLong:
+		if cap(v.Longs) < n {
+			v.Longs = make([]int64, n)
+		}
+		v.Longs = v.Longs[:n]
+	case base.KindDouble:
+		if cap(v.Doubles) < n {
+			v.Doubles = make([]float64, n)
+		}
+		v.Doubles = v.Doubles[:n]
+	case base.KindString:
+		if cap(v.Strings) < n {
+			v.Strings = make([]string, n)
+		}
+		v.Strings = v.Strings[:n]
+	default:
+		if cap(v.Values) < n {
+			v.Values = make([]Value, n)
+		}
+		v.Values = v.Values[:n]
+	}
+	return v
+}
+
+// set stores value x at row i of out, converting it to out's type.
+func set(out *Vector, i int, x Value, nulls *[]bool) {
+	if x.Null {
+		if *nulls == nil {
+			*nulls = make([]bool, len(out.Longs)+len(out.Doubles)+len(out.Strings)+len(out.Values))
+		}
+		(*nulls)[i] = true
+		switch out.Type.Kind {
+		case base.KindLong:
+			out.Longs[i] = 0
+		case base.KindDouble:
+			out.Doubles[i] = 0
+		case base.KindString:
+			out.Strings[i] = ""
+		default:
+			out.Values[i] = x
+		}
+		return
+	}
+	if *nulls != nil {
+		(*nulls)[i] = false
+	}
+	switch out.Type.Kind {
+	case base.KindLong:
+		l, ok := x.AsLong()
+		if !ok {
+			set(out, i, Null(TypeLong), nulls)
+			return
+		}
+		out.Longs[i] = l
+	case base.KindDouble:
+		d, ok := x.AsDouble()
+		if !ok {
+			set(out, i, Null(TypeDouble), nulls)
+			return
+		}
+		out.Doubles[i] = d
+	case base.KindString:
+		s, ok := x.AsString()
+		if !ok {
+			set(out, i, Null(TypeString), nulls)
+			return
+		}
+		out.Strings[i] = s
+	default:
+		if out.Type.Kind != base.KindUnknown {
+			x = castScalar(x, out.Type)
+		}
+		out.Values[i] = x
+	}
+}
+
+// vec evaluates node nd over n rows.
+func (ev *VectorEvaluator) vec(nd node, n int) (*Vector, error) {
+	switch x := nd.(type) {
+	case *identNode:
+		if x.slot < 0 {
+			col := ev.cols[x.idx]
+			if x.t.Kind == base.KindUnknown || col.Type == x.t || (x.t.Kind == base.KindDouble && col.Doubles != nil) || (x.t.Kind == base.KindLong && col.Longs != nil) || (x.t.Kind == base.KindString && col.Strings != nil) {
+				return col, nil
+			}
+		}
+	case *binaryNode:
+		if v, ok, err := ev.binaryVec(x, n); ok || err != nil {
+			return v, err
+		}
+	case *unaryNode:
+		if v, ok, err := ev.unaryVec(x, n); ok || err != nil {
+			return v, err
+		}
+	case *callNode:
+		if x.vec != nil {
+			if v, ok, err := x.vec(ev, x, n); ok || err != nil {
+				return v, err
+			}
+		}
+		if x.impl != nil {
+			return ev.strictFallback(x, n)
+		}
+		return ev.rowFallback(nd, x.id, n)
+	case *constNode:
+		return ev.constVec(x, n), nil
+	}
+	return ev.rowFallback(nd, len(ev.bufs)-1, n)
+}
+
+func (ev *VectorEvaluator) constVec(k *constNode, n int) *Vector {
+	// Constants get a private buffer keyed by pointer identity through a
+	// small linear cache.
+	for _, v := range ev.consts {
+		if v.k == k && v.n >= n {
+			return v.v
+		}
+	}
+	t := k.t
+	v := &Vector{Type: t}
+	tmp := ev.tmpOut(t, n, v)
+	var nulls []bool
+	for i := 0; i < n; i++ {
+		set(tmp, i, k.v, &nulls)
+	}
+	tmp.Nulls = nulls
+	ev.consts = append(ev.consts, constBuf{k: k, n: n, v: tmp})
+	return tmp
+}
+
+type constBuf struct {
+	k *constNode
+	n int
+	v *Vector
+}
+
+func (ev *VectorEvaluator) tmpOut(t base.ColumnType, n int, v *Vector) *Vector {
+	switch t.Kind {
+	case base.KindLong:
+		v.Longs = make([]int64, n)
+	case base.KindDouble:
+		v.Doubles = make([]float64, n)
+	case base.KindString:
+		v.Strings = make([]string, n)
+	default:
+		v.Values = make([]Value, n)
+	}
+	return v
+}
+
+// rowFallback evaluates nd row by row over the block.
+func (ev *VectorEvaluator) rowFallback(nd node, id int, n int) (*Vector, error) {
+	out := ev.out(id, nd.typ(), n)
+	var nulls []bool
+	for i := 0; i < n; i++ {
+		ev.env.i = i
+		v, err := nd.eval(&ev.env)
+		if err != nil {
+			return nil, err
+		}
+		set(out, i, v, &nulls)
+	}
+	out.Nulls = nulls
+	return out, nil
+}
+
+// strictFallback evaluates the arguments as vectors and applies the
+// function row by row.
+func (ev *VectorEvaluator) strictFallback(x *callNode, n int) (*Vector, error) {
+	args := make([]*Vector, len(x.args))
+	for i, a := range x.args {
+		v, err := ev.vec(a, n)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = v
+	}
+	out := ev.out(x.id, x.t, n)
+	var nulls []bool
+	scratch := make([]Value, len(args))
+	for i := 0; i < n; i++ {
+		for j, a := range args {
+			scratch[j] = a.At(i)
+		}
+		v, err := x.impl(scratch)
+		if err != nil {
+			return nil, err
+		}
+		set(out, i, v, &nulls)
+	}
+	out.Nulls = nulls
+	return out, nil
+}
+
+// orNulls combines two null masks into dst (nil when neither has nulls).
+func orNulls(dst []bool, a, b []bool, n int) []bool {
+	if a == nil && b == nil {
+		return nil
+	}
+	if cap(dst) < n {
+		dst = make([]bool, n)
+	}
+	dst = dst[:n]
+	switch {
+	case a == nil:
+		copy(dst, b[:n])
+	case b == nil:
+		copy(dst, a[:n])
+	default:
+		for i := range dst {
+			dst[i] = a[i] || b[i]
+		}
+	}
+	return dst
+}
+
+// asDoubles returns v's values as doubles, converting longs into a scratch
+// buffer.
+func (ev *VectorEvaluator) asDoubles(v *Vector, slot, n int) []float64 {
+	if v.Doubles != nil {
+		return v.Doubles[:n]
+	}
+	buf := ev.tmp[slot]
+	if cap(buf) < n {
+		buf = make([]float64, n)
+		ev.tmp[slot] = buf
+	}
+	buf = buf[:n]
+	for i := range buf {
+		buf[i] = float64(v.Longs[i])
+	}
+	return buf
+}
+
+func isNum(t base.ColumnType) bool {
+	return t.Kind == base.KindLong || t.Kind == base.KindDouble
+}
+
+func (ev *VectorEvaluator) unaryVec(x *unaryNode, n int) (*Vector, bool, error) {
+	if !isNum(x.x.typ()) {
+		return nil, false, nil
+	}
+	in, err := ev.vec(x.x, n)
+	if err != nil {
+		return nil, true, err
+	}
+	if in.Longs == nil && in.Doubles == nil {
+		return nil, false, nil
+	}
+	keepNulls := func(out *Vector) {
+		if in.Nulls != nil {
+			out.Nulls = append(out.Nulls[:0], in.Nulls[:n]...)
+		}
+	}
+	if x.op == '!' {
+		out := ev.out(x.id, TypeLong, n)
+		o := out.Longs
+		if in.Longs != nil {
+			for i, a := range in.Longs[:n] {
+				o[i] = b2l(a <= 0)
+			}
+		} else {
+			for i, a := range in.Doubles[:n] {
+				o[i] = b2l(!(a > 0))
+			}
+		}
+		keepNulls(out)
+		return out, true, nil
+	}
+	if in.Longs != nil && x.t.Kind == base.KindLong {
+		out := ev.out(x.id, TypeLong, n)
+		for i, a := range in.Longs[:n] {
+			out.Longs[i] = -a
+		}
+		keepNulls(out)
+		return out, true, nil
+	}
+	out := ev.out(x.id, TypeDouble, n)
+	src := ev.asDoubles(in, x.id, n)
+	for i, a := range src {
+		out.Doubles[i] = -a
+	}
+	keepNulls(out)
+	return out, true, nil
+}
+
+func b2l(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// binaryVec runs typed loops for numeric operands.
+func (ev *VectorEvaluator) binaryVec(x *binaryNode, n int) (*Vector, bool, error) {
+	lt, rt := x.l.typ(), x.r.typ()
+	if !isNum(lt) || !isNum(rt) {
+		return nil, false, nil
+	}
+	if x.op == "&&" || x.op == "||" {
+		return nil, false, nil
+	}
+	lk, lconst := x.l.(*constNode)
+	rk, rconst := x.r.(*constNode)
+	if lconst && lk.v.Null || rconst && rk.v.Null {
+		return nil, false, nil
+	}
+	var lv, rv *Vector
+	var err error
+	if !lconst {
+		if lv, err = ev.vec(x.l, n); err != nil {
+			return nil, true, err
+		}
+		if lv.Longs == nil && lv.Doubles == nil {
+			return nil, false, nil
+		}
+	}
+	if !rconst {
+		if rv, err = ev.vec(x.r, n); err != nil {
+			return nil, true, err
+		}
+		if rv.Longs == nil && rv.Doubles == nil {
+			return nil, false, nil
+		}
+	}
+	var ln, rn []bool
+	if lv != nil {
+		ln = lv.Nulls
+	}
+	if rv != nil {
+		rn = rv.Nulls
+	}
+	cmp := x.t.Kind == base.KindLong && lt.Kind == base.KindLong && rt.Kind == base.KindLong && isCmp(x.op)
+	if lt.Kind == base.KindLong && rt.Kind == base.KindLong {
+		out := ev.out(x.id, TypeLong, n)
+		nulls := orNulls(out.Nulls, ln, rn, n)
+		var err error
+		switch {
+		case lconst:
+			err = longKernelCS(x.op, lk.v.L, rv.Longs[:n], out.Longs, nulls)
+		case rconst:
+			err = longKernelVC(x.op, lv.Longs[:n], rk.v.L, out.Longs, nulls)
+		default:
+			err = longKernelVV(x.op, lv.Longs[:n], rv.Longs[:n], out.Longs, nulls)
+		}
+		_ = cmp
+		out.Nulls = nulls
+		return out, true, err
+	}
+	outT := TypeDouble
+	if isCmp(x.op) {
+		outT = TypeLong
+	}
+	out := ev.out(x.id, outT, n)
+	nulls := orNulls(out.Nulls, ln, rn, n)
+	var a, b []float64
+	var ac, bc float64
+	if lconst {
+		ac, _ = lk.v.AsDouble()
+	} else {
+		a = ev.asDoubles(lv, x.id, n)
+	}
+	if rconst {
+		bc, _ = rk.v.AsDouble()
+	} else {
+		b = ev.rightScratch(rv, x.id, n)
+	}
+	if isCmp(x.op) {
+		doubleCmpKernel(x.op, a, ac, b, bc, out.Longs[:n])
+	} else {
+		doubleKernel(x.op, a, ac, b, bc, out.Doubles[:n])
+	}
+	out.Nulls = nulls
+	return out, true, nil
+}
+
+// rightScratch converts the right operand using a second scratch slot so
+// that it does not overwrite the left operand's conversion.
+func (ev *VectorEvaluator) rightScratch(v *Vector, id, n int) []float64 {
+	if v.Doubles != nil {
+		return v.Doubles[:n]
+	}
+	for len(ev.tmp2) <= id {
+		ev.tmp2 = append(ev.tmp2, nil)
+	}
+	buf := ev.tmp2[id]
+	if cap(buf) < n {
+		buf = make([]float64, n)
+		ev.tmp2[id] = buf
+	}
+	buf = buf[:n]
+	for i := range buf {
+		buf[i] = float64(v.Longs[i])
+	}
+	return buf
+}
+
+func isCmp(op string) bool {
+	switch op {
+	case "<", "<=", ">", ">=", "==", "!=":
+		return true
+	}
+	return false
+}
+
+func longKernelVV(op string, a, b, o []int64, nulls []bool) error {
+	o = o[:len(a)]
+	b = b[:len(a)]
+	switch op {
+	case "+":
+		for i := range o {
+			o[i] = a[i] + b[i]
+		}
+	case "-":
+		for i := range o {
+			o[i] = a[i] - b[i]
+		}
+	case "*":
+		for i := range o {
+			o[i] = a[i] * b[i]
+		}
+	case "/", "%":
+		for i := range o {
+			if b[i] == 0 {
+				if nulls != nil && nulls[i] {
+					o[i] = 0
+					continue
+				}
+				return errDivZero
+			}
+			if op == "/" {
+				o[i] = a[i] / b[i]
+			} else {
+				o[i] = a[i] % b[i]
+			}
+		}
+	case "^":
+		for i := range o {
+			if nulls != nil && nulls[i] {
+				continue
+			}
+			v, err := longPow(a[i], b[i])
+			if err != nil {
+				return err
+			}
+			o[i] = v
+		}
+	default:
+		for i := range o {
+			o[i] = b2l(cmpResult(op, cmpLong(a[i], b[i])))
+		}
+	}
+	return nil
+}
+
+func longKernelVC(op string, a []int64, c int64, o []int64, nulls []bool) error {
+	o = o[:len(a)]
+	switch op {
+	case "+":
+		for i := range o {
+			o[i] = a[i] + c
+		}
+	case "-":
+		for i := range o {
+			o[i] = a[i] - c
+		}
+	case "*":
+		for i := range o {
+			o[i] = a[i] * c
+		}
+	case "/":
+		if c == 0 {
+			return zeroUnlessAllNull(o, nulls)
+		}
+		for i := range o {
+			o[i] = a[i] / c
+		}
+	case "%":
+		if c == 0 {
+			return zeroUnlessAllNull(o, nulls)
+		}
+		for i := range o {
+			o[i] = a[i] % c
+		}
+	case "<":
+		for i := range o {
+			o[i] = b2l(a[i] < c)
+		}
+	case "<=":
+		for i := range o {
+			o[i] = b2l(a[i] <= c)
+		}
+	case ">":
+		for i := range o {
+			o[i] = b2l(a[i] > c)
+		}
+	case ">=":
+		for i := range o {
+			o[i] = b2l(a[i] >= c)
+		}
+	case "==":
+		for i := range o {
+			o[i] = b2l(a[i] == c)
+		}
+	case "!=":
+		for i := range o {
+			o[i] = b2l(a[i] != c)
+		}
+	default:
+		for i := range o {
+			if nulls != nil && nulls[i] {
+				continue
+			}
+			v, err := longPow(a[i], c)
+			if err != nil {
+				return err
+			}
+			o[i] = v
+		}
+	}
+	return nil
+}
+
+func zeroUnlessAllNull(o []int64, nulls []bool) error {
+	for i := range o {
+		if nulls == nil || !nulls[i] {
+			return errDivZero
+		}
+		o[i] = 0
+	}
+	return nil
+}
+
+func longKernelCS(op string, c int64, b []int64, o []int64, nulls []bool) error {
+	o = o[:len(b)]
+	switch op {
+	case "+":
+		for i := range o {
+			o[i] = c + b[i]
+		}
+	case "-":
+		for i := range o {
+			o[i] = c - b[i]
+		}
+	case "*":
+		for i := range o {
+			o[i] = c * b[i]
+		}
+	default:
+		for i := range o {
+			if nulls != nil && nulls[i] {
+				o[i] = 0
+				continue
+			}
+			if isCmp(op) {
+				o[i] = b2l(cmpResult(op, cmpLong(c, b[i])))
+				continue
+			}
+			v, err := longOp(op, c, b[i])
+			if err != nil {
+				return err
+			}
+			o[i] = v
+		}
+	}
+	return nil
+}
+
+// doubleKernel computes o = a op b where a nil means the constant ac and b
+// nil the constant bc.
+func doubleKernel(op string, a []float64, ac float64, b []float64, bc float64, o []float64) {
+	switch {
+	case a != nil && b != nil:
+		a, b = a[:len(o)], b[:len(o)]
+		switch op {
+		case "+":
+			for i := range o {
+				o[i] = a[i] + b[i]
+			}
+		case "-":
+			for i := range o {
+				o[i] = a[i] - b[i]
+			}
+		case "*":
+			for i := range o {
+				o[i] = a[i] * b[i]
+			}
+		case "/":
+			for i := range o {
+				o[i] = a[i] / b[i]
+			}
+		default:
+			for i := range o {
+				o[i] = doubleOp(op, a[i], b[i])
+			}
+		}
+	case b == nil:
+		a = a[:len(o)]
+		switch op {
+		case "+":
+			for i := range o {
+				o[i] = a[i] + bc
+			}
+		case "-":
+			for i := range o {
+				o[i] = a[i] - bc
+			}
+		case "*":
+			for i := range o {
+				o[i] = a[i] * bc
+			}
+		case "/":
+			for i := range o {
+				o[i] = a[i] / bc
+			}
+		default:
+			for i := range o {
+				o[i] = doubleOp(op, a[i], bc)
+			}
+		}
+	default:
+		b = b[:len(o)]
+		for i := range o {
+			o[i] = doubleOp(op, ac, b[i])
+		}
+	}
+}
+
+func doubleCmpKernel(op string, a []float64, ac float64, b []float64, bc float64, o []int64) {
+	for i := range o {
+		x, y := ac, bc
+		if a != nil {
+			x = a[i]
+		}
+		if b != nil {
+			y = b[i]
+		}
+		o[i] = b2l(cmpDoubleOp(op, x, y))
+	}
+}
+
+// vecKernel is a native vector implementation of a function; ok false means
+// "not applicable, fall back".
+type vecKernel func(ev *VectorEvaluator, n *callNode, size int) (*Vector, bool, error)
+
+// unaryDoubleKernel vectorizes a DOUBLE function of one numeric argument.
+func unaryDoubleKernel(f func(float64) float64) vecKernel {
+	return func(ev *VectorEvaluator, x *callNode, n int) (*Vector, bool, error) {
+		if !isNum(x.args[0].typ()) || x.t.Kind != base.KindDouble {
+			return nil, false, nil
+		}
+		in, err := ev.vec(x.args[0], n)
+		if err != nil {
+			return nil, true, err
+		}
+		if in.Longs == nil && in.Doubles == nil {
+			return nil, false, nil
+		}
+		src := ev.asDoubles(in, x.id, n)
+		out := ev.out(x.id, TypeDouble, n)
+		for i, a := range src {
+			out.Doubles[i] = f(a)
+		}
+		if in.Nulls != nil {
+			out.Nulls = append(out.Nulls[:0], in.Nulls[:n]...)
+			for i, isNull := range out.Nulls {
+				if isNull {
+					out.Doubles[i] = 0
+				}
+			}
+		}
+		return out, true, nil
+	}
+}
