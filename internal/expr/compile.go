@@ -168,7 +168,7 @@ type constNode struct {
 	t base.ColumnType
 }
 
-func (n *constNode) typ() base.ColumnType    { return n.t }
+func (n *constNode) typ() base.ColumnType     { return n.t }
 func (n *constNode) eval(*env) (Value, error) { return n.v, nil }
 
 type identNode struct {
@@ -363,4 +363,3 @@ func allConst(n node) bool {
 	}
 	return true
 }
-

@@ -64,7 +64,7 @@ type VectorEvaluator struct {
 	cols []*Vector
 	// consts caches the filled buffers of constant nodes.
 	consts []constBuf
-	env  env
+	env    env
 }
 
 // NewVectorEvaluator returns an evaluator for c.
