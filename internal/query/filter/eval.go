@@ -32,15 +32,10 @@ func (t Tri) not() Tri {
 // Row gives access to one row's values by column name. Values follow the
 // value package's model (nil, string, int64, float64, float32, []string,
 // []any); a missing column is nil.
-type Row interface {
-	Value(column string) any
-}
+type Row = value.Row
 
 // MapRow is a Row over a map.
-type MapRow map[string]any
-
-// Value implements Row.
-func (m MapRow) Value(column string) any { return m[column] }
+type MapRow = value.MapRow
 
 // Matcher evaluates a compiled filter on rows. It is immutable and safe for
 // concurrent use.

@@ -237,3 +237,15 @@ func appendJava(dst []byte, d float64, bits int) []byte {
 	dst = append(dst, 'E')
 	return strconv.AppendInt(dst, int64(exp), 10)
 }
+
+// Row gives access to one row's values by column (or output) name. A
+// missing name is null (nil).
+type Row interface {
+	Value(name string) any
+}
+
+// MapRow is a Row over a map.
+type MapRow map[string]any
+
+// Value implements Row.
+func (m MapRow) Value(name string) any { return m[name] }

@@ -1,0 +1,20 @@
+// Package postagg is Druid's post-aggregator model: strict decoding of
+// arithmetic, fieldAccess, finalizingFieldAccess, constant, expression,
+// doubleGreatest/doubleLeast/longGreatest/longLeast, validation of the
+// names they reference, and evaluation on result rows.
+//
+// Post-aggregators run on merged, not yet finalized result rows, in the
+// order the query lists them; each one's output is added to the row so that
+// later ones can read it. fieldAccess returns the raw (intermediate)
+// aggregator value; finalizingFieldAccess applies the aggregator's finalizer
+// (supplied by the caller through Env).
+//
+// Output types: arithmetic is always DOUBLE (float64) and is null when any
+// input is null or not a number; "/" returns 0 when the divisor is 0, while
+// "quotient" is plain floating-point division (±Inf or NaN). A constant keeps
+// its JSON number type (10 → LONG, 10.5 → DOUBLE). The greatest/least
+// family ignores nulls and is null only when every input is null.
+//
+// Decoded values are immutable; compiled Evaluators are safe for concurrent
+// use.
+package postagg
