@@ -223,9 +223,10 @@ func TestLoadErrors(t *testing.T) {
 		want  string
 	}{
 		{file: "druid.plaintextPort=abc\n", class: base.ClassInvalidInput, want: `config: druid.plaintextPort: "abc" is not an integer (from file `},
-		{flags: []Setting{{"druid.plaintextPort", "70000", "flag --port"}}, class: base.ClassInvalidInput, want: "config: druid.plaintextPort: 70000 is outside [1, 65535] (from flag --port)"},
+		{flags: []Setting{{"druid.plaintextPort", "70000", "flag --port"}}, class: base.ClassInvalidInput, want: "config: druid.plaintextPort: 70000 is outside [0, 65535] (from flag --port)"},
 		{env: []string{"DRYAD_DRYAD_LOG_LEVEL=loud"}, class: base.ClassInvalidInput, want: `config: dryad.log.level: "loud" is not one of debug, info, warn, error (from env DRYAD_DRYAD_LOG_LEVEL)`},
-		{file: "druid.metadata.storage.type=derby\n", class: base.ClassUnsupported, want: "druid.metadata.storage.type"},
+		{file: "druid.metadata.storage.type=mysql\n", class: base.ClassUnsupported, want: "druid.metadata.storage.type"},
+		{file: "druid.metadata.storage.tables.base=1x\n", class: base.ClassInvalidInput, want: "not starting with a digit"},
 		{file: "druid.storage.type=s3\n", class: base.ClassUnsupported, want: "not supported by dryad yet"},
 		{file: "druid.metadata.storage.type=postgresql\n", class: base.ClassInvalidInput, want: "connectURI: is required"},
 		{file: "druid.coordinator.period=P1M\n", class: base.ClassInvalidInput, want: "druid.coordinator.period"},

@@ -42,8 +42,8 @@ func Keys() []Key {
 			func(c *Config) *string { return &c.Host }).quick("localhost"),
 		str("dryad.bindAddress", "", "all", "IP address the listeners bind; empty binds every interface.",
 			func(c *Config) *string { return &c.BindAddress }).quick("127.0.0.1"),
-		port("druid.plaintextPort", "8888", "all", "Port of the process's main listener, which serves every role the process runs. Server default: the role's Druid port when exactly one role runs, else 8888.",
-			func(c *Config) *int { return &c.Port }, false),
+		port("druid.plaintextPort", "8888", "all", "Port of the process's main listener, which serves every role the process runs. Server default: the role's Druid port when exactly one role runs, else 8888. 0 picks a free port.",
+			func(c *Config) *int { return &c.Port }, true),
 		{Name: "dryad.dataDir", Default: "./var", Roles: "all", Doc: "Directory for local state (embedded metadata store, local deep storage, segment cache, task dirs). Locked (<dir>/.lock) while a process runs.",
 			apply: func(c *Config, v string) error {
 				if strings.TrimSpace(v) == "" {
@@ -75,13 +75,16 @@ func Keys() []Key {
 		dur("druid.server.http.maxIdleTime", "PT5M", "all", "How long an idle keep-alive connection stays open.",
 			func(c *Config) *time.Duration { return &c.IdleTimeout }),
 
-		{Name: "druid.metadata.storage.type", Default: "sqlite", Roles: "coordinator,overlord", Doc: "Metadata store: sqlite (embedded file under <dataDir>/metadata) or postgresql.",
+		{Name: "druid.metadata.storage.type", Default: "sqlite", Roles: "coordinator,overlord", Doc: "Metadata store: sqlite (embedded file <dataDir>/metadata/metadata.db; Druid's derby is read as sqlite) or postgresql.",
 			apply: func(c *Config, v string) error {
-				switch v {
-				case "sqlite", "postgresql":
-					c.Metadata.Type = v
+				switch strings.ToLower(v) {
+				case "sqlite", "derby":
+					c.Metadata.Type = "sqlite"
 					return nil
-				case "derby", "mysql":
+				case "postgresql", "postgres":
+					c.Metadata.Type = "postgresql"
+					return nil
+				case "mysql":
 					return base.Errorf(base.ClassUnsupported, "%q is not supported by dryad; use sqlite or postgresql", v)
 				}
 				return fmt.Errorf("%q is not one of sqlite, postgresql", v)
@@ -94,10 +97,10 @@ func Keys() []Key {
 			func(c *Config) *string { return &c.Metadata.Password }),
 		{Name: "druid.metadata.storage.tables.base", Default: "druid", Roles: "coordinator,overlord", Doc: "Prefix of the metadata table names (druid_segments, druid_tasks, ...).",
 			apply: func(c *Config, v string) error {
-				if v == "" || strings.IndexFunc(v, func(r rune) bool {
+				if v == "" || v[0] >= '0' && v[0] <= '9' || strings.IndexFunc(v, func(r rune) bool {
 					return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
 				}) >= 0 {
-					return fmt.Errorf("%q must be a non-empty SQL identifier of letters, digits and _", v)
+					return fmt.Errorf("%q must be a SQL identifier of letters, digits and _, not starting with a digit", v)
 				}
 				c.Metadata.TablePrefix = v
 				return nil
