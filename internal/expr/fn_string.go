@@ -15,7 +15,7 @@ import (
 func stringFns() []*fnSpec {
 	return []*fnSpec{
 		{name: "concat", min: 0, max: -1, bind: bindConcat},
-		{name: "format", min: 1, max: -1, bind: fixed(TypeString, fnFormat)},
+		{name: "format", min: 1, max: -1, bind: nullable(TypeString, fnFormat)},
 		{name: "parse_long", min: 1, max: 2, bind: fixed(TypeLong, fnParseLong)},
 		{name: "regexp_extract", min: 2, max: 3, bind: bindRegexpExtract},
 		{name: "regexp_like", min: 2, max: 2, bind: bindRegexpLike},
@@ -56,7 +56,8 @@ func stringFns() []*fnSpec {
 		})},
 		{name: "upper", min: 1, max: 1, bind: fixed(TypeString, func(a []Value) (Value, error) {
 			s, _ := a[0].AsString()
-			return String(strings.ToUpper(s)), nil
+			// Java's toUpperCase expands ß to SS.
+			return String(strings.ReplaceAll(strings.ToUpper(s), "ß", "SS")), nil
 		})},
 		{name: "reverse", min: 1, max: 1, bind: fixed(TypeString, func(a []Value) (Value, error) {
 			s, _ := a[0].AsString()
@@ -518,7 +519,10 @@ func javaReplacement(r string) (string, error) {
 // fnFormat is Java's String.format for the common conversions: %s %S %d %x
 // %X %o %f %e %E %g %b %c %n %%, with flags, width and precision.
 func fnFormat(a []Value) (Value, error) {
-	pat, _ := a[0].AsString()
+	pat, ok := a[0].AsString()
+	if !ok {
+		return Null(TypeString), nil
+	}
 	args := a[1:]
 	var b strings.Builder
 	next := 0

@@ -122,6 +122,11 @@ func checkVector(t *testing.T, expr string, c *Compiled, want Value) {
 		vec := &Vector{Type: vt}
 		for i := 0; i < n; i++ {
 			v := row.Value(name)
+			if v.Null {
+				vec.Nulls = append(vec.Nulls, true)
+			} else {
+				vec.Nulls = append(vec.Nulls, false)
+			}
 			switch vt.Kind {
 			case base.KindLong:
 				vec.Longs = append(vec.Longs, v.L)
