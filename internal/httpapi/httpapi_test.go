@@ -98,7 +98,7 @@ func TestDecodeJSON(t *testing.T) {
 		{`{"name":"a"}`, ";;;", 415, "cannot be parsed"},
 		{``, "application/json", 400, "empty"},
 		{`   `, "application/json", 400, "empty"},
-		{`{"name":`, "application/json", 400, "unexpected end"},
+		{`{"name":`, "application/json", 400, "unexpected end of input at offset 8"},
 		{`{"name" "a"}`, "application/json", 400, "offset 9"},
 		{`{"count":"x"}`, "application/json", 400, `field "count"`},
 		{`{"name":"a"} {}`, "application/json", 400, "after the value"},

@@ -110,7 +110,7 @@ func decodeBytes(data []byte, dst any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(dst); err != nil {
-		return jsonError(err, dec.InputOffset())
+		return jsonError(err, int64(len(data)))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return base.Errorf(base.ClassInvalidInput, "malformed JSON request body: unexpected data after the value at offset %d", dec.InputOffset())
