@@ -56,7 +56,7 @@ func mathFns() []*fnSpec {
 		d1("ceil", math.Ceil),
 		d1("cos", math.Cos),
 		d1("cosh", math.Cosh),
-		d1("cot", func(x float64) float64 { return 1 / math.Tan(x) }),
+		d1("cot", func(x float64) float64 { return math.Cos(x) / math.Sin(x) }),
 		d1("exp", math.Exp),
 		d1("expm1", math.Expm1),
 		d1("floor", math.Floor),
@@ -104,15 +104,18 @@ func mathFns() []*fnSpec {
 			return Double(math.Ldexp(x, clampInt(y))), nil
 		})},
 		{name: "div", min: 2, max: 2, bind: fixed(TypeLong, func(a []Value) (Value, error) {
-			x, ok1 := a[0].AsLong()
-			y, ok2 := a[1].AsLong()
+			if a[0].Type.Kind == base.KindLong && a[1].Type.Kind == base.KindLong {
+				if a[1].L == 0 {
+					return Value{}, errDivZero
+				}
+				return Long(a[0].L / a[1].L), nil
+			}
+			x, ok1 := a[0].AsDouble()
+			y, ok2 := a[1].AsDouble()
 			if !ok1 || !ok2 {
 				return Null(TypeLong), nil
 			}
-			if y == 0 {
-				return Value{}, errDivZero
-			}
-			return Long(x / y), nil
+			return Long(doubleToLong(x / y)), nil
 		})},
 		{name: "max", min: 2, max: 2, bind: bindMinMax(true)},
 		{name: "min", min: 2, max: 2, bind: bindMinMax(false)},
@@ -262,8 +265,14 @@ func bindSafeDivide(_ *binder, n *callNode) error {
 		}
 		x, ok1 := a[0].AsDouble()
 		y, ok2 := a[1].AsDouble()
-		if !ok1 || !ok2 || y == 0 {
+		if !ok1 || !ok2 {
 			return Null(TypeDouble), nil
+		}
+		if y == 0 || y != y {
+			if x != 0 {
+				return Null(TypeDouble), nil
+			}
+			return Double(0), nil
 		}
 		return Double(x / y), nil
 	}
@@ -293,14 +302,13 @@ func bindRound(b *binder, n *callNode) error {
 		if x.Null {
 			return Null(n.t), nil
 		}
-		if x.Type.Kind == base.KindLong {
+		switch x.Type.Kind {
+		case base.KindLong:
 			return Long(roundLong(x.L, scale)), nil
+		case base.KindDouble:
+			return Double(roundDouble(x.D, scale)), nil
 		}
-		d, ok := x.AsDouble()
-		if !ok {
-			return Null(TypeDouble), nil
-		}
-		return Double(roundDouble(d, scale)), nil
+		return Value{}, base.Errorf(base.ClassInvalidInput, "round: the first argument must be a LONG or DOUBLE, got %s", x.Type)
 	}
 	return nil
 }

@@ -32,8 +32,8 @@ func TestOperators(t *testing.T) {
 		{"3 ^ 40", "-6289078614652622815", "LONG"}, // LongMath.pow wraps
 		// Strings.
 		{"s + s2", "'fooBar'", "STRING"},
-		{"s + 1", "null", "DOUBLE"},       // 'foo' is not a number
-		{"num + 1", "43.0", "DOUBLE"},     // string operands are read as doubles
+		{"s + 1", "null", "DOUBLE"},   // 'foo' is not a number
+		{"num + 1", "43.0", "DOUBLE"}, // string operands are read as doubles
 		{"num * 2", "84.0", "DOUBLE"},
 		{"'3' + '4'", "'34'", "STRING"},
 		// Nulls: null in, null out.
