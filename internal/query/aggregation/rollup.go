@@ -174,9 +174,8 @@ func (r *numRollup) AddStored(v segment.Value) error {
 func (r *numRollup) CombineStored(i int, v segment.Value) error {
 	switch v.Kind {
 	case segment.KindNull:
-		if r.op == opCount {
-			return base.Errorf(base.ClassInvalidInput, "aggregator %q: stored count is null", r.name)
-		}
+		// A missing stored value (e.g. a metric absent from one merged
+		// segment) contributes nothing, for count too.
 		return nil
 	case segment.KindLong, segment.KindDouble, segment.KindFloat:
 	default:

@@ -1,0 +1,70 @@
+package query
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/dryaddb/dryad/internal/base"
+)
+
+// conformanceDir is Druid's integration-test corpus beside the checkout.
+const conformanceDir = "../../../shared/conformance/druid-it/queries"
+
+// TestConformanceDecode decodes every native query of the Druid IT corpus
+// and golden-files the list of rejected ones with the reason. Every
+// rejection must be ClassUnsupported (a feature not built yet), never
+// ClassInvalidInput: Druid accepts all of these queries.
+func TestConformanceDecode(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(conformanceDir, "*.json"))
+	more, _ := filepath.Glob(filepath.Join(conformanceDir, "*", "*.json"))
+	files = append(files, more...)
+	if len(files) == 0 {
+		t.Skip("conformance corpus not found at " + conformanceDir)
+	}
+	sort.Strings(files)
+	var report strings.Builder
+	accepted, rejected := 0, 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cases []struct {
+			Query json.RawMessage `json:"query"`
+		}
+		if err := json.Unmarshal(data, &cases); err != nil {
+			continue // not a query-case file
+		}
+		rel, _ := filepath.Rel(conformanceDir, f)
+		for i, c := range cases {
+			var probe struct {
+				QueryType *string `json:"queryType"`
+			}
+			if json.Unmarshal(c.Query, &probe) != nil || probe.QueryType == nil {
+				continue // SQL case
+			}
+			// Placeholders such as %%DATASOURCE%% are left as they are:
+			// they are valid strings to the decoder.
+			_, err := Decode(c.Query)
+			if err == nil {
+				accepted++
+				continue
+			}
+			rejected++
+			if base.ClassOf(err) != base.ClassUnsupported {
+				t.Errorf("%s case %d: rejected with %v: %v", rel, i, base.ClassOf(err), err)
+			}
+			report.WriteString(rel + " #" + itoa(i) + ": " + err.Error() + "\n")
+		}
+	}
+	t.Logf("accepted %d native queries, rejected %d", accepted, rejected)
+	golden(t, "conformance_rejected.txt", report.String())
+}
+
+func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + jsonInt(i)) }
+
+func jsonInt(i int) string { b, _ := json.Marshal(i); return string(b) }

@@ -1,0 +1,88 @@
+package query
+
+import (
+	"encoding/json"
+
+	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/expr"
+	"github.com/dryaddb/dryad/internal/query/jsonspec"
+)
+
+// VirtualColumn is an "expression" virtual column.
+type VirtualColumn struct {
+	Name       string
+	Expression string
+	// OutputType defaults to FLOAT, as in Druid.
+	OutputType base.ColumnType
+	// Parsed is the parsed expression.
+	Parsed expr.Expr
+}
+
+// MarshalJSON writes Druid's JSON.
+func (v VirtualColumn) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Type       string          `json:"type"`
+		Name       string          `json:"name"`
+		Expression string          `json:"expression"`
+		OutputType base.ColumnType `json:"outputType"`
+	}{"expression", v.Name, v.Expression, v.OutputType})
+}
+
+func decodeVirtualColumns(o *jsonspec.Object) []VirtualColumn {
+	a, _ := o.Array("virtualColumns")
+	if o.Err() != nil {
+		return nil
+	}
+	var out []VirtualColumn
+	seen := map[string]bool{}
+	for i, e := range a {
+		p := jsonspec.Index(o.FieldPath("virtualColumns"), i)
+		vo, err := jsonspec.Decode(e, p)
+		if err != nil {
+			o.Fail(err)
+			return nil
+		}
+		typ := vo.String("type")
+		if vo.Err() == nil && typ != "expression" {
+			switch typ {
+			case "nested-field", "mv-filtered", "list-filtered", "prefix-filtered", "regex-filtered":
+				o.Fail(base.Errorf(base.ClassUnsupported, "%s: virtual column type %q is not supported yet", p, typ))
+			default:
+				o.Fail(base.Errorf(base.ClassInvalidInput, "%s: unknown virtual column type %q: expected expression", p, typ))
+			}
+			return nil
+		}
+		vc := VirtualColumn{Name: vo.String("name"), Expression: vo.String("expression"), OutputType: base.TypeFloat}
+		if ot, ok := vo.OptString("outputType"); ok {
+			t, err := base.ParseColumnType(ot)
+			if err != nil {
+				vo.Failf("outputType", "unknown type %q", ot)
+			}
+			vc.OutputType = t
+		}
+		if vo.Err() == nil {
+			switch {
+			case vc.Name == "":
+				vo.Failf("name", "must not be empty")
+			case vc.Name == base.TimeColumn:
+				vo.Failf("name", "virtual column name %q is not allowed", vc.Name)
+			case seen[vc.Name]:
+				vo.Failf("name", "duplicate virtual column name %q", vc.Name)
+			}
+		}
+		if vo.Err() == nil {
+			pe, err := expr.Parse(vc.Expression)
+			if err != nil {
+				vo.Fail(base.Errorf(base.ClassInvalidInput, "%s: %w", vo.FieldPath("expression"), err))
+			}
+			vc.Parsed = pe
+		}
+		if vo.Err() != nil {
+			o.Fail(vo.Err())
+			return nil
+		}
+		seen[vc.Name] = true
+		out = append(out, vc)
+	}
+	return out
+}
