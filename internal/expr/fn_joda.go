@@ -3,7 +3,7 @@ package expr
 import (
 	"time"
 
-	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/joda"
 )
 
 // jodaFormat is a compiled Joda DateTimeFormat pattern.
@@ -12,8 +12,11 @@ type jodaFormat interface {
 	Parse(s string, zone *time.Location) (int64, error)
 }
 
-// compileJoda compiles a Joda pattern. Until internal/joda lands this
-// reports the pattern forms as unsupported.
+// compileJoda compiles a Joda pattern (internal/joda).
 func compileJoda(pattern string) (jodaFormat, error) {
-	return nil, base.Errorf(base.ClassUnsupported, "Joda pattern %q: custom patterns are not available yet", pattern)
+	f, err := joda.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
 }

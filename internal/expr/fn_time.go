@@ -316,14 +316,17 @@ func bindTimestampParse(b *binder, n *callNode) error {
 		}
 	}
 	n.t = TypeLong
-	n.impl = strictFn(TypeLong, func(a []Value) (Value, error) {
-		s, _ := a[0].AsString()
+	n.impl = func(a []Value) (Value, error) {
+		s, ok := a[0].AsString()
+		if !ok {
+			return Null(TypeLong), nil
+		}
 		ms, ok := parse(s)
 		if !ok {
 			return Null(TypeLong), nil
 		}
 		return Long(ms), nil
-	})
+	}
 	return nil
 }
 
@@ -347,12 +350,12 @@ func bindTimestampFormat(b *binder, n *callNode) error {
 		}
 	}
 	n.t = TypeString
-	n.impl = strictFn(TypeString, func(a []Value) (Value, error) {
+	n.impl = func(a []Value) (Value, error) {
 		ms, ok := a[0].AsLong()
 		if !ok {
 			return Null(TypeString), nil
 		}
 		return String(format(ms)), nil
-	})
+	}
 	return nil
 }
