@@ -3,6 +3,7 @@ package expr
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,8 +76,8 @@ func decodeJSON(s string) (any, error) {
 	if err := dec.Decode(&x); err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err == nil {
-		return nil, base.Errorf(base.ClassInvalidInput, "trailing data after JSON value")
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, base.Errorf(base.ClassInvalidInput, "trailing data after JSON value at offset %d", dec.InputOffset())
 	}
 	return normalizeJSON(x), nil
 }

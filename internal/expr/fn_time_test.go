@@ -19,24 +19,24 @@ func TestTimeFunctions(t *testing.T) {
 		{"timestamp_floor(__time, 'P1M')", "1577836800000", "LONG"},
 		{"timestamp_floor(__time, 'P3M')", "1577836800000", "LONG"},
 		{"timestamp_floor(__time, 'P1Y')", "1577836800000", "LONG"},
-		{"timestamp_floor(__time, 'P1W')", "1577664000000", "LONG"},   // Monday 2019-12-30
-		{"timestamp_floor(__time, 'PT15M')", "1577934000000", "LONG"}, // 03:00
+		{"timestamp_floor(__time, 'P1W')", "1577664000000", "LONG"},                              // Monday 2019-12-30
+		{"timestamp_floor(__time, 'PT15M')", "1577934000000", "LONG"},                            // 03:00
 		{"timestamp_floor(__time, 'P1D', null, 'America/Los_Angeles')", "1577865600000", "LONG"}, // 2020-01-01T00:00-08:00
 		{"timestamp_floor(__time, 'P1D', null, '+05:30')", "1577903400000", "LONG"},              // 2020-01-02T00:00+05:30
-		{"timestamp_floor(__time, 'PT1H', '2020-01-01T00:30:00Z')", "1577932200000", "LONG"},    // 02:30
+		{"timestamp_floor(__time, 'PT1H', '2020-01-01T00:30:00Z')", "1577932200000", "LONG"},     // 02:30
 		{"timestamp_floor(__time, 'PT1H', 1800000)", "1577932200000", "LONG"},
 		{"timestamp_floor(nl, 'PT1H')", "null", "LONG"},
 		{"timestamp_floor(-1, 'P1D')", "-86400000", "LONG"},
 		// DST: 2020-03-08 02:00 does not exist in Los Angeles; the day is 23 hours.
-		{"timestamp_floor(timestamp('2020-03-08T12:00:00Z'), 'P1D', null, 'America/Los_Angeles')", "1583654400000", "LONG"}, // 2020-03-08T00:00-08:00
+		{"timestamp_floor(timestamp('2020-03-08T12:00:00Z'), 'P1D', null, 'America/Los_Angeles')", "1583654400000", "LONG"},  // 2020-03-08T00:00-08:00
 		{"timestamp_floor(timestamp('2020-11-01T09:30:00Z'), 'PT1H', null, 'America/Los_Angeles')", "1604221200000", "LONG"}, // 01:00-08:00, second 1am
 		{"timestamp_ceil(__time, 'PT1H')", "1577937600000", "LONG"},
 		{"timestamp_ceil(timestamp('2020-01-02T03:00:00Z'), 'PT1H')", "1577934000000", "LONG"},
 		{"timestamp_ceil(__time, 'P1D')", "1578009600000", "LONG"},
 		{"timestamp_shift(__time, 'P1D', 1)", "1578020645678", "LONG"},
 		{"timestamp_shift(__time, 'PT1H', -2)", "1577927045678", "LONG"},
-		{"timestamp_shift(timestamp('2020-01-31'), 'P1M', 1)", "1582934400000", "LONG"}, // 2020-02-29: leap day clamp
-		{"timestamp_shift(timestamp('2020-02-29'), 'P1Y', 1)", "1614470400000", "LONG"}, // 2021-02-28
+		{"timestamp_shift(timestamp('2020-01-31'), 'P1M', 1)", "1582934400000", "LONG"},                                  // 2020-02-29: leap day clamp
+		{"timestamp_shift(timestamp('2020-02-29'), 'P1Y', 1)", "1614470400000", "LONG"},                                  // 2021-02-28
 		{"timestamp_shift(timestamp('2020-03-07T12:00:00Z'), 'P1D', 1, 'America/Los_Angeles')", "1583665200000", "LONG"}, // 23 hours later
 		{"timestamp_shift(nl, 'P1D', 1)", "null", "LONG"},
 		{"timestamp_shift(__time, 'P1D', nl)", "null", "LONG"},
