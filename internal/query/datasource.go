@@ -93,7 +93,7 @@ func decodeDataSource(raw json.RawMessage, path string, depth int) (DataSource, 
 			}
 			tds, ok := ds.(*TableDataSource)
 			if !ok {
-				return nil, base.Errorf(base.ClassInvalidInput, "%s: a union can only contain tables, got a %s datasource", jsonspec.Index(o.FieldPath("dataSources"), i), ds.Type())
+				return nil, base.Errorf(base.ClassInvalidInput, "%s: a union can only contain tables, got a datasource of type %q", jsonspec.Index(o.FieldPath("dataSources"), i), ds.Type())
 			}
 			u.DataSources = append(u.DataSources, tds.Name)
 		}
