@@ -1,0 +1,111 @@
+package incremental
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/segment"
+)
+
+// Row is one input row: a timestamp (epoch ms, before truncation) and
+// named values. A parser can keep one Row and Reset it between rows, so that
+// filling it allocates nothing once its slices have grown. Names must be
+// unique within a row; __time is not a field.
+type Row struct {
+	Time   int64
+	Names  []string
+	Values []segment.Value
+}
+
+// Reset empties the row, keeping its capacity.
+func (r *Row) Reset() {
+	r.Time = 0
+	r.Names = r.Names[:0]
+	clear(r.Values)
+	r.Values = r.Values[:0]
+}
+
+// Set appends a field.
+func (r *Row) Set(name string, v segment.Value) {
+	r.Names = append(r.Names, name)
+	r.Values = append(r.Values, v)
+}
+
+// Get returns the named field's value, or null.
+func (r *Row) Get(name string) segment.Value {
+	for i, n := range r.Names {
+		if n == name {
+			return r.Values[i]
+		}
+	}
+	return segment.Value{}
+}
+
+// RowFromMap builds a Row from a decoded JSON-like map: nil, string,
+// []string, []any of strings, int/int64, float64 (integral values stay
+// doubles), json.Number-like fmt.Stringer numbers are not accepted, bool
+// (becomes "true"/"false", as Druid turns booleans into strings for string
+// dimensions). Fields are taken in sorted name order, since maps have none;
+// nested maps are dropped, as Druid's schemaless ingestion drops them.
+func RowFromMap(t int64, m map[string]any) (Row, error) {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	r := Row{Time: t}
+	for _, k := range names {
+		v, keep, err := valueOf(m[k])
+		if err != nil {
+			return Row{}, base.Errorf(base.ClassInvalidInput, "field %q: %w", k, err)
+		}
+		if keep {
+			r.Set(k, v)
+		}
+	}
+	return r, nil
+}
+
+func valueOf(x any) (segment.Value, bool, error) {
+	switch x := x.(type) {
+	case nil:
+		return segment.Value{}, true, nil
+	case string:
+		return segment.StringValue(x), true, nil
+	case bool:
+		if x {
+			return segment.StringValue("true"), true, nil
+		}
+		return segment.StringValue("false"), true, nil
+	case int:
+		return segment.LongValue(int64(x)), true, nil
+	case int64:
+		return segment.LongValue(x), true, nil
+	case float64:
+		if math.IsInf(x, 0) {
+			return segment.Value{}, false, fmt.Errorf("infinite number")
+		}
+		return segment.DoubleValue(x), true, nil
+	case []string:
+		return segment.StringsValue(x), true, nil
+	case []any:
+		s := make([]string, 0, len(x))
+		for _, e := range x {
+			switch e := e.(type) {
+			case string:
+				s = append(s, e)
+			case nil:
+				// Druid keeps nulls in lists only for arrays; a
+				// multi-value string drops them.
+			default:
+				s = append(s, fmt.Sprint(e))
+			}
+		}
+		return segment.StringsValue(s), true, nil
+	case map[string]any:
+		return segment.Value{}, false, nil
+	}
+	return segment.Value{}, false, fmt.Errorf("unsupported value type %T", x)
+}
