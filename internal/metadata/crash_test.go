@@ -7,34 +7,45 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
-// crashChildEnv, when set to a data directory, turns
-// TestCrashMidPublish into the child process: it starts a large publish
-// there, reports "MID" on stdout once part of it is written inside the
-// transaction, and blocks until it is killed.
+// crashChildEnv, when set to "type|connectURI", turns
+// TestCrashMidPublish into the child process: it opens that store, starts
+// a large publish, reports "MID" on stdout once part of it is written
+// inside the transaction, and blocks until it is killed.
 const crashChildEnv = "DRYAD_METADATA_CRASH_CHILD"
 
 // TestCrashMidPublish kills a process with SIGKILL while its publish
-// transaction holds half-written rows, then checks that the SQLite file
-// opens, passes an integrity check and holds none of those rows.
+// transaction holds half-written rows, then checks that the database
+// opens (for SQLite: passes an integrity check) and holds none of them.
 func TestCrashMidPublish(t *testing.T) {
-	if dir := os.Getenv(crashChildEnv); dir != "" {
-		crashChild(dir)
+	if spec := os.Getenv(crashChildEnv); spec != "" {
+		typ, uri, _ := strings.Cut(spec, "|")
+		crashChild(Config{Type: typ, ConnectURI: uri})
 		return
 	}
-	dir := t.TempDir()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		cfg := Config{Type: TypeSQLite, ConnectURI: filepath.Join(t.TempDir(), "metadata.db")}
+		if b.name == TypePostgreSQL {
+			cfg = Config{Type: TypePostgreSQL, ConnectURI: pgSchemaURI(t)}
+		}
+		crashParent(t, b, cfg)
+	})
+}
+
+func crashParent(t *testing.T, b backend, cfg Config) {
 	ctx := context.Background()
-	s := openSQLiteT(t, Config{DataDir: dir})
+	s := b.open(t, cfg)
 	before := daySegs("kept", 5, "v1")
 	must(t, s.PublishSegments(ctx, before, PublishOptions{}))
 	must(t, s.Close())
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashMidPublish$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+cfg.Type+"|"+cfg.ConnectURI)
 	out, err := cmd.StdoutPipe()
 	must(t, err)
 	cmd.Stderr = os.Stderr
@@ -64,11 +75,13 @@ func TestCrashMidPublish(t *testing.T) {
 	must(t, cmd.Process.Kill()) // SIGKILL
 	cmd.Wait()
 
-	s = openSQLiteT(t, Config{DataDir: dir})
-	var check string
-	must(t, s.rdb.QueryRow(`PRAGMA integrity_check`).Scan(&check))
-	if check != "ok" {
-		t.Fatalf("integrity_check after crash: %s", check)
+	s = b.open(t, cfg)
+	if b.name == TypeSQLite {
+		var check string
+		must(t, s.rdb.QueryRow(`PRAGMA integrity_check`).Scan(&check))
+		if check != "ok" {
+			t.Fatalf("integrity_check after crash: %s", check)
+		}
 	}
 	got, err := s.AllUsedSegments(ctx)
 	must(t, err)
@@ -87,8 +100,8 @@ func TestCrashMidPublish(t *testing.T) {
 	must(t, s.PublishSegments(ctx, daySegs("after", 2, "v1"), PublishOptions{}))
 }
 
-func crashChild(dir string) {
-	s, err := Open(context.Background(), Config{DataDir: dir}, nil)
+func crashChild(cfg Config) {
+	s, err := Open(context.Background(), cfg, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child open:", err)
 		os.Exit(2)

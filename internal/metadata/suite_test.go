@@ -81,9 +81,9 @@ func openSQLiteT(t testing.TB, cfg Config) *Store {
 	return s
 }
 
-// openPostgresT creates a schema of its own, points search_path at it and
-// drops it when the test ends.
-func openPostgresT(t testing.TB, cfg Config) *Store {
+// pgSchemaURI creates a PostgreSQL schema of its own, returns a connect
+// URI whose search_path points at it, and drops it when the test ends.
+func pgSchemaURI(t testing.TB) string {
 	raw := os.Getenv(pgEnv)
 	var rnd [6]byte
 	rand.Read(rnd[:])
@@ -110,9 +110,16 @@ func openPostgresT(t testing.TB, cfg Config) *Store {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// openPostgresT opens a store in a fresh schema (see pgSchemaURI).
+func openPostgresT(t testing.TB, cfg Config) *Store {
 	cfg.Type = TypePostgreSQL
-	cfg.ConnectURI = u.String()
-	s, err := Open(ctx, cfg, nil)
+	if cfg.ConnectURI == "" {
+		cfg.ConnectURI = pgSchemaURI(t)
+	}
+	s, err := Open(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatalf("open postgres: %v", err)
 	}
