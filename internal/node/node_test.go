@@ -1,11 +1,13 @@
 package node
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -286,5 +288,46 @@ func TestGracefulStop(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + n.Addr().String() + "/status/health"); err == nil {
 		t.Error("listener still answers after Stop")
+	}
+}
+
+// TestStopFinishesInFlight checks that Stop lets a request that is already
+// being served finish: the request's body is still arriving when Stop is
+// called, and the client must still get the complete answer. The sleeps
+// only order events; nothing is asserted about time.
+func TestStopFinishesInFlight(t *testing.T) {
+	cfg := loadConfig(t, config.ModeQuickstart, nil)
+	n := startNode(t, cfg, config.AllRoles())
+	conn, err := net.Dial("tcp", n.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const body = `{"queryType":"timeseries"}`
+	head := fmt.Sprintf("POST /druid/v2/ HTTP/1.1\r\nHost: dryad\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
+	if _, err := io.WriteString(conn, head+body[:13]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // the handler is now waiting for the rest of the body
+	stopped := make(chan error, 1)
+	go func() { stopped <- n.Stop(context.Background()) }()
+	time.Sleep(50 * time.Millisecond) // Stop has closed the listener and is waiting
+	if _, err := io.WriteString(conn, body[13:]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("in-flight request got no response: %v", err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 501 || !strings.Contains(string(b), "is not supported by dryad yet") {
+		t.Fatalf("in-flight request: %d %q %v", resp.StatusCode, b, err)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if _, err := http.Get("http://" + n.Addr().String() + "/status/health"); err == nil {
+		t.Error("new requests still accepted after Stop")
 	}
 }
