@@ -29,6 +29,7 @@ func corrupt(where string, format string, args ...any) error {
 // until Close, and must never be modified (the mapping is read-only; clone a
 // bitmap before mutating it).
 type Segment struct {
+	minor    int
 	data     []byte
 	mapped   bool
 	meta     Metadata
@@ -102,6 +103,10 @@ func (s *Segment) Metadata() Metadata { return s.meta }
 // ColumnNames returns __time, the dimensions and the metrics, in order.
 func (s *Segment) ColumnNames() []string { return s.names }
 
+// FormatVersion reports the file's format version (major is always
+// MajorVersion).
+func (s *Segment) FormatVersion() (major, minor int) { return MajorVersion, s.minor }
+
 // Size reports the size of the segment file in bytes.
 func (s *Segment) Size() int { return len(s.data) }
 
@@ -153,7 +158,7 @@ func newSegment(data []byte) (*Segment, error) {
 	if got, want := checksum(table), binary.LittleEndian.Uint32(foot[12:]); got != want {
 		return nil, corrupt("section table", "checksum %08x, want %08x", got, want)
 	}
-	s := &Segment{data: data}
+	s := &Segment{data: data, minor: int(binary.LittleEndian.Uint16(data[10:]))}
 	prevEnd := uint64(headerSize)
 	for i := uint64(0); i < count; i++ {
 		e := table[i*sectionEntrySize:]
