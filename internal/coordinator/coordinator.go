@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/dryaddb/dryad/internal/config"
+	"github.com/dryaddb/dryad/internal/deepstorage"
 	"github.com/dryaddb/dryad/internal/discovery"
 	"github.com/dryaddb/dryad/internal/httpapi"
 	"github.com/dryaddb/dryad/internal/metadata"
@@ -18,6 +19,7 @@ type Deps struct {
 	Status   httpapi.StatusSource // what its /status endpoints report
 	Elector  discovery.Elector    // the "coordinator" election
 	Metadata *metadata.Store      // segments, rules, config; may be nil in tests of the HTTP surface
+	Deep     deepstorage.Storage  // where kill tasks delete unused segments; may be nil in tests of the HTTP surface
 }
 
 // Coordinator is the coordinator role. Its methods are safe for concurrent

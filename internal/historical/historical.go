@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/dryaddb/dryad/internal/config"
+	"github.com/dryaddb/dryad/internal/deepstorage"
 	"github.com/dryaddb/dryad/internal/httpapi"
 )
 
@@ -13,6 +14,7 @@ import (
 type Deps struct {
 	Log    *slog.Logger
 	Status httpapi.StatusSource // what its /status endpoints report
+	Deep   deepstorage.Storage  // where segments are pulled from; may be nil in tests of the HTTP surface
 }
 
 // Historical is the historical role. Its methods are safe for concurrent

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/dryaddb/dryad/internal/config"
+	"github.com/dryaddb/dryad/internal/deepstorage"
 	"github.com/dryaddb/dryad/internal/httpapi"
 	"github.com/dryaddb/dryad/internal/metadata"
 )
@@ -17,6 +18,7 @@ type Deps struct {
 	Status   httpapi.StatusSource // what its /status endpoints report
 	HostPort string               // "host:port" this worker is known by; keys the enable/disable answers
 	Metadata *metadata.Store      // task state; may be nil in tests of the HTTP surface
+	Deep     deepstorage.Storage  // where tasks push the segments they build; may be nil in tests of the HTTP surface
 }
 
 // MiddleManager is the middlemanager role. Its methods are safe for

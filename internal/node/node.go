@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/dryaddb/dryad/internal/broker"
 	"github.com/dryaddb/dryad/internal/config"
 	"github.com/dryaddb/dryad/internal/coordinator"
+	"github.com/dryaddb/dryad/internal/deepstorage"
 	"github.com/dryaddb/dryad/internal/discovery"
 	"github.com/dryaddb/dryad/internal/historical"
 	"github.com/dryaddb/dryad/internal/httpapi"
@@ -58,6 +58,7 @@ type Node struct {
 	mu       sync.Mutex
 	lock     *DirLock
 	store    *metadata.Store
+	deep     deepstorage.Storage
 	running  []namedRole // started roles, in start order
 	servers  []*server
 	selfMu   sync.Mutex       // guards self; separate from mu so status requests never wait on Start/Stop
@@ -166,8 +167,8 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		}
 	}
 	if n.has(config.RoleCoordinator) || n.has(config.RoleOverlord) || n.has(config.RoleMiddleManager) || n.has(config.RoleHistorical) {
-		if err := os.MkdirAll(n.cfg.DeepStorage.Dir, 0o755); err != nil {
-			return base.Errorf(base.ClassUnavailable, "creating deep storage directory %s: %w", n.cfg.DeepStorage.Dir, err)
+		if n.deep, err = deepstorage.NewLocal(n.cfg.DeepStorage.Dir); err != nil {
+			return fmt.Errorf("opening local deep storage: %w", err)
 		}
 	}
 
@@ -240,15 +241,15 @@ func (n *Node) build(status httpapi.StatusSource) []namedRole {
 		switch role {
 		case config.RoleCoordinator:
 			r = coordinator.New(n.cfg.Coordinator, coordinator.Deps{Log: n.log, Status: status,
-				Elector: n.elections.Elector(role, url), Metadata: n.store})
+				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep})
 		case config.RoleOverlord:
 			r = overlord.New(n.cfg.Overlord, overlord.Deps{Log: n.log, Status: status,
-				Elector: n.elections.Elector(role, url), Metadata: n.store})
+				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep})
 		case config.RoleMiddleManager:
 			r = middlemanager.New(n.cfg.MiddleManager, middlemanager.Deps{Log: n.log, Status: status,
-				HostPort: net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.port(role))), Metadata: n.store})
+				HostPort: net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.port(role))), Metadata: n.store, Deep: n.deep})
 		case config.RoleHistorical:
-			r = historical.New(n.cfg.Historical, historical.Deps{Log: n.log, Status: status})
+			r = historical.New(n.cfg.Historical, historical.Deps{Log: n.log, Status: status, Deep: n.deep})
 		case config.RoleBroker:
 			r = broker.New(n.cfg.Broker, broker.Deps{Log: n.log, Status: status})
 		case config.RoleRouter:
@@ -375,6 +376,7 @@ func (n *Node) stopLocked(ctx context.Context) error {
 		}
 	}
 	n.running = nil
+	n.deep = nil // local deep storage holds no open resources
 	if n.store != nil {
 		if err := n.store.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("closing the metadata store: %w", err))
