@@ -61,8 +61,8 @@ func substituteIT(spec, dataDir string, vars map[string]string) string {
 	r := strings.NewReplacer(
 		"/resources/data/", dataDir+"/",
 		"/resources/indexer/", dataDir+"/indexer/",
-		"quickstart/tutorial/", dataDir+"/quickstart/",
-		"/shared/wikiticker-it/", dataDir+"/quickstart/",
+		"quickstart/tutorial", dataDir+"/quickstart",
+		"/shared/wikiticker-it", dataDir+"/quickstart",
 	)
 	return r.Replace(spec)
 }

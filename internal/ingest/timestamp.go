@@ -97,6 +97,10 @@ func timestampParser(format string) (func(any) (int64, error), error) {
 			if err != nil {
 				return 0, err
 			}
+			if strings.ContainsRune(s, ' ') {
+				// Joda's ISO parser needs 'T' between date and time.
+				return 0, fmt.Errorf("invalid format: %q is malformed at %q", s, s[strings.IndexByte(s, ' '):])
+			}
 			return base.ParseTime(s, nil)
 		}, nil
 	case "posix", "millis", "micro", "nano":
