@@ -237,7 +237,11 @@ func (b *binder) errorf(format string, args ...any) error {
 func (b *binder) bind(e Expr) (node, error) {
 	switch e := e.(type) {
 	case *Literal:
-		return &constNode{v: e.Value, t: e.Value.Type}, nil
+		t := e.Value.Type
+		if e.Value.Null && t.Kind != base.KindArray {
+			t = typeUnknown // an untyped null takes the type of its context
+		}
+		return &constNode{v: e.Value, t: t}, nil
 	case *Ident:
 		for i := len(b.scopes) - 1; i >= 0; i-- {
 			if v, ok := b.scopes[i][e.Name]; ok {

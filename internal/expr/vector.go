@@ -69,7 +69,7 @@ type VectorEvaluator struct {
 
 // NewVectorEvaluator returns an evaluator for c.
 func (c *Compiled) NewVectorEvaluator() *VectorEvaluator {
-	ev := &VectorEvaluator{c: c, bufs: make([]*Vector, c.nodes+1), tmp: make([][]float64, c.nodes+1), cols: make([]*Vector, len(c.columns))}
+	ev := &VectorEvaluator{c: c, bufs: make([]*Vector, c.nodes+2+len(c.columns)), tmp: make([][]float64, c.nodes+1), cols: make([]*Vector, len(c.columns))}
 	if c.slots > 0 {
 		ev.env.slots = make([]Value, c.slots)
 	}
@@ -192,18 +192,29 @@ func (ev *VectorEvaluator) vec(nd node, n int) (*Vector, error) {
 	case *identNode:
 		if x.slot < 0 {
 			col := ev.cols[x.idx]
-			if x.t.Kind == base.KindUnknown || col.Type == x.t || (x.t.Kind == base.KindDouble && col.Doubles != nil) || (x.t.Kind == base.KindLong && col.Longs != nil) || (x.t.Kind == base.KindString && col.Strings != nil) {
+			if x.t.Kind == base.KindUnknown || (x.t.Kind == base.KindDouble && col.Doubles != nil) || (x.t.Kind == base.KindLong && col.Longs != nil) || (x.t.Kind == base.KindString && col.Strings != nil) || (col.Values != nil && col.Longs == nil && col.Doubles == nil && col.Strings == nil && !isNum(x.t) && x.t.Kind != base.KindString) {
 				return col, nil
 			}
+			// The column arrived in another representation: convert it.
+			return ev.rowFallback(nd, ev.c.nodes+1+x.idx, n)
 		}
 	case *binaryNode:
 		if v, ok, err := ev.binaryVec(x, n); ok || err != nil {
 			return v, err
 		}
+		if x.op == "&&" || x.op == "||" {
+			if v, ok, err := ev.logicVec(x, n); ok || err != nil {
+				return v, err
+			}
+		} else if v, ok, err := ev.stringCmpVec(x, n); ok || err != nil {
+			return v, err
+		}
+		return ev.rowFallback(nd, x.id, n)
 	case *unaryNode:
 		if v, ok, err := ev.unaryVec(x, n); ok || err != nil {
 			return v, err
 		}
+		return ev.rowFallback(nd, x.id, n)
 	case *callNode:
 		if x.vec != nil {
 			if v, ok, err := x.vec(ev, x, n); ok || err != nil {
@@ -217,7 +228,7 @@ func (ev *VectorEvaluator) vec(nd node, n int) (*Vector, error) {
 	case *constNode:
 		return ev.constVec(x, n), nil
 	}
-	return ev.rowFallback(nd, len(ev.bufs)-1, n)
+	return ev.rowFallback(nd, ev.c.nodes, n)
 }
 
 func (ev *VectorEvaluator) constVec(k *constNode, n int) *Vector {
@@ -414,7 +425,7 @@ func (ev *VectorEvaluator) binaryVec(x *binaryNode, n int) (*Vector, bool, error
 	}
 	lk, lconst := x.l.(*constNode)
 	rk, rconst := x.r.(*constNode)
-	if lconst && lk.v.Null || rconst && rk.v.Null {
+	if lconst && lk.v.Null || rconst && rk.v.Null || lconst && rconst {
 		return nil, false, nil
 	}
 	var lv, rv *Vector
@@ -442,7 +453,6 @@ func (ev *VectorEvaluator) binaryVec(x *binaryNode, n int) (*Vector, bool, error
 	if rv != nil {
 		rn = rv.Nulls
 	}
-	cmp := x.t.Kind == base.KindLong && lt.Kind == base.KindLong && rt.Kind == base.KindLong && isCmp(x.op)
 	if lt.Kind == base.KindLong && rt.Kind == base.KindLong {
 		out := ev.out(x.id, TypeLong, n)
 		nulls := orNulls(out.Nulls, ln, rn, n)
@@ -455,7 +465,6 @@ func (ev *VectorEvaluator) binaryVec(x *binaryNode, n int) (*Vector, bool, error
 		default:
 			err = longKernelVV(x.op, lv.Longs[:n], rv.Longs[:n], out.Longs, nulls)
 		}
-		_ = cmp
 		out.Nulls = nulls
 		return out, true, err
 	}
