@@ -22,6 +22,7 @@ type Key struct {
 	HasQuickstartDefault bool
 	Roles                string // roles that read it: "all" or a comma-separated list
 	Doc                  string // one-line meaning, as in docs/configuration.md
+	DocDefault           string // the default as documented, when Default depends on the machine or mode
 
 	apply func(c *Config, v string) error
 }
@@ -39,12 +40,12 @@ func (k Key) DefaultFor(m Mode) string {
 func Keys() []Key {
 	ks := []Key{
 		str("druid.host", "", "all", "Host name this process advertises to clients and other nodes. Server default: the machine's host name.",
-			func(c *Config) *string { return &c.Host }).quick("localhost"),
+			func(c *Config) *string { return &c.Host }).quick("localhost").docDefault("server: the machine's host name; quickstart: `localhost`"),
 		str("dryad.bindAddress", "", "all", "IP address the listeners bind; empty binds every interface.",
 			func(c *Config) *string { return &c.BindAddress }).quick("127.0.0.1"),
 		port("druid.plaintextPort", "8888", "all", "Port of the process's main listener, which serves every role the process runs. Server default: the role's Druid port when exactly one role runs, else 8888. 0 picks a free port.",
-			func(c *Config) *int { return &c.Port }, true),
-		{Name: "dryad.dataDir", Default: "./var", Roles: "all", Doc: "Directory for local state (embedded metadata store, local deep storage, segment cache, task dirs). Locked (<dir>/.lock) while a process runs.",
+			func(c *Config) *int { return &c.Port }, true).docDefault("`8888`; server with one role: that role's Druid port"),
+		{Name: "dryad.dataDir", Default: "./var", Roles: "all", Doc: "Directory for local state (embedded metadata store, local deep storage, segment cache, task dirs). Locked (.lock inside it) while a process runs.",
 			apply: func(c *Config, v string) error {
 				if strings.TrimSpace(v) == "" {
 					return fmt.Errorf("a directory is required")
@@ -75,7 +76,7 @@ func Keys() []Key {
 		dur("druid.server.http.maxIdleTime", "PT5M", "all", "How long an idle keep-alive connection stays open.",
 			func(c *Config) *time.Duration { return &c.IdleTimeout }),
 
-		{Name: "druid.metadata.storage.type", Default: "sqlite", Roles: "coordinator,overlord", Doc: "Metadata store: sqlite (embedded file <dataDir>/metadata/metadata.db; Druid's derby is read as sqlite) or postgresql.",
+		{Name: "druid.metadata.storage.type", Default: "sqlite", Roles: "coordinator,overlord,middlemanager", Doc: "Metadata store: sqlite (embedded file metadata/metadata.db in the data dir; Druid's derby is read as sqlite) or postgresql.",
 			apply: func(c *Config, v string) error {
 				switch strings.ToLower(v) {
 				case "sqlite", "derby":
@@ -89,13 +90,13 @@ func Keys() []Key {
 				}
 				return fmt.Errorf("%q is not one of sqlite, postgresql", v)
 			}},
-		str("druid.metadata.storage.connector.connectURI", "", "coordinator,overlord", "Connection URI; for postgresql e.g. jdbc:postgresql://host:5432/druid or postgres://host/druid. Empty for sqlite uses <dataDir>/metadata.",
+		str("druid.metadata.storage.connector.connectURI", "", "coordinator,overlord,middlemanager", "Connection URI; for postgresql e.g. jdbc:postgresql://host:5432/druid or postgres://host/druid. Empty for sqlite uses metadata/metadata.db in the data dir.",
 			func(c *Config) *string { return &c.Metadata.ConnectURI }),
-		str("druid.metadata.storage.connector.user", "", "coordinator,overlord", "Metadata store user.",
+		str("druid.metadata.storage.connector.user", "", "coordinator,overlord,middlemanager", "Metadata store user.",
 			func(c *Config) *string { return &c.Metadata.User }),
-		str("druid.metadata.storage.connector.password", "", "coordinator,overlord", "Metadata store password (masked in /status/properties).",
+		str("druid.metadata.storage.connector.password", "", "coordinator,overlord,middlemanager", "Metadata store password (masked in /status/properties).",
 			func(c *Config) *string { return &c.Metadata.Password }),
-		{Name: "druid.metadata.storage.tables.base", Default: "druid", Roles: "coordinator,overlord", Doc: "Prefix of the metadata table names (druid_segments, druid_tasks, ...).",
+		{Name: "druid.metadata.storage.tables.base", Default: "druid", Roles: "coordinator,overlord,middlemanager", Doc: "Prefix of the metadata table names (druid_segments, druid_tasks, ...).",
 			apply: func(c *Config, v string) error {
 				if v == "" || v[0] >= '0' && v[0] <= '9' || strings.IndexFunc(v, func(r rune) bool {
 					return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
@@ -139,7 +140,7 @@ func Keys() []Key {
 		port("dryad.middlemanager.plaintextPort", "0", "middlemanager", "Extra listener serving only the middlemanager (Druid's default is 8091); 0 = none.",
 			func(c *Config) *int { return &c.MiddleManager.Port }, true),
 		intKey("druid.worker.capacity", strconv.Itoa(max(1, runtime.NumCPU()-1)), "middlemanager", "Maximum number of tasks run at once (default: CPUs - 1, at least 1).", 1, 1<<20,
-			func(c *Config) *int { return &c.MiddleManager.Capacity }),
+			func(c *Config) *int { return &c.MiddleManager.Capacity }).docDefault("CPUs − 1, at least 1"),
 		str("druid.worker.category", "_default_worker_category", "middlemanager", "Worker category used by category-aware task assignment.",
 			func(c *Config) *string { return &c.MiddleManager.Category }),
 		path("druid.indexer.task.baseTaskDir", "${dryad.dataDir}/task", "middlemanager", "Working directory of running tasks.",
@@ -164,7 +165,7 @@ func Keys() []Key {
 		port("dryad.broker.plaintextPort", "0", "broker", "Extra listener serving only the broker (Druid's default is 8082); 0 = none.",
 			func(c *Config) *int { return &c.Broker.Port }, true),
 		intKey("druid.processing.numThreads", strconv.Itoa(max(1, runtime.NumCPU()-1)), "broker,historical", "Threads that process segments in parallel (default: CPUs - 1, at least 1).", 1, 1<<16,
-			func(c *Config) *int { return &c.Broker.ProcessingThreads }),
+			func(c *Config) *int { return &c.Broker.ProcessingThreads }).docDefault("CPUs − 1, at least 1"),
 		{Name: "druid.server.http.defaultQueryTimeout", Default: "300000", Roles: "broker", Doc: "Query timeout in milliseconds when the query context sets none.",
 			apply: func(c *Config, v string) error {
 				n, err := strconv.ParseInt(v, 10, 64)
@@ -185,6 +186,12 @@ func Keys() []Key {
 			func(c *Config) *int { return &c.Router.Port }, true),
 	}
 	return ks
+}
+
+// docDefault sets how the default is documented.
+func (k Key) docDefault(s string) Key {
+	k.DocDefault = s
+	return k
 }
 
 // quick sets the key's quickstart default.
