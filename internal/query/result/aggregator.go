@@ -1,0 +1,184 @@
+package result
+
+import (
+	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/query/aggregation"
+	"github.com/dryaddb/dryad/internal/query/value"
+)
+
+// Aggregator is what merging needs from an aggregator. Implementations are
+// immutable and safe for concurrent use.
+type Aggregator interface {
+	// Name is the output name.
+	Name() string
+	// Empty is the intermediate value of a state that saw no rows.
+	Empty() any
+	// Combine merges two intermediate values; it may return either argument.
+	Combine(a, b any) any
+	// Finalize converts an intermediate value to the value written in results.
+	Finalize(v any) any
+}
+
+// Pair is the intermediate value of a first/last aggregator: the value and
+// the time it was seen at.
+type Pair struct {
+	Time  int64
+	Value any
+}
+
+type simpleAgg struct {
+	name    string
+	empty   any
+	combine func(a, b any) any
+}
+
+func (s *simpleAgg) Name() string         { return s.name }
+func (s *simpleAgg) Empty() any           { return s.empty }
+func (s *simpleAgg) Combine(a, b any) any { return s.combine(a, b) }
+func (s *simpleAgg) Finalize(v any) any   { return v }
+
+type pairAgg struct {
+	name  string
+	first bool
+}
+
+func (p *pairAgg) Name() string { return p.name }
+func (p *pairAgg) Empty() any   { return nil }
+func (p *pairAgg) Combine(a, b any) any {
+	pa, okA := a.(Pair)
+	pb, okB := b.(Pair)
+	switch {
+	case !okA:
+		return b
+	case !okB:
+		return a
+	}
+	if p.first {
+		if pb.Time < pa.Time {
+			return b
+		}
+		return a
+	}
+	if pb.Time > pa.Time {
+		return b
+	}
+	return a
+}
+func (p *pairAgg) Finalize(v any) any {
+	if pv, ok := v.(Pair); ok {
+		return pv.Value
+	}
+	return v
+}
+
+// FromFactory adapts an aggregator spec. Intermediate values: count and
+// longSum/Min/Max are int64, double* float64, float* float32 (nil until a
+// value was seen, except count which starts at 0), first/last are Pair.
+func FromFactory(f aggregation.Factory) (Aggregator, error) {
+	n := f.Name()
+	switch f.Kind() {
+	case aggregation.Count:
+		return &simpleAgg{n, int64(0), addLong}, nil
+	case aggregation.LongSum:
+		return &simpleAgg{n, nil, addLong}, nil
+	case aggregation.DoubleSum:
+		return &simpleAgg{n, nil, addDouble}, nil
+	case aggregation.FloatSum:
+		return &simpleAgg{n, nil, addFloat}, nil
+	case aggregation.LongMin, aggregation.DoubleMin, aggregation.FloatMin:
+		return &simpleAgg{n, nil, minOf}, nil
+	case aggregation.LongMax, aggregation.DoubleMax, aggregation.FloatMax:
+		return &simpleAgg{n, nil, maxOf}, nil
+	case aggregation.LongFirst, aggregation.DoubleFirst, aggregation.FloatFirst, aggregation.StringFirst:
+		return &pairAgg{n, true}, nil
+	case aggregation.LongLast, aggregation.DoubleLast, aggregation.FloatLast, aggregation.StringLast:
+		return &pairAgg{n, false}, nil
+	}
+	return nil, base.Errorf(base.ClassUnsupported, "aggregator %q: type %q cannot be merged yet", n, f.TypeName())
+}
+
+// FromFactories adapts a list of aggregator specs.
+func FromFactories(fs []aggregation.Factory) ([]Aggregator, error) {
+	out := make([]Aggregator, len(fs))
+	for i, f := range fs {
+		a, err := FromFactory(f)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = a
+	}
+	return out, nil
+}
+
+func addLong(a, b any) any {
+	x, okA := a.(int64)
+	y, okB := b.(int64)
+	switch {
+	case !okA:
+		return b
+	case !okB:
+		return a
+	}
+	return x + y
+}
+
+func addDouble(a, b any) any {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	x, _ := value.ToFloat64(a)
+	y, _ := value.ToFloat64(b)
+	return x + y
+}
+
+func addFloat(a, b any) any {
+	x, okA := a.(float32)
+	y, okB := b.(float32)
+	switch {
+	case !okA:
+		return b
+	case !okB:
+		return a
+	}
+	return x + y
+}
+
+func minOf(a, b any) any {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	if less(b, a) {
+		return b
+	}
+	return a
+}
+
+func maxOf(a, b any) any {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	if less(a, b) {
+		return b
+	}
+	return a
+}
+
+func less(a, b any) bool {
+	if x, ok := a.(int64); ok {
+		if y, ok := b.(int64); ok {
+			return x < y
+		}
+	}
+	x, _ := value.ToFloat64(a)
+	y, _ := value.ToFloat64(b)
+	return x < y
+}

@@ -1,0 +1,117 @@
+package result
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/query"
+)
+
+// TimeseriesRow is a partial timeseries row: a bucket start and one
+// intermediate value per aggregator.
+type TimeseriesRow struct {
+	Timestamp int64
+	Values    []any
+}
+
+// FillTimeseries adds empty buckets, as a per-segment timeseries engine
+// does: every granularity bucket of the query intervals that overlaps data
+// (the segment's data interval) and is missing from rows gets each
+// aggregator's empty value. Granularity "all" and context
+// skipEmptyBuckets disable filling. rows must be sorted by timestamp; the
+// result is sorted too.
+func FillTimeseries(q *query.Timeseries, aggs []Aggregator, rows []TimeseriesRow, data base.Interval) []TimeseriesRow {
+	g := q.Granularity
+	if g.IsAll() || q.Context.SkipEmptyBuckets() {
+		return rows
+	}
+	have := make(map[int64]bool, len(rows))
+	for _, r := range rows {
+		have[r.Timestamp] = true
+	}
+	added := false
+	for _, qi := range q.Intervals {
+		iv, ok := qi.Intersect(data)
+		if !ok || iv.IsEmpty() {
+			continue
+		}
+		n := 0
+		for b := range g.Iterate(iv) {
+			if n++; n > 10_000_000 {
+				break // a runaway granularity ("none" over years); engines cap buckets earlier
+			}
+			if !have[b.Start] {
+				rows = append(rows, TimeseriesRow{Timestamp: b.Start, Values: emptyValues(aggs)})
+				have[b.Start] = true
+				added = true
+			}
+		}
+	}
+	if added {
+		sort.Slice(rows, func(i, j int) bool { return rows[i].Timestamp < rows[j].Timestamp })
+	}
+	return rows
+}
+
+// MergeTimeseries combines partial results (one slice per segment or data
+// server) bucket by bucket. With granularity "all" every row falls into
+// one bucket labelled with the smallest timestamp. The result is sorted by
+// timestamp.
+func MergeTimeseries(q *query.Timeseries, aggs []Aggregator, parts ...[]TimeseriesRow) ([]TimeseriesRow, error) {
+	all := q.Granularity.IsAll()
+	idx := map[int64]int{}
+	var out []TimeseriesRow
+	for _, p := range parts {
+		for _, r := range p {
+			if err := checkWidth("timeseries row", len(r.Values), len(aggs)); err != nil {
+				return nil, err
+			}
+			key := r.Timestamp
+			if all {
+				key = 0
+			}
+			i, ok := idx[key]
+			if !ok {
+				idx[key] = len(out)
+				out = append(out, TimeseriesRow{Timestamp: r.Timestamp, Values: slices.Clone(r.Values)})
+				continue
+			}
+			combineInto(aggs, out[i].Values, r.Values)
+			if r.Timestamp < out[i].Timestamp {
+				out[i].Timestamp = r.Timestamp
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Timestamp < out[j].Timestamp })
+	return out, nil
+}
+
+// FinishTimeseries turns merged rows into the final table: descending
+// order, post-aggregators, finalization, the grand total (computed over all
+// buckets, before the limit) and the limit.
+func FinishTimeseries(q *query.Timeseries, aggs []Aggregator, rows []TimeseriesRow) (*Table, error) {
+	f, err := newFinisher(nil, aggs, q.PostAggregations, q.Context.Finalize())
+	if err != nil {
+		return nil, err
+	}
+	t := &Table{Columns: f.names, Zone: q.Granularity.Zone(), TimestampAsLong: q.Context.SerializeDateTimeAsLong()}
+	if q.Context.GrandTotal() {
+		total := emptyValues(aggs)
+		for _, r := range rows {
+			combineInto(aggs, total, r.Values)
+		}
+		t.GrandTotal = f.finish(nil, total)
+	}
+	if q.Descending {
+		slices.Reverse(rows)
+	}
+	if q.Limit > 0 && int64(len(rows)) > q.Limit {
+		rows = rows[:q.Limit]
+	}
+	t.Rows = make([]Row, len(rows))
+	for i, r := range rows {
+		t.Rows[i] = Row{Timestamp: r.Timestamp, Values: f.finish(nil, r.Values)}
+	}
+	return t, nil
+}
