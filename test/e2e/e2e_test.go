@@ -511,3 +511,35 @@ func TestStartupTime(t *testing.T) {
 	}
 	t.Logf("quickstart exec → /status/health=true: best of 3 = %v", best)
 }
+
+func TestSegmentInspect(t *testing.T) {
+	const file = "../../internal/segment/testdata/small.seg"
+	if _, err := os.Stat(file); err != nil {
+		t.Skipf("segment fixture %s not present: %v", file, err)
+	}
+	code, out := runDryad(t, nil, "segment", "inspect", file, "--json")
+	var report struct {
+		FormatVersion string           `json:"formatVersion"`
+		Columns       []map[string]any `json:"columns"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &report) != nil || report.FormatVersion == "" || len(report.Columns) == 0 {
+		t.Errorf("segment inspect --json: exit %d, output %q", code, out)
+	}
+	code, out = runDryad(t, nil, "segment", "inspect", file, "--rows", "1")
+	if code != 0 || !strings.Contains(out, "columns:") {
+		t.Errorf("segment inspect: exit %d, output %q", code, out)
+	}
+	garbage := filepath.Join(t.TempDir(), "garbage.seg")
+	if err := os.WriteFile(garbage, []byte("this is not a segment"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out = runDryad(t, nil, "segment", "inspect", garbage)
+	if code != 1 || strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, "dryad segment inspect: ") {
+		t.Errorf("segment inspect of garbage: exit %d, output %q", code, out)
+	}
+	for _, args := range [][]string{{"segment"}, {"segment", "frobnicate"}, {"segment", "inspect"}} {
+		if code, out := runDryad(t, nil, args...); code != 2 {
+			t.Errorf("dryad %v: exit %d, want 2 (%q)", args, code, out)
+		}
+	}
+}
