@@ -50,10 +50,15 @@ func Compile(s string, types InputTypes) (*Compiled, error) {
 // arguments (patterns, periods, time zones) are reported here with the
 // function's name, as base.ClassInvalidInput errors.
 func Bind(e Expr, types InputTypes) (*Compiled, error) {
+	return bind(e, Options{Types: types})
+}
+
+func bind(e Expr, o Options) (*Compiled, error) {
+	types := o.Types
 	if types == nil {
 		types = func(string) (base.ColumnType, bool) { return base.ColumnType{}, false }
 	}
-	b := &binder{types: types, colIndex: map[string]int{}, src: e, fns: registry}
+	b := &binder{types: types, colIndex: map[string]int{}, src: e, fns: registry, lookups: o.Lookups}
 	root, err := b.bind(e)
 	if err != nil {
 		return nil, err
@@ -214,6 +219,7 @@ func (n *lambdaNode) call(e *env, args ...Value) (Value, error) {
 
 type binder struct {
 	fns      map[string]*fnSpec
+	lookups  func(string) (Lookup, bool)
 	types    InputTypes
 	cols     []string
 	colTypes []base.ColumnType

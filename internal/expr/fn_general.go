@@ -25,7 +25,7 @@ func generalFns() []*fnSpec {
 		{name: "notTrue", min: 1, max: 1, bind: bindIsBool(true, true)},
 		{name: "notFalse", min: 1, max: 1, bind: bindIsBool(false, true)},
 		{name: "bloom_filter_test", min: 2, max: 2, bind: unsupported("bloom_filter_test needs the bloom-filter extension, which dryad does not implement")},
-		{name: "lookup", min: 2, max: 3, bind: unsupported("lookup needs registered query-time lookups, which expressions cannot reach yet")},
+		{name: "lookup", min: 2, max: 3, bind: bindLookup},
 	}
 }
 

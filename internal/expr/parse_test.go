@@ -145,7 +145,7 @@ func TestBindErrors(t *testing.T) {
 		{"ipv4_match(ip, '1.2.3')", "subnet \"1.2.3\""},
 		{"json_value(j, 'a')", "JSONPath \"a\": must start with '$'"},
 		{"json_object('a')", "even number of arguments"},
-		{"lookup(s, 'lk')", "not supported"},
+		{"lookup(s, 'lk')", "unknown lookup \"lk\" (no lookups are registered)"},
 		{"bloom_filter_test(s, 'xyz')", "not supported"},
 		{"la + 1", "operator + does not apply to ARRAY<LONG>"},
 		{"s * s2", "operator * does not apply to STRING operands"},
