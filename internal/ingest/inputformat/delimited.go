@@ -97,7 +97,7 @@ func (f *DelimitedFormat) Type() string { return f.Kind }
 
 // NewReader returns a reader of delimited lines.
 func (f *DelimitedFormat) NewReader(r io.Reader) Reader {
-	return &delimitedReader{f: f, lines: newLineReader(r), columns: f.Columns, keys: make(map[string]string)}
+	return &delimitedReader{f: f, lines: newLineReader(r), columns: f.Columns}
 }
 
 type delimitedReader struct {
@@ -107,13 +107,14 @@ type delimitedReader struct {
 	skipped int
 	header  bool
 	fields  []field
-	keys    map[string]string
 }
 
-// field is one split field: its text and whether it was quoted.
+// field is one split field: its text, whether it was quoted, and when the
+// text is a slice of the line (off >= 0), its offset there.
 type field struct {
 	text   []byte
 	quoted bool
+	off    int
 }
 
 func (r *delimitedReader) BytesRead() int64 { return r.lines.bytes }
@@ -184,15 +185,17 @@ func (r *delimitedReader) parseLine(line []byte) (Record, error) {
 	r.fields = fields
 	n := min(len(fields), len(r.columns))
 	rec := make(Record, n)
+	src := string(line)
 	for i := range n {
-		rec[i] = Field{Name: r.columns[i], Value: r.value(fields[i])}
+		rec[i] = Field{Name: r.columns[i], Value: r.value(fields[i], line, src)}
 	}
 	return rec, nil
 }
 
 // value converts one field: null for an empty unquoted field, a list when it
-// holds the list delimiter, optionally numbers.
-func (r *delimitedReader) value(fl field) any {
+// holds the list delimiter, optionally numbers. Fields that alias line become
+// substrings of src, its string copy.
+func (r *delimitedReader) value(fl field, line []byte, src string) any {
 	if len(fl.text) == 0 {
 		if fl.quoted {
 			return ""
@@ -208,22 +211,10 @@ func (r *delimitedReader) value(fl field) any {
 		}
 		return out
 	}
-	return r.scalar(r.intern(fl.text))
-}
-
-// intern returns short repeated values without allocating a new string.
-func (r *delimitedReader) intern(b []byte) string {
-	if len(b) > 16 {
-		return string(b)
+	if fl.off >= 0 {
+		return r.scalar(src[fl.off : fl.off+len(fl.text)])
 	}
-	if s, ok := r.keys[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if len(r.keys) < 4096 {
-		r.keys[s] = s
-	}
-	return s
+	return r.scalar(string(fl.text))
 }
 
 func (r *delimitedReader) scalar(s string) any {
@@ -253,13 +244,14 @@ func TryParseNumber(s string) any {
 
 // splitDelimited splits line on delim with no quoting.
 func splitDelimited(dst []field, line, delim []byte) []field {
+	off := 0
 	for {
-		i := bytes.Index(line, delim)
+		i := bytes.Index(line[off:], delim)
 		if i < 0 {
-			return append(dst, field{text: line})
+			return append(dst, field{text: line[off:], off: off})
 		}
-		dst = append(dst, field{text: line[:i]})
-		line = line[i+len(delim):]
+		dst = append(dst, field{text: line[off : off+i], off: off})
+		off += i + len(delim)
 	}
 }
 
@@ -294,21 +286,21 @@ func splitCSV(dst []field, line []byte) ([]field, error) {
 				if buf == nil {
 					buf = []byte{}
 				}
-				return append(dst, field{text: buf, quoted: true}), nil
+				return append(dst, field{text: buf, quoted: true, off: -1}), nil
 			}
 			buf = append(buf, line[j:j+k]...)
 			if buf == nil {
 				buf = []byte{}
 			}
-			dst = append(dst, field{text: buf, quoted: true})
+			dst = append(dst, field{text: buf, quoted: true, off: -1})
 			i = j + k + 1
 			continue
 		}
 		k := bytes.IndexByte(line[i:], ',')
 		if k < 0 {
-			return append(dst, field{text: line[i:]}), nil
+			return append(dst, field{text: line[i:], off: i}), nil
 		}
-		dst = append(dst, field{text: line[i : i+k]})
+		dst = append(dst, field{text: line[i : i+k], off: i})
 		i += k + 1
 	}
 }

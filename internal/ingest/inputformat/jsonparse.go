@@ -16,10 +16,20 @@ import (
 // repeated field names free. Not safe for concurrent use.
 type jsonParser struct {
 	data  []byte
+	src   string // data as one string: unescaped values are substrings of it
 	pos   int
 	depth int
 	keys  map[string]string
 	buf   []byte
+
+	// The last scanned string: its bounds in data, and whether it had
+	// escapes (then its bytes are in buf).
+	strStart, strEnd int
+	strEscaped       bool
+
+	// prevKeys are the top-level keys of the previous record in order; rows
+	// of one file usually repeat them, which makes key lookup a comparison.
+	prevKeys []string
 }
 
 const maxJSONDepth = 10000
@@ -47,6 +57,11 @@ func (p *jsonParser) fail(msg string) error {
 // position and its last value, like Jackson's LinkedHashMap).
 func (p *jsonParser) parseObjectRecord(data []byte, dst Record) (Record, error) {
 	p.data, p.pos, p.depth = data, 0, 0
+	p.src = string(data)
+	// While the keys repeat the previous record's in order, they are known to
+	// be distinct and the duplicate check is skipped.
+	samePrefix := true
+	nkeys := 0
 	p.skipSpace()
 	if p.pos >= len(p.data) || p.data[p.pos] != '{' {
 		if p.pos >= len(p.data) {
@@ -62,15 +77,28 @@ func (p *jsonParser) parseObjectRecord(data []byte, dst Record) (Record, error) 
 	} else {
 		for {
 			p.skipSpace()
-			key, err := p.parseKey()
+			key, err := p.parseRecordKey(nkeys, samePrefix)
 			if err != nil {
 				return nil, err
+			}
+			if samePrefix && (nkeys >= len(p.prevKeys) || p.prevKeys[nkeys] != key) {
+				samePrefix = false
+				p.prevKeys = p.prevKeys[:min(nkeys, len(p.prevKeys))]
 			}
 			v, err := p.parseValue()
 			if err != nil {
 				return nil, err
 			}
-			dst = dst.set(key, v)
+			if samePrefix {
+				dst = append(dst, Field{key, v})
+			} else {
+				n := len(dst)
+				dst = dst.set(key, v)
+				if len(dst) > n && len(p.prevKeys) == nkeys && nkeys < 256 {
+					p.prevKeys = append(p.prevKeys, key)
+				}
+			}
+			nkeys = len(dst)
 			p.skipSpace()
 			if p.pos >= len(p.data) {
 				return nil, p.fail("unexpected end of input")
@@ -93,9 +121,38 @@ func (p *jsonParser) parseObjectRecord(data []byte, dst Record) (Record, error) 
 	return dst, nil
 }
 
+// parseRecordKey parses a top-level key; while samePrefix holds, the
+// previous record's key at index i is tried first.
+func (p *jsonParser) parseRecordKey(i int, samePrefix bool) (string, error) {
+	if samePrefix && i < len(p.prevKeys) && p.pos < len(p.data) && p.data[p.pos] == '"' {
+		k := p.prevKeys[i]
+		end := p.pos + 1 + len(k)
+		if end < len(p.data) && p.data[end] == '"' && string(p.data[p.pos+1:end]) == k && !containsByte(k, '\\') {
+			p.pos = end + 1
+			p.skipSpace()
+			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+				return "", p.fail("expected ':'")
+			}
+			p.pos++
+			return k, nil
+		}
+	}
+	return p.parseKey()
+}
+
+func containsByte(s string, c byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return true
+		}
+	}
+	return false
+}
+
 // parseDocument parses data holding exactly one JSON value.
 func (p *jsonParser) parseDocument(data []byte) (any, error) {
 	p.data, p.pos, p.depth = data, 0, 0
+	p.src = string(data)
 	v, err := p.parseValue()
 	if err != nil {
 		return nil, err
@@ -155,6 +212,9 @@ func (p *jsonParser) parseValue() (any, error) {
 		raw, err := p.scanString()
 		if err != nil {
 			return nil, err
+		}
+		if !p.strEscaped {
+			return p.src[p.strStart:p.strEnd], nil
 		}
 		return string(raw), nil
 	case c == '{':
@@ -355,6 +415,7 @@ func (p *jsonParser) scanString() ([]byte, error) {
 		if c == '"' {
 			s := d[start:i]
 			p.pos = i + 1
+			p.strStart, p.strEnd, p.strEscaped = start, i, false
 			return s, nil
 		}
 		if c == '\\' || c < 0x20 || c >= 0x80 {
@@ -363,6 +424,7 @@ func (p *jsonParser) scanString() ([]byte, error) {
 		i++
 	}
 	p.buf = append(p.buf[:0], d[start:i]...)
+	p.strEscaped = true
 	for i < len(d) {
 		c := d[i]
 		switch {
