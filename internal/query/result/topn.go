@@ -6,8 +6,8 @@ import (
 	"sort"
 	"time"
 
-	"github.com/dryaddb/dryad/internal/query/value"
 	"github.com/dryaddb/dryad/internal/query"
+	"github.com/dryaddb/dryad/internal/query/value"
 )
 
 // TopNBucket is one time bucket of a partial topN result.
@@ -25,8 +25,8 @@ type TopNRow struct {
 // TopNTable is a finished topN result: per bucket, rows whose values follow
 // Columns (the dimension output name, the aggregators, the post-aggregators).
 type TopNTable struct {
-	Columns         []string
-	Buckets         []TopNResultBucket
+	Columns []string
+	Buckets []TopNResultBucket
 	// Zone prints timestamps with an offset (nil is UTC).
 	Zone            *time.Location
 	TimestampAsLong bool

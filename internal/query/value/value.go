@@ -162,8 +162,9 @@ func Each(v any, fn func(any) bool) {
 	}
 }
 
-// AppendDouble appends d as Java's Double.toString prints it (the shortest
-// digits that round-trip): "1.0", "0.001", "1.0E7", "1.2345E-4", "NaN",
+// AppendDouble appends d as Java's Double.toString prints it (JDK 19 and
+// later: the shortest digits that round-trip, at least two significant
+// digits): "1.0", "0.001", "1.0E7", "1.2345E-4", "NaN",
 // "Infinity", "-Infinity".
 func AppendDouble(dst []byte, d float64) []byte { return appendJava(dst, d, 64) }
 
@@ -205,6 +206,20 @@ func appendJava(dst []byte, d float64, bits int) []byte {
 		}
 	}
 	ds := digits[:nd]
+	if nd == 1 {
+		// Java prints at least two significant digits and picks the
+		// closest two-digit decimal (4.9E-324, not 5.0E-324).
+		two := strconv.AppendFloat(buf[:0], d, 'e', 1, bits)
+		if two[0] == '-' {
+			two = two[1:]
+		}
+		if back, err := strconv.ParseFloat(string(two), bits); err == nil && back == math.Abs(d) && two[2] != '0' {
+			digits[0], digits[1] = two[0], two[2]
+			nd = 2
+			ds = digits[:2]
+			exp, _ = strconv.Atoi(string(two[4:]))
+		}
+	}
 	abs := math.Abs(d)
 	if abs >= 1e-3 && abs < 1e7 {
 		if exp >= 0 {
