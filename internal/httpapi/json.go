@@ -21,7 +21,7 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if r != nil && r.URL != nil && r.URL.Query().Has("pretty") {
+	if r != nil && r.URL != nil && r.URL.RawQuery != "" && r.URL.Query().Has("pretty") {
 		enc.SetIndent("", "  ")
 	}
 	if err := enc.Encode(v); err != nil {
