@@ -176,7 +176,7 @@ func stringDimension(v any, mvh string) any {
 	case nil:
 		return nil
 	case string:
-		return x
+		return v // the same interface value: no new allocation
 	case []any:
 		switch len(x) {
 		case 0:
@@ -248,9 +248,15 @@ func numericDimension(v any, d *DimensionSchema, float bool) (any, string) {
 	}
 	if !float {
 		if isInt {
+			if _, ok := v.(int64); ok {
+				return v, ""
+			}
 			return n, ""
 		}
 		return javaLong(f), ""
+	}
+	if _, ok := v.(float64); ok && d.Type == DimDouble {
+		return v, ""
 	}
 	if isInt {
 		f = float64(n)

@@ -242,7 +242,7 @@ func TestJavaDouble(t *testing.T) {
 }
 
 func FuzzJSONParser(f *testing.F) {
-	for _, s := range []string{`{"a":1}`, `{"a":[1,2.5,"x",{"b":null}],"c":true}`, `"\ud83d\ude00"`, `-0.0e+1`, `{"a":"\u00e9"}`, `[`, `{"a":1,"a":2}`} {
+	for _, s := range []string{`{"a":1}`, `{"a":1,"b":2,"a":3}`, `{"b":1,"a":2}`, `{"a\u0062":1,"ab":2}`, `{"a":[1,2.5,"x",{"b":null}],"c":true}`, `"\ud83d\ude00"`, `-0.0e+1`, `{"a":"\u00e9"}`, `[`, `{"a":1,"a":2}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -264,8 +264,29 @@ func FuzzJSONParser(f *testing.F) {
 		if want := fromStd(std); !equalNaN(got, want) {
 			t.Fatalf("value mismatch for %q:\n got %#v\nwant %#v", data, got, want)
 		}
-		// Records never panic either.
-		_, _ = p.parseObjectRecord(data, nil)
+		// A record holds the object's members once each, also when the
+		// parser's key cache comes from a previous record.
+		m, isObj := fromStd(std).(map[string]any)
+		for pass := range 2 {
+			rec, err := p.parseObjectRecord(data, nil)
+			if !isObj {
+				if err == nil {
+					t.Fatalf("non-object %q parsed as a record", data)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("pass %d: %v", pass, err)
+			}
+			if len(rec) != len(m) {
+				t.Fatalf("pass %d: %d fields, want %d: %#v", pass, len(rec), len(m), rec)
+			}
+			for _, fl := range rec {
+				if w, ok := m[fl.Name]; !ok || !reflect.DeepEqual(fl.Value, w) {
+					t.Fatalf("pass %d: field %q = %#v, want %#v", pass, fl.Name, fl.Value, w)
+				}
+			}
+		}
 	})
 }
 
