@@ -61,6 +61,7 @@ type Config struct {
 	LogFormat       string        // dryad.log.format: text or json
 	ShutdownTimeout time.Duration // druid.server.http.gracefulShutdownTimeout
 	IdleTimeout     time.Duration // druid.server.http.maxIdleTime
+	DruidPorts      bool          // dryad.druidPorts: roles without a port of their own listen on Druid's default
 
 	Metadata      MetadataConfig
 	DeepStorage   DeepStorageConfig
@@ -144,6 +145,24 @@ type BrokerConfig struct {
 // RouterConfig is the router's configuration.
 type RouterConfig struct {
 	Port int // dryad.router.plaintextPort
+}
+
+// setRolePort sets the extra listener port of role.
+func (c *Config) setRolePort(role string, port int) {
+	switch role {
+	case RoleCoordinator:
+		c.Coordinator.Port = port
+	case RoleOverlord:
+		c.Overlord.Port = port
+	case RoleMiddleManager:
+		c.MiddleManager.Port = port
+	case RoleHistorical:
+		c.Historical.Port = port
+	case RoleBroker:
+		c.Broker.Port = port
+	case RoleRouter:
+		c.Router.Port = port
+	}
 }
 
 // RolePort returns the extra per-role listener port configured for role

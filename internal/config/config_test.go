@@ -256,6 +256,21 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+func TestDruidPorts(t *testing.T) {
+	c, err := Load(Source{Mode: ModeServer, Roles: []string{RoleCoordinator, RoleBroker}, Flags: []Setting{
+		{Key: "dryad.druidPorts", Value: "true", Origin: "flag"},
+		{Key: "dryad.broker.plaintextPort", Value: "9082", Origin: "flag"},
+	}}, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for role, want := range map[string]int{RoleCoordinator: 8081, RoleBroker: 9082, RoleHistorical: 8083, RoleOverlord: 8090, RoleMiddleManager: 8091, RoleRouter: 0} {
+		if got := c.RolePort(role); got != want {
+			t.Errorf("%s port %d, want %d", role, got, want)
+		}
+	}
+}
+
 func TestCacheLocations(t *testing.T) {
 	c, err := Load(Source{Mode: ModeQuickstart, Flags: []Setting{{Key: "druid.segmentCache.locations",
 		Value: `[{"path":"/a","maxSize":"1GiB"},{"path":"/b","maxSize":1000}]`, Origin: "flag"}}}, quiet())
@@ -394,4 +409,14 @@ func TestDocumented(t *testing.T) {
 		return
 	}
 	t.Errorf("docs/configuration.md key table is stale; run go test ./internal/config -run TestDocumented -update\n got:\n%s\nwant:\n%s", got, want)
+}
+
+func TestMetadataTypeAliases(t *testing.T) {
+	for in, want := range map[string]string{"derby": "sqlite", "SQLite": "sqlite", "postgres": "postgresql", "postgresql": "postgresql"} {
+		flags := []Setting{{Key: "druid.metadata.storage.type", Value: in, Origin: "flag"}, {Key: "druid.metadata.storage.connector.connectURI", Value: "postgres://db/druid", Origin: "flag"}}
+		c, err := Load(Source{Mode: ModeQuickstart, Flags: flags}, quiet())
+		if err != nil || c.Metadata.Type != want {
+			t.Errorf("type %q: %v %v, want %q", in, c, err, want)
+		}
+	}
 }

@@ -121,6 +121,8 @@ func Keys() []Key {
 		path("druid.storage.storageDirectory", "${dryad.dataDir}/deepstorage", "overlord,middlemanager,historical,coordinator", "Directory of local deep storage.",
 			func(c *Config) *string { return &c.DeepStorage.Dir }),
 
+		boolKey("dryad.druidPorts", "false", "all", "Give every role of the process a listener on its Druid default port (coordinator 8081, broker 8082, historical 8083, overlord 8090, middlemanager 8091, router 8888) unless dryad.<role>.plaintextPort sets one or it is the main port.",
+			func(c *Config) *bool { return &c.DruidPorts }),
 		port("dryad.coordinator.plaintextPort", "0", "coordinator", "Extra listener serving only the coordinator (Druid's default is 8081); 0 = none.",
 			func(c *Config) *int { return &c.Coordinator.Port }, true),
 		dur("druid.coordinator.period", "PT60S", "coordinator", "How often the coordinator runs its duties (load/drop/balance).",

@@ -140,6 +140,13 @@ func (c *Config) keyError(key string, err error) error {
 // derive fills settings computed from others.
 func (c *Config) derive() error {
 	c.Metadata.Dir = filepath.Join(c.DataDir, "metadata")
+	if c.DruidPorts {
+		for _, role := range AllRoles() {
+			if p := DefaultPort(role); c.RolePort(role) == 0 && p != c.Port {
+				c.setRolePort(role, p)
+			}
+		}
+	}
 	if c.Historical.MaxSize == 0 {
 		for _, l := range c.Historical.CacheLocations {
 			c.Historical.MaxSize += l.MaxSize
