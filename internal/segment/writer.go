@@ -389,55 +389,54 @@ func appendString(dst []byte, enc *encoding.Encoder, c *ColumnData, rows int) ([
 			return nil, base.Errorf(base.ClassInvalidInput, "dictionary not sorted and unique at %d: %q, %q", i, c.Dict[i-1], c.Dict[i])
 		}
 	}
-	// Bitmaps per id and id validation.
-	bms := make([]*roaring.Bitmap, card)
-	for i := range bms {
-		bms[i] = roaring.New()
-	}
+	// Validate ids and group rows by id (a counting sort), so that each
+	// id's bitmap is built from its sorted rows in one go.
 	checkID := func(id int32) error {
 		if id < 0 || int(id) >= card {
 			return base.Errorf(base.ClassInvalidInput, "dictionary id %d out of range [0,%d)", id, card)
 		}
 		return nil
 	}
+	starts := make([]int, card+1)
 	if c.MultiValue {
 		if len(c.Offsets) != rows+1 || c.Offsets[0] != 0 || int(c.Offsets[rows]) != len(c.IDs) {
 			return nil, base.Errorf(base.ClassInvalidInput, "multi-value offsets do not cover %d rows and %d ids", rows, len(c.IDs))
 		}
 		for r := 0; r < rows; r++ {
-			s, e := c.Offsets[r], c.Offsets[r+1]
-			if e <= s {
+			if c.Offsets[r+1] <= c.Offsets[r] {
 				return nil, base.Errorf(base.ClassInvalidInput, "multi-value row %d holds no ids", r)
 			}
-			for _, id := range c.IDs[s:e] {
-				if err := checkID(id); err != nil {
-					return nil, err
+		}
+	} else if len(c.IDs) != rows {
+		return nil, base.Errorf(base.ClassInvalidInput, "%d ids for %d rows", len(c.IDs), rows)
+	}
+	for _, id := range c.IDs {
+		if err := checkID(id); err != nil {
+			return nil, err
+		}
+		starts[id+1]++
+	}
+	for i := 1; i <= card; i++ {
+		starts[i] += starts[i-1]
+	}
+	rowsByID := make([]uint32, len(c.IDs))
+	next := slices.Clone(starts[:card])
+	if c.MultiValue {
+		for r := 0; r < rows; r++ {
+			prev := int32(-1)
+			for _, id := range c.IDs[c.Offsets[r]:c.Offsets[r+1]] {
+				if id == prev {
+					continue // a repeated value in one row: the row is in the bitmap once
 				}
-				bms[id].Add(uint32(r))
+				prev = id
+				rowsByID[next[id]] = uint32(r)
+				next[id]++
 			}
 		}
 	} else {
-		if len(c.IDs) != rows {
-			return nil, base.Errorf(base.ClassInvalidInput, "%d ids for %d rows", len(c.IDs), rows)
-		}
-		for _, id := range c.IDs {
-			if err := checkID(id); err != nil {
-				return nil, err
-			}
-		}
-		// Add rows per id in bulk: runs of equal ids are common.
-		for r := 0; r < rows; {
-			id := c.IDs[r]
-			e := r + 1
-			for e < rows && c.IDs[e] == id {
-				e++
-			}
-			if e-r > 1 {
-				bms[id].AddRange(uint64(r), uint64(e))
-			} else {
-				bms[id].Add(uint32(r))
-			}
-			r = e
+		for r, id := range c.IDs {
+			rowsByID[next[id]] = uint32(r)
+			next[id]++
 		}
 	}
 	var flags byte
@@ -471,14 +470,19 @@ func appendString(dst []byte, enc *encoding.Encoder, c *ColumnData, rows int) ([
 	offAt := len(dst)
 	dst = append(dst, make([]byte, (card+1)*8)...)
 	dataAt := len(dst)
-	for i, bm := range bms {
+	bm := roaring.New()
+	for i := 0; i < card; i++ {
 		binary.LittleEndian.PutUint64(dst[offAt+i*8:], uint64(len(dst)-dataAt))
+		bm.Clear()
+		ids := rowsByID[starts[i]:next[i]]
+		// Rows were visited in order, so ids is sorted (a row repeating
+		// a value non-adjacently appears twice, which AddMany ignores).
+		bm.AddMany(ids)
 		bm.RunOptimize()
-		b, err := bm.ToBytes()
-		if err != nil {
+		w := appendWriter{&dst}
+		if _, err := bm.WriteTo(w); err != nil {
 			return nil, fmt.Errorf("serialize bitmap of id %d: %w", i, err)
 		}
-		dst = append(dst, b...)
 	}
 	binary.LittleEndian.PutUint64(dst[offAt+card*8:], uint64(len(dst)-dataAt))
 	dst = padTo8(dst)
@@ -495,6 +499,14 @@ func appendString(dst []byte, enc *encoding.Encoder, c *ColumnData, rows int) ([
 		dst = appendInt64Seq(dst, enc, offs)
 	}
 	return appendInt64Seq(dst, enc, ids), nil
+}
+
+// appendWriter is an io.Writer appending to a byte slice.
+type appendWriter struct{ b *[]byte }
+
+func (w appendWriter) Write(p []byte) (int, error) {
+	*w.b = append(*w.b, p...)
+	return len(p), nil
 }
 
 func appendComplex(dst []byte, c *ColumnData, rows int) ([]byte, error) {
