@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/expr"
 	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/query/jsonspec"
 	"github.com/dryaddb/dryad/internal/query/value"
@@ -200,6 +201,11 @@ func decode(raw json.RawMessage, path string, depth int) (Filter, error) {
 		e := &Expression{Expression: o.String("expression")}
 		if o.Err() == nil && strings.TrimSpace(e.Expression) == "" {
 			o.Failf("expression", "must not be empty")
+		}
+		if o.Err() == nil {
+			if _, err := expr.Compile(e.Expression, nil); err != nil {
+				o.Fail(base.Errorf(base.ClassOf(err), "%s: %w", o.FieldPath("expression"), err))
+			}
 		}
 		f = e
 	case "true":

@@ -2,6 +2,8 @@ package filter
 
 import (
 	"math"
+
+	"github.com/dryaddb/dryad/internal/expr"
 	"regexp"
 	"strings"
 
@@ -52,8 +54,10 @@ type matchFunc func(Row) Tri
 func (f matchFunc) Eval(r Row) Tri { return f(r) }
 
 // Compile builds the row-level matcher for f. A nil filter matches every
-// row. Features that need packages not yet available (extraction functions,
-// expression filters) are base.ClassUnsupported.
+// row. Extraction functions (issue #7) are base.ClassUnsupported. An
+// expression filter is True when the expression's value is truthy (Druid's
+// rules: positive numbers, the string "true"), Unknown when it is null or
+// fails to evaluate, False otherwise.
 func Compile(f Filter) (Matcher, error) {
 	if f == nil {
 		return matchFunc(func(Row) Tri { return TriTrue }), nil
@@ -188,7 +192,36 @@ func compile(f Filter) (matchFunc, error) {
 	case *Extraction:
 		return nil, unsupportedExtraction(f)
 	case *Expression:
-		return nil, base.Errorf(base.ClassUnsupported, "expression filter %q: expression evaluation is not available yet", f.Expression)
+		c, err := expr.Compile(f.Expression, nil)
+		if err != nil {
+			return nil, err
+		}
+		return func(r Row) Tri {
+			v, err := c.EvalRow(exprRow{r})
+			if err != nil {
+				return TriUnknown
+			}
+			if arr := v.Arr; len(arr) > 0 && v.Type.Kind == base.KindArray {
+				// A multi-value input mapped over its values: any true value matches.
+				res := TriFalse
+				for _, e := range arr {
+					if b, ok := e.AsBool(); !ok {
+						res = TriUnknown
+					} else if b {
+						return TriTrue
+					}
+				}
+				return res
+			}
+			b, ok := v.AsBool()
+			switch {
+			case !ok:
+				return TriUnknown
+			case b:
+				return TriTrue
+			}
+			return TriFalse
+		}, nil
 	}
 	return nil, base.Errorf(base.ClassInternal, "filter type %T has no row evaluator", f)
 }
@@ -613,3 +646,8 @@ func SearchPredicate(q SearchSpec) (func(string) bool, error) {
 	}
 	return nil, base.Errorf(base.ClassInvalidInput, "unknown search query type %q", q.Type)
 }
+
+// exprRow adapts a Row to the expression evaluator's bindings.
+type exprRow struct{ r Row }
+
+func (e exprRow) Value(name string) expr.Value { return expr.FromAny(e.r.Value(name)) }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/expr"
 	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/query/value"
 )
@@ -267,13 +268,16 @@ func (f *ColumnComparison) columns(d []string) []string {
 	return d
 }
 
-// Expression filters read the columns their expression names; the
-// expression is parsed by the engine, so the columns are unknown here.
-func (f *Expression) columns(d []string) []string { return d }
+// Expression filters read the identifiers of their expression.
+func (f *Expression) columns(d []string) []string {
+	if c, err := expr.Compile(f.Expression, nil); err == nil {
+		d = append(d, c.RequiredColumns()...)
+	}
+	return d
+}
 
 // RequiredColumns lists the columns f reads, each once, in order of first
-// appearance. Expression filters contribute no columns here; callers that
-// parse the expression add its identifiers.
+// appearance (expression filters contribute their identifiers).
 func RequiredColumns(f Filter) []string {
 	if f == nil {
 		return nil

@@ -87,6 +87,10 @@ func TestEval(t *testing.T) {
 		{`{"type":"columnComparison","dimensions":["added",{"type":"default","dimension":"page"}]}`, "FFTF"},
 		{`{"type":"columnComparison","dimensions":["tags","page"]}`, "FFFF"},
 		{`{"type":"arrayContainsElement","column":"arr","elementMatchValueType":"LONG","elementMatchValue":2}`, "UUUT"},
+		{`{"type":"expression","expression":"added > 5"}`, "TFUF"},
+		{`{"type":"expression","expression":"concat(page, 'x') == 'bananax'"}`, "FTUF"},
+		{`{"type":"not","field":{"type":"expression","expression":"added > 5"}}`, "FTUT"},
+		{`{"type":"expression","expression":"delta"}`, "TUTT"},
 	}
 	for _, tt := range tests {
 		f, err := Decode(json.RawMessage(tt.filter), "filter")
@@ -140,6 +144,10 @@ func TestRequiredColumns(t *testing.T) {
 	if d := cmp.Diff([]string{"b", "a", "c"}, RequiredColumns(f)); d != "" {
 		t.Error(d)
 	}
+	f, _ = Decode(json.RawMessage(`{"type":"or","fields":[{"type":"expression","expression":"x + \"y z\" > 1"},{"type":"null","column":"x"}]}`), "filter")
+	if d := cmp.Diff([]string{"x", "y z"}, RequiredColumns(f)); d != "" {
+		t.Error(d)
+	}
 	if RequiredColumns(nil) != nil {
 		t.Error("nil filter has columns")
 	}
@@ -185,6 +193,8 @@ func TestDecodeErrors(t *testing.T) {
 		`{"type":"interval","dimension":"__time","intervals":["2013-01-01"]}`,
 		`{"type":"interval","dimension":"__time"}`,
 		`{"type":"expression","expression":"  "}`,
+		`{"type":"expression","expression":"a +* b"}`,
+		`{"type":"expression","expression":"nosuchfn(a)"}`,
 		`{"type":"columnComparison","dimensions":["a"]}`,
 		`{"type":"columnComparison","dimensions":["a",[1]]}`,
 		`{"type":"selector","dimension":"d","value":"v","extractionFn":{"type":"upper"}}`,

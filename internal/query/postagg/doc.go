@@ -12,7 +12,9 @@
 // Output types: arithmetic is always DOUBLE (float64) and is null when any
 // input is null or not a number; "/" returns 0 when the divisor is 0, while
 // "quotient" is plain floating-point division (±Inf or NaN). A constant keeps
-// its JSON number type (10 → LONG, 10.5 → DOUBLE). The greatest/least
+// its JSON number type (10 → LONG, 10.5 → DOUBLE). An expression is
+// evaluated with internal/expr over the row and cast to its outputType when
+// one is given. The greatest/least
 // family ignores nulls and is null only when every input is null.
 //
 // Decoded values are immutable; compiled Evaluators are safe for concurrent

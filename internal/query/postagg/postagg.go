@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/expr"
 	"github.com/dryaddb/dryad/internal/query/jsonspec"
 	"github.com/dryaddb/dryad/internal/query/value"
 )
@@ -88,7 +89,12 @@ func (p *Arithmetic) inputs(d []string) []string {
 }
 func (p *FieldAccess) inputs(d []string) []string { return append(d, p.FieldName) }
 func (p *Constant) inputs(d []string) []string    { return d }
-func (p *Expression) inputs(d []string) []string  { return d }
+func (p *Expression) inputs(d []string) []string {
+	if c, err := expr.Compile(p.Expression, nil); err == nil {
+		d = append(d, c.RequiredColumns()...)
+	}
+	return d
+}
 func (p *Extremum) inputs(d []string) []string {
 	for _, f := range p.Fields {
 		d = f.inputs(d)
@@ -96,9 +102,8 @@ func (p *Extremum) inputs(d []string) []string {
 	return d
 }
 
-// Inputs lists the aggregator and post-aggregator names p reads directly
-// or through nested fields. Expression post-aggregators read the
-// identifiers of their expression, which callers obtain by parsing it.
+// Inputs lists the aggregator and post-aggregator names p reads directly,
+// through nested fields or as identifiers of an expression.
 func Inputs(p PostAggregator) []string { return p.inputs(nil) }
 
 func marshalTyped(typ string, v any) ([]byte, error) {
@@ -227,6 +232,11 @@ func decode(raw json.RawMessage, path string, depth int, top bool) (PostAggregat
 		e := &Expression{OutputName: name, Expression: o.String("expression")}
 		if o.Err() == nil && strings.TrimSpace(e.Expression) == "" {
 			o.Failf("expression", "must not be empty")
+		}
+		if o.Err() == nil {
+			if _, err := expr.Compile(e.Expression, nil); err != nil {
+				o.Fail(base.Errorf(base.ClassOf(err), "%s: %w", o.FieldPath("expression"), err))
+			}
 		}
 		if ord, ok := o.OptString("ordering"); ok {
 			if ord != "numericFirst" {
@@ -382,7 +392,49 @@ func Compile(p PostAggregator, env Env) (Evaluator, error) {
 			return best
 		}, nil
 	case *Expression:
-		return nil, base.Errorf(base.ClassUnsupported, "post-aggregator %q: expression post-aggregators are not available yet", p.OutputName)
+		c, err := expr.Compile(p.Expression, nil)
+		if err != nil {
+			return nil, base.Errorf(base.ClassOf(err), "post-aggregator %q: %w", p.OutputName, err)
+		}
+		for _, in := range c.RequiredColumns() {
+			if env.Known != nil && !env.Known(in) {
+				return nil, base.Errorf(base.ClassInvalidInput, "post-aggregator %q: expression refers to unknown field %q", p.OutputName, in)
+			}
+		}
+		out := p.OutputType
+		return func(r value.Row) any {
+			v, err := c.EvalRow(exprRow{r})
+			if err != nil || v.Null {
+				return nil
+			}
+			switch out.Kind {
+			case base.KindLong:
+				n, ok := v.AsLong()
+				if !ok {
+					return nil
+				}
+				return n
+			case base.KindDouble:
+				d, ok := v.AsDouble()
+				if !ok {
+					return nil
+				}
+				return d
+			case base.KindFloat:
+				d, ok := v.AsDouble()
+				if !ok {
+					return nil
+				}
+				return float32(d)
+			case base.KindString:
+				s, ok := v.AsString()
+				if !ok {
+					return nil
+				}
+				return s
+			}
+			return v.Any()
+		}, nil
 	}
 	return nil, base.Errorf(base.ClassInternal, "post-aggregator type %T has no evaluator", p)
 }
@@ -533,3 +585,8 @@ func finiteRank(f float64) int {
 	}
 	return 0
 }
+
+// exprRow adapts a result row to the expression evaluator's bindings.
+type exprRow struct{ r value.Row }
+
+func (e exprRow) Value(name string) expr.Value { return expr.FromAny(e.r.Value(name)) }

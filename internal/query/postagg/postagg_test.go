@@ -45,6 +45,10 @@ func TestEval(t *testing.T) {
 		{`{"type":"doubleLeast","name":"x","fields":[{"type":"fieldAccess","fieldName":"delta"},{"type":"fieldAccess","fieldName":"neg"}]}`, -1.0},
 		{`{"type":"longGreatest","name":"x","fields":[{"type":"fieldAccess","fieldName":"delta"},{"type":"fieldAccess","fieldName":"rows"}]}`, int64(4)},
 		{`{"type":"longLeast","name":"x","fields":[{"type":"fieldAccess","fieldName":"nul"}]}`, nil},
+		{`{"type":"expression","name":"x","expression":"added * 2 + rows"}`, int64(1814)},
+		{`{"type":"expression","name":"x","expression":"added / rows","outputType":"DOUBLE"}`, 226.0},
+		{`{"type":"expression","name":"x","expression":"delta * 2","outputType":"LONG"}`, int64(5)},
+		{`{"type":"expression","name":"x","expression":"nul + 1"}`, nil},
 	}
 	for _, tt := range tests {
 		p, err := Decode(json.RawMessage(tt.spec), "postAggregations[0]")
@@ -76,6 +80,7 @@ func TestErrors(t *testing.T) {
 		{`{"type":"thetaSketchEstimate","name":"x","field":{}}`, base.ClassUnsupported, `"thetaSketchEstimate" is not supported yet`},
 		{`{"type":"magic","name":"x"}`, base.ClassInvalidInput, `unknown post-aggregator type "magic"`},
 		{`{"type":"doubleGreatest","name":"x","fields":[]}`, base.ClassInvalidInput, "needs at least one field"},
+		{`{"type":"expression","name":"x","expression":"a +"}`, base.ClassInvalidInput, "postAggregations[0].expression: expression"},
 	}
 	for _, tt := range tests {
 		_, err := Decode(json.RawMessage(tt.spec), "postAggregations[0]")
