@@ -15,8 +15,10 @@ type Deps struct {
 	Status httpapi.StatusSource // what its /status endpoints report
 }
 
-// Broker is the broker role. Its methods are safe for concurrent use; Start
-// and Stop are called once each, in that order.
+// Broker is the broker role: the owner of the served-segment timeline and of
+// query scatter/gather and merging, serving /druid/v2/* and
+// /druid/broker/v1/*. Its methods are safe for concurrent use; Start and Stop
+// are called once each, in that order.
 type Broker struct {
 	cfg  config.BrokerConfig
 	deps Deps

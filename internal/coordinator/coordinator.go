@@ -22,8 +22,11 @@ type Deps struct {
 	Deep     deepstorage.Storage  // where kill tasks delete unused segments; may be nil in tests of the HTTP surface
 }
 
-// Coordinator is the coordinator role. Its methods are safe for concurrent
-// use; Start and Stop are called once each, in that order.
+// Coordinator is the coordinator role: the owner of segment availability
+// (used segments, rules, load/drop/balance, compaction scheduling, kill) and
+// of /druid/coordinator/v1/*. It takes part in the "coordinator" leader
+// election from Start to Stop. Its methods are safe for concurrent use; Start
+// and Stop are called once each, in that order.
 type Coordinator struct {
 	cfg     config.CoordinatorConfig
 	deps    Deps

@@ -17,8 +17,10 @@ type Deps struct {
 	Deep   deepstorage.Storage  // where segments are pulled from; may be nil in tests of the HTTP surface
 }
 
-// Historical is the historical role. Its methods are safe for concurrent
-// use; Start and Stop are called once each, in that order.
+// Historical is the historical role: the owner of the local segment cache
+// and of per-segment query execution, serving /druid/historical/v1/*. Its
+// methods are safe for concurrent use; Start and Stop are called once each,
+// in that order.
 type Historical struct {
 	cfg  config.HistoricalConfig
 	deps Deps

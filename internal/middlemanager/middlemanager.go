@@ -21,8 +21,10 @@ type Deps struct {
 	Deep     deepstorage.Storage  // where tasks push the segments they build; may be nil in tests of the HTTP surface
 }
 
-// MiddleManager is the middlemanager role. Its methods are safe for
-// concurrent use; Start and Stop are called once each, in that order.
+// MiddleManager is the middlemanager role: the owner of running tasks, their
+// logs and chat endpoints, and of its enabled/disabled state, serving
+// /druid/worker/v1/*. Its methods are safe for concurrent use; Start and Stop
+// are called once each, in that order.
 type MiddleManager struct {
 	cfg      config.MiddleManagerConfig
 	deps     Deps

@@ -22,8 +22,10 @@ type Deps struct {
 	Deep     deepstorage.Storage  // where published segments live; may be nil in tests of the HTTP surface
 }
 
-// Overlord is the overlord role. Its methods are safe for concurrent use;
-// Start and Stop are called once each, in that order.
+// Overlord is the overlord role: the owner of the task queue, task locks,
+// task assignment and supervisors, and of /druid/indexer/v1/*. It takes part
+// in the "overlord" leader election from Start to Stop. Its methods are safe
+// for concurrent use; Start and Stop are called once each, in that order.
 type Overlord struct {
 	cfg     config.OverlordConfig
 	deps    Deps

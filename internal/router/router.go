@@ -42,8 +42,10 @@ type Deps struct {
 	Backends map[string]http.Handler
 }
 
-// Router is the router role. Its methods are safe for concurrent use; Start
-// and Stop are called once each, in that order.
+// Router is the router role: the front door that serves /status itself and
+// hands each documented path to the role that owns it (see Owners). Its
+// methods are safe for concurrent use; Start and Stop are called once each,
+// in that order.
 type Router struct {
 	cfg  config.RouterConfig
 	deps Deps
