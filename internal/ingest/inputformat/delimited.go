@@ -129,7 +129,7 @@ func (r *delimitedReader) Next() (Record, error) {
 			r.skipped++
 			continue
 		}
-		if isBlank(line) {
+		if len(line) == 0 {
 			continue
 		}
 		if r.f.FindColumnsFromHeader && !r.header {

@@ -10,7 +10,8 @@
 // strings when the field contains listDelimiter.
 //
 // Every format is line oriented, as Druid's batch readers are: one record per
-// line, blank lines skipped. A malformed line yields a *ParseError from
+// line ("\n" or "\r\n"), a leading UTF-8 byte order mark dropped; empty lines
+// (and, for JSON, whitespace-only lines) are skipped. A malformed line yields a *ParseError from
 // Reader.Next and the reader continues with the next line; any other error is
 // fatal for the entity.
 //

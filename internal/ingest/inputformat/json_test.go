@@ -19,8 +19,14 @@ func mustFormat(t testing.TB, spec string) Format {
 	return f
 }
 
+// fataler is what readAll needs of *testing.T and *rapid.T.
+type fataler interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
 // readAll reads every record and parse error of input.
-func readAll(t testing.TB, f Format, input string) (recs []Record, perrs []*ParseError) {
+func readAll(t fataler, f Format, input string) (recs []Record, perrs []*ParseError) {
 	t.Helper()
 	r := f.NewReader(strings.NewReader(input))
 	for {
