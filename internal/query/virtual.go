@@ -71,11 +71,12 @@ func decodeVirtualColumns(o *jsonspec.Object) []VirtualColumn {
 			}
 		}
 		if vo.Err() == nil {
-			pe, err := expr.Parse(vc.Expression)
+			c, err := expr.Compile(vc.Expression, nil)
 			if err != nil {
-				vo.Fail(base.Errorf(base.ClassInvalidInput, "%s: %w", vo.FieldPath("expression"), err))
+				vo.Fail(base.Errorf(base.ClassOf(err), "%s: %w", vo.FieldPath("expression"), err))
+			} else {
+				vc.Parsed = c.Expr()
 			}
-			vc.Parsed = pe
 		}
 		if vo.Err() != nil {
 			o.Fail(vo.Err())
