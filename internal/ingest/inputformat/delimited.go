@@ -76,8 +76,9 @@ func decodeDelimited(obj specjson.Object, kind string) (*DelimitedFormat, error)
 	if len(f.Columns) == 0 && !f.FindColumnsFromHeader {
 		return nil, specjson.Errorf(obj.At("columns"), "if columns field is not set, the findColumnsFromHeader property must be true")
 	}
-	if len(f.Columns) > 0 && f.FindColumnsFromHeader {
-		return nil, specjson.Errorf(obj.At("columns"), "cannot be set together with findColumnsFromHeader=true")
+	if f.FindColumnsFromHeader {
+		// Druid ignores columns when they come from the header.
+		f.Columns = nil
 	}
 	seen := make(map[string]bool)
 	for i, c := range f.Columns {

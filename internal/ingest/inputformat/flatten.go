@@ -43,6 +43,19 @@ func decodeFlattenSpec(raw json.RawMessage, path string) (*FlattenSpec, error) {
 	seen := make(map[string]bool)
 	for i, e := range elems {
 		fpath := specjson.Index(obj.At("fields"), i)
+		if specjson.Kind(e) == "string" {
+			// A bare name is a root field.
+			f := FlattenField{Type: "root"}
+			_ = json.Unmarshal(e, &f.Name)
+			if f.Name == "" || seen[f.Name] {
+				return nil, specjson.Errorf(fpath, "empty or duplicate field name %q", f.Name)
+			}
+			seen[f.Name] = true
+			name := f.Name
+			f.eval = func(r Record) any { v, _ := r.Get(name); return v }
+			fs.Fields = append(fs.Fields, f)
+			continue
+		}
 		fo, err := specjson.Parse(e, fpath)
 		if err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/ingest/specjson"
 )
 
@@ -38,8 +39,23 @@ func decodeJSON(obj specjson.Object) (*JSONFormat, error) {
 	if f.UseJSONNodeReader, err = obj.Bool("useJsonNodeReader", false); err != nil {
 		return nil, err
 	}
-	if _, _, err = obj.Object("featureSpec"); err != nil {
+	fs, ok, err := obj.Object("featureSpec")
+	if err != nil {
 		return nil, err
+	}
+	if ok {
+		// Jackson parser features relax JSON syntax (comments, single
+		// quotes...); dryad's parser is strict RFC 8259, so enabling any of
+		// them is refused rather than ignored.
+		for _, k := range fs.Keys() {
+			on, err := fs.Bool(k, false)
+			if err != nil {
+				return nil, err
+			}
+			if on {
+				return nil, base.Errorf(base.ClassUnsupported, "%s: JSON parser feature %s is not supported", fs.At(k), k)
+			}
+		}
 	}
 	return f, nil
 }

@@ -185,6 +185,10 @@ func TestFlattenSpec(t *testing.T) {
 		{"type":"path","name":"sum","expr":"$.values.sum()"},
 		{"type":"path","name":"avg","expr":"$.values.avg()"},
 		{"type":"path","name":"keys","expr":"$.o.keys()"},
+		{"type":"path","name":"concat","expr":"$.b.concat('-', 1.5)"},
+		{"type":"path","name":"concat1","expr":"$.a.concat(\"x\")"},
+		{"type":"path","name":"append","expr":"$.b.append(40, 'z')"},
+		"values",
 		{"type":"jq","name":"jq_b1","expr":".b[1]"},
 		{"type":"jq","name":"jq_q","expr":".o.p.\"q r\""},
 		{"type":"jq","name":"jq_iter","expr":".list[].v"},
@@ -200,6 +204,8 @@ func TestFlattenSpec(t *testing.T) {
 	want := map[string]any{
 		"root_a": "A", "path_b0": int64(10), "path_last": int64(30), "path_deep": "deep", "path_dq": "deep",
 		"path_wild": []any{int64(1), int64(2)}, "path_scan": []any{int64(1), int64(2)}, "path_missing": nil,
+		"concat": "102030-1.5", "concat1": "Ax", "append": []any{int64(10), int64(20), int64(30), int64(40), "z"},
+		"values": []any{int64(0), int64(1), int64(2), int64(3), int64(4)},
 		"len": int64(5), "min": 0.0, "max": 4.0, "sum": 10.0, "avg": 2.0, "keys": []any{"p"},
 		"jq_b1": int64(20), "jq_q": "deep", "jq_iter": []any{int64(1), int64(2), nil},
 		"tree_q": "deep", "tree_missing": nil,
@@ -226,7 +232,7 @@ func TestFlattenNoDiscovery(t *testing.T) {
 }
 
 func TestJSONPathCompileErrors(t *testing.T) {
-	for _, expr := range []string{"a.b", "$.", "$[", "$['a'", "$[x]", "$.a.nofn()", "$.a.length().b", "$..", "$a"} {
+	for _, expr := range []string{"a.b", "$.", "$[", "$['a'", "$[x]", "$.a.nofn()", "$.a.length().b", "$..", "$a", "$.a.concat($.b)", "$.a.concat('x'", "$.a.length(1)", "$.a.concat('x',)"} {
 		if _, err := CompileJSONPath(expr); err == nil {
 			t.Errorf("%q: compiled", expr)
 		}

@@ -17,7 +17,9 @@ import (
 //	.*  [*]               every member or element (makes the path indefinite)
 //	..name                deep scan for name (indefinite)
 //	.length() .size() .min() .max() .avg() .stddev() .sum() .first() .last() .keys()
-//	                      a trailing function applied to the selected value
+//	.concat(x, ...) .append(x, ...)
+//	                      a trailing function applied to the selected value;
+//	                      concat/append take string or number literals
 //
 // A definite path yields the selected value or nil when anything along it is
 // missing; an indefinite one yields a []any of every match. Errors during
@@ -27,6 +29,7 @@ type JSONPath struct {
 	text  string
 	steps []pathStep
 	fn    string
+	args  []any // literal arguments of concat() and append()
 	multi bool
 }
 
@@ -48,6 +51,7 @@ type pathStep struct {
 var pathFunctions = map[string]bool{
 	"length": true, "size": true, "min": true, "max": true, "avg": true,
 	"stddev": true, "sum": true, "first": true, "last": true, "keys": true,
+	"concat": true, "append": true,
 }
 
 // CompileJSONPath compiles expr.
@@ -84,15 +88,22 @@ func CompileJSONPath(expr string) (*JSONPath, error) {
 				return nil, fmt.Errorf("JSONPath %q: expected a name at offset %d", expr, j)
 			}
 			i = j + n
-			if strings.HasPrefix(s[i:], "()") {
+			if i < len(s) && s[i] == '(' {
 				if !pathFunctions[name] {
 					return nil, fmt.Errorf("JSONPath %q: unsupported function %s()", expr, name)
 				}
-				if i+2 != len(s) {
+				if !strings.HasSuffix(s, ")") {
 					return nil, fmt.Errorf("JSONPath %q: a function must end the path", expr)
 				}
-				p.fn = name
-				i += 2
+				args, err := parseLiteralArgs(s[i+1 : len(s)-1])
+				if err != nil {
+					return nil, fmt.Errorf("JSONPath %q: %s(): %w", expr, name, err)
+				}
+				if len(args) > 0 && name != "concat" && name != "append" {
+					return nil, fmt.Errorf("JSONPath %q: %s() takes no arguments", expr, name)
+				}
+				p.fn, p.args = name, args
+				i = len(s)
 				continue
 			}
 			p.steps = append(p.steps, pathStep{kind: stepMember, name: name})
@@ -142,6 +153,50 @@ func CompileJSONPath(expr string) (*JSONPath, error) {
 	return p, nil
 }
 
+// parseLiteralArgs parses a comma-separated list of string ('x' or "x")
+// and number literals.
+func parseLiteralArgs(s string) ([]any, error) {
+	var out []any
+	s = strings.TrimSpace(s)
+	for s != "" {
+		var arg any
+		if q := s[0]; q == '\'' || q == '"' {
+			end := strings.IndexByte(s[1:], q)
+			if end < 0 {
+				return nil, fmt.Errorf("unterminated string argument")
+			}
+			arg = s[1 : 1+end]
+			s = strings.TrimSpace(s[end+2:])
+		} else {
+			end := strings.IndexByte(s, ',')
+			if end < 0 {
+				end = len(s)
+			}
+			lit := strings.TrimSpace(s[:end])
+			if n, err := strconv.ParseInt(lit, 10, 64); err == nil {
+				arg = n
+			} else if f, err := strconv.ParseFloat(lit, 64); err == nil {
+				arg = f
+			} else {
+				return nil, fmt.Errorf("unsupported argument %q (only string and number literals)", lit)
+			}
+			s = strings.TrimSpace(s[end:])
+		}
+		out = append(out, arg)
+		if s == "" {
+			break
+		}
+		if s[0] != ',' {
+			return nil, fmt.Errorf("expected ',' between arguments")
+		}
+		s = strings.TrimSpace(s[1:])
+		if s == "" {
+			return nil, fmt.Errorf("missing argument after ','")
+		}
+	}
+	return out, nil
+}
+
 // scanName returns the member name at the start of s and its length.
 func scanName(s string) (string, int) {
 	n := 0
@@ -178,7 +233,7 @@ func (p *JSONPath) Eval(root any) any {
 		v = cur[0]
 	}
 	if p.fn != "" {
-		return applyPathFunction(p.fn, v)
+		return applyPathFunction(p.fn, v, p.args)
 	}
 	return v
 }
@@ -267,8 +322,29 @@ func sortedKeys(m map[string]any) []string {
 
 // applyPathFunction applies a Jayway function; numeric aggregations return
 // float64 over the numeric elements and nil when there are none.
-func applyPathFunction(fn string, v any) any {
+func applyPathFunction(fn string, v any, args []any) any {
 	switch fn {
+	case "concat":
+		var b strings.Builder
+		if arr, ok := v.([]any); ok {
+			for _, e := range arr {
+				if e != nil {
+					b.WriteString(JavaString(e))
+				}
+			}
+		} else if v != nil {
+			b.WriteString(JavaString(v))
+		}
+		for _, a := range args {
+			b.WriteString(JavaString(a))
+		}
+		return b.String()
+	case "append":
+		arr, ok := v.([]any)
+		if !ok {
+			return nil
+		}
+		return append(append(make([]any, 0, len(arr)+len(args)), arr...), args...)
 	case "length", "size":
 		switch x := v.(type) {
 		case []any:
