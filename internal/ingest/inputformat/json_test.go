@@ -206,7 +206,7 @@ func TestFlattenSpec(t *testing.T) {
 		"path_wild": []any{int64(1), int64(2)}, "path_scan": []any{int64(1), int64(2)}, "path_missing": nil,
 		"concat": "102030-1.5", "concat1": "Ax", "append": []any{int64(10), int64(20), int64(30), int64(40), "z"},
 		"values": []any{int64(0), int64(1), int64(2), int64(3), int64(4)},
-		"len": int64(5), "min": 0.0, "max": 4.0, "sum": 10.0, "avg": 2.0, "keys": []any{"p"},
+		"len":    int64(5), "min": 0.0, "max": 4.0, "sum": 10.0, "avg": 2.0, "keys": []any{"p"},
 		"jq_b1": int64(20), "jq_q": "deep", "jq_iter": []any{int64(1), int64(2), nil},
 		"tree_q": "deep", "tree_missing": nil,
 		"a": "A", // discovered
