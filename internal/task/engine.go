@@ -34,10 +34,9 @@ type progress struct {
 	state                                                                  atomic.Value // ingestion state string
 	started                                                                time.Time
 
-	mu          sync.Mutex
-	exceptions  *ingest.ParseExceptions
-	determine   ingest.RowStats
-	
+	mu         sync.Mutex
+	exceptions *ingest.ParseExceptions
+	determine  ingest.RowStats
 }
 
 func (p *progress) totals() ingest.RowStats {
@@ -667,7 +666,7 @@ type versionedChunk struct {
 	version string
 	// append: the first partition number to use and the core partition
 	// count of the existing version (existing true).
-	nextPartition int
+	nextPartition  int
 	corePartitions int
 	existing       bool
 }

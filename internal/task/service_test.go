@@ -32,7 +32,7 @@ func itDir(t testing.TB) string {
 
 // itSpec loads an IT spec, points its paths at the local corpus, names the
 // datasource and drops the sketch metrics dryad lacks.
-func itSpec(t testing.TB, name, dataSource string) []byte {
+func itSpec(t testing.TB, name, dataSource string, vars ...string) []byte {
 	t.Helper()
 	d := itDir(t)
 	b, err := os.ReadFile(filepath.Join(d, "specs", name))
@@ -42,6 +42,9 @@ func itSpec(t testing.TB, name, dataSource string) []byte {
 	s := string(b)
 	s = strings.ReplaceAll(s, "%%DATASOURCE%%", dataSource)
 	s = strings.ReplaceAll(s, "%%SEGMENT_AVAIL_TIMEOUT_MILLIS%%", "0")
+	for i := 0; i+1 < len(vars); i += 2 {
+		s = strings.ReplaceAll(s, vars[i], vars[i+1])
+	}
 	s = strings.ReplaceAll(s, "/resources/data/", d+"/data/")
 	s = strings.ReplaceAll(s, "/shared/wikiticker-it", d+"/data/quickstart")
 	var m map[string]any
@@ -227,4 +230,21 @@ func TestHTTPSubmitAndStatus(t *testing.T) {
 			t.Errorf("GET %s = %d %s; want %d containing %q", c.path, code, body, c.code, c.has)
 		}
 	}
+}
+
+func BenchmarkWikiticker(b *testing.B) {
+	f := newFixture(b, 1)
+	spec := itSpec(b, "wikiticker_index_task.json", "wt")
+	b.ReportAllocs()
+	for b.Loop() {
+		st := f.run(b, spec)
+		if st.StatusCode != StateSuccess {
+			b.Fatal(st.ErrorMsg)
+		}
+	}
+	b.ReportMetric(39244*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func metadataEntry(id string, payload, status []byte) metadata.TaskEntry {
+	return metadata.TaskEntry{ID: id, Type: "index_parallel", DataSource: "r", GroupID: id, CreatedTime: 1, Payload: payload, Status: status, Active: true}
 }
