@@ -21,12 +21,10 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
+// floorMod is a mod b in [0, b) for b > 0, without branches.
 func floorMod(a, b int64) int64 {
 	m := a % b
-	if m < 0 {
-		m += b
-	}
-	return m
+	return m + (m>>63)&b
 }
 
 // civil returns year, month (1-12) and day (1-31) of a day count since

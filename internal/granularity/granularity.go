@@ -160,7 +160,7 @@ func NewDuration(ms int64, origin *int64) (Granularity, error) {
 	}
 	g := Granularity{kind: KindDuration, dur: ms}
 	if origin != nil {
-		g.dOrg, g.dHas = *origin, true
+		g.dOrg = *origin
 	}
 	return g, nil
 }
@@ -309,7 +309,7 @@ func (g Granularity) Equal(o Granularity) bool {
 	}
 	switch g.kind {
 	case KindDuration:
-		return g.dur == o.dur && g.dOrg == o.dOrg && g.dHas == o.dHas
+		return g.dur == o.dur && g.dOrg == o.dOrg
 	case KindPeriod:
 		a, b := g.p, o.p
 		if a.Period != b.Period || ZoneID(a.Zone) != ZoneID(b.Zone) || (a.Origin == nil) != (b.Origin == nil) {

@@ -1,7 +1,6 @@
 package granularity
 
 import (
-	"math"
 	"time"
 
 	"github.com/dryaddb/dryad/internal/base"
@@ -145,6 +144,15 @@ func NewPeriod(p base.Period, origin *int64, zone *time.Location) (*PeriodGranul
 func (g *PeriodGranularity) Floor(ms int64) int64 {
 	switch g.mode {
 	case modeArith:
+		// Constant divisors compile to multiplications.
+		switch g.unit {
+		case msHour:
+			return ms - floorMod(ms-g.anchor, msHour)
+		case msDay:
+			return ms - floorMod(ms-g.anchor, msDay)
+		case msMinute:
+			return ms - floorMod(ms-g.anchor, msMinute)
+		}
 		return ms - floorMod(ms-g.anchor, g.unit)
 	case modeIdentity:
 		return ms
@@ -271,7 +279,18 @@ func (g *PeriodGranularity) floorDiff(t int64) int64 {
 	d -= d % g.n
 	tt := g.addField(g.field, g.origin, d)
 	if t < tt {
-		return g.addField(g.field, tt, -g.n)
+		tt = g.addField(g.field, tt, -g.n)
+	}
+	// Month-end clamping can make the bucket Druid picks end before t
+	// (origin Dec 31: Dec 31 - P1M = Nov 30, Nov 30 + P1M = Dec 30);
+	// move to the bucket that holds t, which is where Druid's bucket
+	// iteration puts the row.
+	for i := 0; i < 4; i++ {
+		next := g.addField(g.field, tt, g.n)
+		if next > t || next <= tt {
+			break
+		}
+		tt = next
 	}
 	return tt
 }
@@ -354,7 +373,17 @@ func (g *PeriodGranularity) floorCompound(t int64) int64 {
 		}
 		cur = prev
 	}
-	return cur
+	// Subtracting a compound period does not undo adding it (P1M1W from
+	// Dec 1 lands on Nov 24, and Nov 24 plus P1M1W is Dec 31), so Druid's
+	// backward walk can return a bucket that ends before t. Walk forward
+	// until the bucket holds t.
+	for {
+		next := g.add(cur, 1)
+		if next > t || next <= cur {
+			return cur
+		}
+		cur = next
+	}
 }
 
 // estimateSteps approximates how many periods lie between the origin and t.
@@ -365,11 +394,11 @@ func (g *PeriodGranularity) estimateSteps(t int64) int64 {
 		approx += float64(vals[f] * fieldUnit[f])
 	}
 	e := (float64(t) - float64(g.origin)) / approx
-	if e > math.MaxInt32 {
-		return math.MaxInt32
+	if e > 1<<60 {
+		return 1 << 60
 	}
-	if e < math.MinInt32 {
-		return math.MinInt32
+	if e < -(1 << 60) {
+		return -(1 << 60)
 	}
 	return int64(e)
 }

@@ -99,7 +99,7 @@ func TestParse(t *testing.T) {
 		{"G Y", "BC 1", nil, "0000-01-01T00:00:00.000Z"},
 		{"ss.S", "05.5", nil, "1970-01-01T00:00:05.500Z"},
 		{"ss.SSS", "05.05", nil, "1970-01-01T00:00:05.050Z"},
-		{"yyyy-MM-dd HH:mm", "2013-03-10 02:30", la, ""}, // DST gap
+		{"yyyy-MM-dd HH:mm", "2013-03-10 02:30", la, ""},                         // DST gap
 		{"yyyy-MM-dd HH:mm", "2013-11-03 01:30", la, "2013-11-03T08:30:00.000Z"}, // overlap: earlier
 		{"yyyy-MM-dd", "2013-02-30", nil, ""},
 		{"yyyy-MM-dd", "2013-13-01", nil, ""},
