@@ -272,3 +272,48 @@ func sameTree(a, b Expr) bool {
 	}
 	return false
 }
+
+// FuzzEval feeds random text through the whole pipeline: whatever parses
+// and binds must evaluate (row and vector) without panicking.
+func FuzzEval(f *testing.F) {
+	for _, s := range []string{
+		"x * 2 + y", "concat(s, '-', x)", "substring(s, x, y)", "lpad(s, l, 'ab')",
+		"array_slice(la, x, y)", "json_value(j, '$.b.d[1]')", "timestamp_floor(__time, 'P1D', null, 'America/New_York')",
+		"format('%5.2f|%s', d, s)", "string_to_array(s, '')", "round(d, l2)", "fold((a, b) -> a + b, la, 0)",
+		"regexp_extract(s, '(o)+', 1)", "human_readable_decimal_format(l2)", "greatest(s, x, d)",
+		"timestamp_shift(__time, 'P1M', l2)", "case_simple(x, 1, 'a', 2, 'b', 'c')", "parse_long(s, x)",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := Compile(s, testTypes)
+		if err != nil {
+			return
+		}
+		_, _ = c.EvalRow(testRow())
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("%q: vector evaluation panicked: %v", s, r)
+			}
+		}()
+		vb := MapVectorBindings{}
+		row := testRow()
+		for _, name := range c.RequiredColumns() {
+			vt, _ := testTypes(name)
+			v := row.Value(name)
+			vec := &Vector{Type: vt, Nulls: []bool{v.Null, true}}
+			switch vt.Kind {
+			case base.KindLong:
+				vec.Longs = []int64{v.L, 0}
+			case base.KindDouble:
+				vec.Doubles = []float64{v.D, 0}
+			case base.KindString:
+				vec.Strings = []string{v.S, ""}
+			default:
+				vec.Values = []Value{v, Null(vt)}
+			}
+			vb[name] = vec
+		}
+		_, _ = c.NewVectorEvaluator().Eval(vb, 2)
+	})
+}

@@ -285,7 +285,9 @@ func (v Value) AsLong() (int64, bool) {
 			return v.Arr[0].AsLong()
 		}
 	case base.KindComplex:
-		return FromJSONScalar(v.Obj).AsLong()
+		if x := FromJSONScalar(v.Obj); x.Type.Kind != base.KindComplex {
+			return x.AsLong()
+		}
 	}
 	return 0, false
 }
@@ -309,7 +311,9 @@ func (v Value) AsDouble() (float64, bool) {
 			return v.Arr[0].AsDouble()
 		}
 	case base.KindComplex:
-		return FromJSONScalar(v.Obj).AsDouble()
+		if x := FromJSONScalar(v.Obj); x.Type.Kind != base.KindComplex {
+			return x.AsDouble()
+		}
 	}
 	return 0, false
 }
@@ -370,7 +374,10 @@ func (v Value) AsBool() (truth, ok bool) {
 		if b, isBool := v.Obj.(bool); isBool {
 			return b, true
 		}
-		return FromJSONScalar(v.Obj).AsBool()
+		if x := FromJSONScalar(v.Obj); x.Type.Kind != base.KindComplex {
+			return x.AsBool()
+		}
+		return false, true
 	}
 	return false, false
 }
