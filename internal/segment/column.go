@@ -3,6 +3,7 @@ package segment
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unsafe"
@@ -82,6 +83,7 @@ type StringColumn interface {
 	// HasNull reports whether id 0 is null.
 	HasNull() bool
 	// Lookup returns the value of id (a copy), and whether it is null.
+	// Like LookupBytes, it panics when id is not in [0, Cardinality()).
 	Lookup(id int) (value string, isNull bool)
 	// LookupBytes returns the value of id without copying (nil for null).
 	LookupBytes(id int) []byte
@@ -97,8 +99,16 @@ type StringColumn interface {
 	// single-value column and returns how many it wrote (0 for a
 	// multi-value column).
 	ReadIDs(start int, dst []int32) int
+	// ReadMultiIDs decodes the id lists of consecutive rows of a
+	// multi-value column, starting at row start: it fills ids with the
+	// rows' ids back to back and rowEnds[i] with the end (exclusive) of row
+	// start+i's ids in ids. It stops at len(rowEnds) rows, at the end of
+	// the column, or before the first row whose ids do not fit, and returns
+	// the rows and ids written (0, 0 for a single-value column). A row
+	// holds at most Len()*Cardinality() ids; in practice a few.
+	ReadMultiIDs(start int, rowEnds []int32, ids []int32) (rows, n int)
 	// RowIDs appends the ids of one row (one id for a single-value column)
-	// to dst.
+	// to dst. It is the slow path; scans use ReadIDs or ReadMultiIDs.
 	RowIDs(row int, dst []int32) []int32
 }
 
@@ -255,12 +265,34 @@ func (c *stringColumn) RowIDs(row int, dst []int32) []int32 {
 	}
 	var o [2]int64
 	c.offs.readInt64(row, o[:])
-	for i := o[0]; i < o[1]; i++ {
-		var id [1]int32
-		c.ids.readInt32(int(i), id[:])
-		dst = append(dst, id[0])
-	}
+	n := len(dst)
+	dst = slices.Grow(dst, int(o[1]-o[0]))[:n+int(o[1]-o[0])]
+	c.ids.readInt32(int(o[0]), dst[n:])
 	return dst
+}
+
+func (c *stringColumn) ReadMultiIDs(start int, rowEnds []int32, ids []int32) (int, int) {
+	if !c.multi || start < 0 || start >= c.rows || len(rowEnds) == 0 {
+		return 0, 0
+	}
+	n := min(len(rowEnds), c.rows-start)
+	// Row offsets start..start+n: the first n into rowEnds, the last apart.
+	c.offs.readInt32(start, rowEnds[:n])
+	var last [1]int32
+	c.offs.readInt32(start+n, last[:])
+	first := rowEnds[0]
+	for j := 0; j < n-1; j++ {
+		rowEnds[j] = rowEnds[j+1] - first
+	}
+	rowEnds[n-1] = last[0] - first
+	// Rows whose ids fit (ends are increasing).
+	fit := sort.Search(n, func(j int) bool { return int(rowEnds[j]) > len(ids) })
+	if fit == 0 {
+		return 0, 0
+	}
+	cnt := int(rowEnds[fit-1])
+	c.ids.readInt32(int(first), ids[:cnt])
+	return fit, cnt
 }
 
 type complexColumn struct {

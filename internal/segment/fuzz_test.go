@@ -111,6 +111,7 @@ func exercise(data []byte) error {
 			}
 			c.IndexOf("a")
 			c.ReadIDs(0, make([]int32, n))
+			c.ReadMultiIDs(0, make([]int32, n+1), make([]int32, 64))
 			for r := 0; r < n; r++ {
 				c.RowIDs(r, nil)
 			}

@@ -21,9 +21,9 @@ type RowReader struct {
 	dbls  [][]float64
 	flts  [][]float32
 	ids   [][]int32
+	ends  [][]int32 // multi-value: row ends into ids
 	nulls []*roaring.Bitmap
 	row1  []Value
-	idbuf []int32
 }
 
 // NewRowReader opens every column of s (validating them) and returns a
@@ -36,6 +36,7 @@ func (s *Segment) NewRowReader() (*RowReader, error) {
 	r.dbls = make([][]float64, k)
 	r.flts = make([][]float32, k)
 	r.ids = make([][]int32, k)
+	r.ends = make([][]int32, k)
 	r.nulls = make([]*roaring.Bitmap, k)
 	r.row1 = make([]Value, k)
 	for i, name := range s.names {
@@ -55,8 +56,9 @@ func (s *Segment) NewRowReader() (*RowReader, error) {
 			r.flts[i] = make([]float32, BlockSize)
 			r.nulls[i] = c.Nulls()
 		case StringColumn:
-			if !c.IsMultiValue() {
-				r.ids[i] = make([]int32, BlockSize)
+			r.ids[i] = make([]int32, BlockSize)
+			if c.IsMultiValue() {
+				r.ends[i] = make([]int32, BlockSize)
 			}
 		}
 	}
@@ -72,23 +74,28 @@ func (r *RowReader) Next() bool {
 	}
 	if r.row >= r.base+r.n {
 		r.base = r.row
-		r.n = 0
+		r.n = min(BlockSize, r.s.meta.NumRows-r.base)
 		for i, c := range r.cols {
 			switch c := c.(type) {
 			case LongColumn:
-				r.n = c.Read(r.base, r.longs[i])
+				c.Read(r.base, r.longs[i][:r.n])
 			case DoubleColumn:
-				r.n = c.Read(r.base, r.dbls[i])
+				c.Read(r.base, r.dbls[i][:r.n])
 			case FloatColumn:
-				r.n = c.Read(r.base, r.flts[i])
+				c.Read(r.base, r.flts[i][:r.n])
 			case StringColumn:
-				if r.ids[i] != nil {
-					r.n = c.ReadIDs(r.base, r.ids[i])
+				if r.ends[i] == nil {
+					c.ReadIDs(r.base, r.ids[i][:r.n])
+					continue
+				}
+				for {
+					rows, _ := c.ReadMultiIDs(r.base, r.ends[i][:r.n], r.ids[i])
+					if rows == r.n {
+						break
+					}
+					r.ids[i] = make([]int32, 2*len(r.ids[i]))
 				}
 			}
-		}
-		if r.n == 0 {
-			r.n = min(BlockSize, r.s.meta.NumRows-r.base)
 		}
 	}
 	j := r.row - r.base
@@ -105,17 +112,21 @@ func (r *RowReader) Next() bool {
 		case FloatColumn:
 			r.row1[i] = FloatValue(r.flts[i][j])
 		case StringColumn:
-			if !c.IsMultiValue() {
+			if r.ends[i] == nil {
 				r.row1[i] = stringValue(c, int(r.ids[i][j]))
 				continue
 			}
-			r.idbuf = c.RowIDs(r.row, r.idbuf[:0])
-			if len(r.idbuf) == 1 && c.HasNull() && r.idbuf[0] == 0 {
+			s := int32(0)
+			if j > 0 {
+				s = r.ends[i][j-1]
+			}
+			ids := r.ids[i][s:r.ends[i][j]]
+			if len(ids) == 1 && c.HasNull() && ids[0] == 0 {
 				r.row1[i] = Value{}
 				continue
 			}
-			vals := make([]string, len(r.idbuf))
-			for k, id := range r.idbuf {
+			vals := make([]string, len(ids))
+			for k, id := range ids {
 				vals[k], _ = c.Lookup(int(id))
 			}
 			r.row1[i] = StringsValue(vals)

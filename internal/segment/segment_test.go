@@ -209,6 +209,9 @@ func checkColumns(t *rapid.T, s *Segment, rows [][]Value) {
 					seen++
 				}
 			}
+			if col.IsMultiValue() {
+				checkMultiScan(t, col, rows, c)
+			}
 			if !col.IsMultiValue() && seen != len(rows) {
 				t.Fatalf("%s: bitmaps cover %d rows of %d", name, seen, len(rows))
 			}
@@ -350,5 +353,41 @@ func TestIndexOfOrder(t *testing.T) {
 	}
 	if !sort.StringsAreSorted(dict[1:]) {
 		t.Fatal("unsorted")
+	}
+}
+
+// checkMultiScan reads a multi-value column with ReadMultiIDs in random
+// chunk sizes and compares every row.
+func checkMultiScan(t *rapid.T, col StringColumn, rows [][]Value, c int) {
+	ends := make([]int32, rapid.IntRange(1, 5000).Draw(t, "rowChunk"))
+	ids := make([]int32, rapid.IntRange(1, 8).Draw(t, "idChunk"))
+	for row := 0; row < len(rows); {
+		nr, ni := col.ReadMultiIDs(row, ends, ids)
+		if nr == 0 {
+			ids = make([]int32, 2*len(ids))
+			continue
+		}
+		prev := int32(0)
+		for j := 0; j < nr; j++ {
+			var got []string
+			isNull := false
+			for _, id := range ids[prev:ends[j]] {
+				v, n := col.Lookup(int(id))
+				isNull = isNull || n
+				got = append(got, v)
+			}
+			prev = ends[j]
+			want := rows[row+j][c]
+			if want.IsNull() != isNull || (!isNull && !slices.Equal(got, want.Strs)) {
+				t.Fatalf("ReadMultiIDs row %d = %q (null %v), want %s", row+j, got, isNull, want)
+			}
+			if r := col.RowIDs(row+j, nil); !slices.Equal(r, ids[ends[j]-int32(len(r)):ends[j]]) {
+				t.Fatalf("RowIDs(%d) = %v disagrees with ReadMultiIDs", row+j, r)
+			}
+		}
+		if int(prev) != ni {
+			t.Fatalf("ReadMultiIDs returned %d ids, rows end at %d", ni, prev)
+		}
+		row += nr
 	}
 }
