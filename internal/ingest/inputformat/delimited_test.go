@@ -106,8 +106,8 @@ func TestFormatDecodeErrors(t *testing.T) {
 		{`{"type":"csv","columns":["a,b"]}`, "inputFormat.columns[0]: column[a,b] cannot have the delimiter[,] in its name", base.ClassInvalidInput},
 		{`{"type":"csv","columns":["a","a"]}`, `inputFormat.columns[1]: duplicate column "a"`, base.ClassInvalidInput},
 		{`{"type":"tsv","columns":["a"],"skipHeaderRows":-1}`, "inputFormat.skipHeaderRows: must be >= 0, got -1", base.ClassInvalidInput},
-		{`{"type":"parquet"}`, `inputFormat.type: input format "parquet" is not supported by dryad (supported: [csv json tsv])`, base.ClassUnsupported},
-		{`{"type":"xml"}`, `inputFormat.type: unknown input format "xml" (supported: [csv json tsv])`, base.ClassInvalidInput},
+		{`{"type":"parquet"}`, `inputFormat.type: input format "parquet" is not supported by dryad (supported: [csv json lines tsv])`, base.ClassUnsupported},
+		{`{"type":"xml"}`, `inputFormat.type: unknown input format "xml" (supported: [csv json lines tsv])`, base.ClassInvalidInput},
 		{`{"type":"json","flattenSpec":{"fields":[{"type":"path","name":"x"}]}}`, `inputFormat.flattenSpec.fields[0].expr: required for a field of type "path"`, base.ClassInvalidInput},
 		{`{"type":"json","flattenSpec":{"fields":[{"type":"jq","name":"x","expr":".a | length"}]}}`, `inputFormat.flattenSpec.fields[0].expr: jq expression ".a | length": unsupported syntax at offset 2 (dryad supports paths like .a.b, .a[0], .a[])`, base.ClassInvalidInput},
 		{`{"type":"json","flattenSpec":{"fields":[{"type":"root","name":"x"},{"type":"root","name":"x"}]}}`, `inputFormat.flattenSpec.fields[1].name: duplicate field definition "x"`, base.ClassInvalidInput},
@@ -122,6 +122,14 @@ func TestFormatDecodeErrors(t *testing.T) {
 		if err.Error() != tt.want || base.ClassOf(err) != tt.class {
 			t.Errorf("%s:\n got %q (%v)\nwant %q (%v)", tt.spec, err, base.ClassOf(err), tt.want, tt.class)
 		}
+	}
+}
+
+func TestLines(t *testing.T) {
+	recs, perrs := readAll(t, mustFormat(t, `{"type":"lines"}`), "a b\r\n\n{\"x\":1}")
+	want := []Record{{{LineField, "a b"}}, {{LineField, `{"x":1}`}}}
+	if len(perrs) != 0 || !reflect.DeepEqual(recs, want) {
+		t.Errorf("got %#v %v", recs, perrs)
 	}
 }
 

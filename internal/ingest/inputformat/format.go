@@ -50,12 +50,12 @@ func (e *ParseError) Error() string { return e.Message }
 func (e *ParseError) Unwrap() error { return e.Err }
 
 // Types lists the input format types dryad reads.
-var supportedTypes = []string{"csv", "json", "tsv"}
+var supportedTypes = []string{"csv", "json", "lines", "tsv"}
 
 // unsupportedTypes are Druid input formats dryad knows but does not read.
 var unsupportedTypes = map[string]bool{
 	"avro_ocf": true, "avro_stream": true, "orc": true, "parquet": true,
-	"protobuf": true, "kafka": true, "kinesis": true, "lines": true,
+	"protobuf": true, "kafka": true, "kinesis": true,
 	"regex": true, "javascript": true, "thrift": true, "delta": true,
 	"iceberg": true,
 }
@@ -78,6 +78,8 @@ func Decode(raw json.RawMessage, path string) (Format, error) {
 		return decodeDelimited(obj, "csv")
 	case "tsv":
 		return decodeDelimited(obj, "tsv")
+	case "lines":
+		return LinesFormat{}, nil
 	case "":
 		return nil, specjson.Errorf(obj.At("type"), "required field is missing (supported: %v)", supportedTypes)
 	}
