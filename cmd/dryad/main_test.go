@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -114,5 +117,29 @@ func TestQuickstartInProcess(t *testing.T) {
 	}
 	if out := stderr.String(); !strings.Contains(out, `"msg":"dryad started"`) || !strings.Contains(out, `"msg":"dryad stopped"`) {
 		t.Errorf("JSON logs lack start/stop lines:\n%s", out)
+	}
+}
+
+// TestFlagsDocumented checks that docs/cli.md and the usage text list every
+// flag of quickstart and server.
+func TestFlagsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/cli.md")
+	if err != nil {
+		t.Skipf("docs/cli.md not readable: %v", err)
+	}
+	for _, withRoles := range []bool{false, true} {
+		sf := newServeFlags("server", serverUsage, io.Discard, withRoles)
+		sf.fs.VisitAll(func(f *flag.Flag) {
+			if !bytes.Contains(doc, []byte("`--"+f.Name)) {
+				t.Errorf("docs/cli.md does not document --%s", f.Name)
+			}
+			usage := quickstartUsage
+			if withRoles {
+				usage = serverUsage
+			}
+			if !strings.Contains(usage, "--"+f.Name+" ") {
+				t.Errorf("usage text does not mention --%s", f.Name)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -292,5 +293,29 @@ func TestLeaderRoutes(t *testing.T) {
 		if rec.Code != 200 {
 			t.Errorf("any-method route, %s: %d", method, rec.Code)
 		}
+	}
+}
+
+func BenchmarkDecodeJSON(b *testing.B) {
+	body := []byte(`{"queryType":"timeseries","dataSource":"wikipedia","granularity":"hour","intervals":["2015-09-12/2015-09-13"],` +
+		`"aggregations":[{"type":"longSum","name":"added","fieldName":"added"},{"type":"count","name":"rows"}],"context":{"timeout":60000}}`)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest("POST", "/druid/v2/", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		var v map[string]any
+		if err := DecodeJSON(r, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkWriteError(b *testing.B) {
+	r := httptest.NewRequest("GET", "/druid/coordinator/v1/loadstatus", nil)
+	err := base.Errorf(base.ClassUnsupported, "GET /druid/coordinator/v1/loadstatus is not supported by dryad yet")
+	b.ReportAllocs()
+	for b.Loop() {
+		WriteError(httptest.NewRecorder(), r, err)
 	}
 }
