@@ -49,9 +49,10 @@ func TestConformanceDecode(t *testing.T) {
 			}
 			// Placeholders such as %%DATASOURCE%% are left as they are:
 			// they are valid strings to the decoder.
-			_, err := Decode(c.Query)
+			q, err := Decode(c.Query)
 			if err == nil {
 				accepted++
+				checkRoundTrip(t, q)
 				continue
 			}
 			rejected++
@@ -68,3 +69,24 @@ func TestConformanceDecode(t *testing.T) {
 func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + jsonInt(i)) }
 
 func jsonInt(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// checkRoundTrip encodes q, decodes it again and checks that the second
+// encoding is identical to the first.
+func checkRoundTrip(t *testing.T, q Query) {
+	t.Helper()
+	b, err := Encode(q)
+	if err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	q2, err := Decode(b)
+	if err != nil {
+		t.Fatalf("re-decode %s: %v", b, err)
+	}
+	b2, err := Encode(q2)
+	if err != nil {
+		t.Fatalf("re-encode: %v", err)
+	}
+	if string(b) != string(b2) {
+		t.Fatalf("round trip changed the query:\n%s\n%s", b, b2)
+	}
+}

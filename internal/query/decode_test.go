@@ -150,6 +150,9 @@ func TestDecodeValid(t *testing.T) {
 	if err != nil || tb.Base().Intervals[0] != base.Eternity {
 		t.Errorf("timeBoundary: %v %v", err, tb)
 	}
+	for _, q := range []Query{q, tn, sc, tb} {
+		checkRoundTrip(t, q)
+	}
 }
 
 func FuzzDecode(f *testing.F) {
@@ -170,5 +173,6 @@ func FuzzDecode(f *testing.F) {
 		if q.Base().DataSource == nil {
 			t.Fatalf("accepted query without a datasource: %q", data)
 		}
+		checkRoundTrip(t, q)
 	})
 }

@@ -34,7 +34,11 @@ func (c OrderByColumn) MarshalJSON() ([]byte, error) {
 	if c.Descending {
 		dir = "descending"
 	}
-	return json.Marshal(map[string]any{"dimension": c.Dimension, "direction": dir, "dimensionOrder": c.DimensionOrder})
+	m := map[string]any{"dimension": c.Dimension, "direction": dir}
+	if c.Explicit {
+		m["dimensionOrder"] = c.DimensionOrder
+	}
+	return json.Marshal(m)
 }
 
 func decodeLimitSpec(raw json.RawMessage, path string) (*LimitSpec, error) {
