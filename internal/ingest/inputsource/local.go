@@ -17,9 +17,9 @@ import (
 // whose base name matches Filter, plus the listed Files.
 type Local struct {
 	BaseDir string
-	// Filter is a glob on file base names ("*" when BaseDir is set and no
-	// filter is given), matched as Apache Commons' WildcardFileFilter does
-	// ('*' and '?').
+	// Filter is a wildcard on file base names, matched as Apache Commons'
+	// WildcardFileFilter does: '*' is any run of characters, '?' one
+	// character, everything else literal and case-sensitive.
 	Filter string
 	Files  []string
 }
@@ -41,11 +41,6 @@ func decodeLocal(obj specjson.Object) (*Local, error) {
 	}
 	if l.BaseDir != "" && l.Filter == "" {
 		return nil, specjson.Errorf(obj.At("filter"), "required when baseDir is set")
-	}
-	if l.Filter != "" {
-		if _, err := filepath.Match(l.Filter, "x"); err != nil {
-			return nil, specjson.Errorf(obj.At("filter"), "bad pattern %q: %w", l.Filter, err)
-		}
 	}
 	for i, f := range l.Files {
 		if f == "" {
@@ -75,7 +70,7 @@ func (l *Local) Entities(ctx context.Context) ([]Entity, error) {
 			if d.IsDir() {
 				return nil
 			}
-			if ok, _ := filepath.Match(l.Filter, d.Name()); ok {
+			if WildcardMatch(l.Filter, d.Name()) {
 				found = append(found, p)
 			}
 			return nil
@@ -143,4 +138,33 @@ func (f *fileEntity) OpenRaw(ctx context.Context) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("local input source: open %q: %w", f.path, err)
 	}
 	return fh, nil
+}
+
+// WildcardMatch reports whether name matches pattern, where '*' matches any
+// run of characters (including none) and '?' exactly one; all other
+// characters match themselves.
+func WildcardMatch(pattern, name string) bool {
+	p, n := []rune(pattern), []rune(name)
+	// Iterative matching with backtracking to the last '*'.
+	pi, ni, star, mark := 0, 0, -1, 0
+	for ni < len(n) {
+		switch {
+		case pi < len(p) && (p[pi] == '?' || p[pi] == n[ni]):
+			pi++
+			ni++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, ni
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			ni = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
 }
