@@ -238,7 +238,7 @@ func (c *stringColumn) Bitmap(id int) (*roaring.Bitmap, error) {
 	}
 	s := binary.LittleEndian.Uint64(c.bmOffs[id*8:])
 	e := binary.LittleEndian.Uint64(c.bmOffs[id*8+8:])
-	bm, err := parseBitmap(c.bms[s:e:e], c.rows)
+	bm, err := parseValueBitmap(c.bms[s:e:e], c.rows)
 	if err != nil {
 		return nil, corrupt(fmt.Sprintf("section %d (string column %q)", c.info.Section, c.info.Name), "bitmap of id %d: %v", id, err)
 	}

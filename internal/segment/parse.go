@@ -119,6 +119,45 @@ func parseBitmap(b []byte, limit int) (bm *roaring.Bitmap, err error) {
 	return bm, nil
 }
 
+// parseValueBitmap parses a per-value bitmap of a string column: a tag
+// byte, then a portable roaring bitmap or a row list.
+func parseValueBitmap(b []byte, limit int) (*roaring.Bitmap, error) {
+	if len(b) == 0 {
+		return nil, fmt.Errorf("empty bitmap entry")
+	}
+	switch b[0] {
+	case bitmapRoaring:
+		return parseBitmap(b[1:], limit)
+	case bitmapRowList:
+		p := b[1:]
+		n, k := binary.Uvarint(p)
+		if k <= 0 || n == 0 || n > uint64(limit) || n > maxListRows {
+			return nil, fmt.Errorf("row list count invalid")
+		}
+		p = p[k:]
+		bm := roaring.New()
+		next := uint64(0)
+		for i := uint64(0); i < n; i++ {
+			d, k := binary.Uvarint(p)
+			if k <= 0 {
+				return nil, fmt.Errorf("row list truncated at entry %d", i)
+			}
+			p = p[k:]
+			if d >= uint64(limit) || next+d >= uint64(limit) {
+				return nil, fmt.Errorf("row list names a row beyond %d", limit)
+			}
+			row := next + d
+			bm.Add(uint32(row))
+			next = row + 1
+		}
+		if len(p) != 0 {
+			return nil, fmt.Errorf("row list has %d trailing bytes", len(p))
+		}
+		return bm, nil
+	}
+	return nil, fmt.Errorf("unknown bitmap form %d", b[0])
+}
+
 // nullBitmap reads a length-prefixed bitmap (absent when the length is 0).
 func (p *parser) nullBitmap(rows int, want bool) *roaring.Bitmap {
 	n := p.u32("null bitmap length")

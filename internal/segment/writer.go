@@ -471,16 +471,26 @@ func appendString(dst []byte, enc *encoding.Encoder, c *ColumnData, rows int) ([
 	dst = append(dst, make([]byte, (card+1)*8)...)
 	dataAt := len(dst)
 	bm := roaring.New()
+	var list []byte
 	for i := 0; i < card; i++ {
 		binary.LittleEndian.PutUint64(dst[offAt+i*8:], uint64(len(dst)-dataAt))
+		// Rows were visited in order, so rows is sorted (a row repeating
+		// a value non-adjacently appears twice; both forms drop repeats).
+		rows := rowsByID[starts[i]:next[i]]
+		list = list[:0]
+		if len(rows) <= maxListRows {
+			list = appendRowList(list, rows)
+		}
 		bm.Clear()
-		ids := rowsByID[starts[i]:next[i]]
-		// Rows were visited in order, so ids is sorted (a row repeating
-		// a value non-adjacently appears twice, which AddMany ignores).
-		bm.AddMany(ids)
+		bm.AddMany(rows)
 		bm.RunOptimize()
-		w := appendWriter{&dst}
-		if _, err := bm.WriteTo(w); err != nil {
+		if len(list) > 0 && uint64(len(list)) <= bm.GetSerializedSizeInBytes() {
+			dst = append(dst, bitmapRowList)
+			dst = append(dst, list...)
+			continue
+		}
+		dst = append(dst, bitmapRoaring)
+		if _, err := bm.WriteTo(appendWriter{&dst}); err != nil {
 			return nil, fmt.Errorf("serialize bitmap of id %d: %w", i, err)
 		}
 	}
@@ -499,6 +509,36 @@ func appendString(dst []byte, enc *encoding.Encoder, c *ColumnData, rows int) ([
 		dst = appendInt64Seq(dst, enc, offs)
 	}
 	return appendInt64Seq(dst, enc, ids), nil
+}
+
+// Per-value bitmap forms in string columns: a tag byte, then either a
+// portable roaring bitmap or, for a few rows, a row list.
+const (
+	bitmapRoaring = 0
+	bitmapRowList = 1
+	// maxListRows is the most rows the writer considers a row list for.
+	maxListRows = 64
+)
+
+// appendRowList appends sorted rows as uvarint count, then the first row and
+// the gaps (row - previous row - 1), skipping repeats.
+func appendRowList(dst []byte, rows []uint32) []byte {
+	n := 0
+	for i, r := range rows {
+		if i == 0 || r != rows[i-1] {
+			n++
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(n))
+	for i, r := range rows {
+		switch {
+		case i == 0:
+			dst = binary.AppendUvarint(dst, uint64(r))
+		case r != rows[i-1]:
+			dst = binary.AppendUvarint(dst, uint64(r-rows[i-1]-1))
+		}
+	}
+	return dst
 }
 
 // appendWriter is an io.Writer appending to a byte slice.
