@@ -5,8 +5,12 @@ import "testing"
 func TestArrayFunctions(t *testing.T) {
 	runEvalCases(t, []evalCase{
 		{"array(1, 2, 3)", "[1, 2, 3]", "ARRAY<LONG>"},
-		{"array(1, 2.5)", "[1, 2]", "ARRAY<LONG>"}, // the first argument decides
+		{"array(1, 2.5)", "[1.0, 2.5]", "ARRAY<DOUBLE>"}, // the least restrictive type
+		{"array(nl)", "[null]", "ARRAY<LONG>"},
+		{"array_to_string(<LONG>[null], ',')", "null", "STRING"},
+		{"array_to_string(la, ns)", "'123'", "STRING"},
 		{"array(s, x)", "['foo', '3']", "ARRAY<STRING>"},
+		{"array(x, s)", "['3', 'foo']", "ARRAY<STRING>"},
 		{"array(x, nl)", "[3, null]", "ARRAY<LONG>"},
 		{"array_length(la)", "3", "LONG"},
 		{"array_length(<LONG>[])", "0", "LONG"},

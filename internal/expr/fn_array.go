@@ -10,7 +10,7 @@ import (
 
 func arrayFns() []*fnSpec {
 	return []*fnSpec{
-		{name: "array", min: 0, max: -1, bind: bindArrayCtor},
+		{name: "array", min: 1, max: -1, bind: bindArrayCtor},
 		{name: "array_length", min: 1, max: 1, bind: bindArr(TypeLong, func(n *callNode, a []Value) (Value, error) {
 			return Long(int64(len(a[0].Arr))), nil
 		})},
@@ -85,8 +85,8 @@ func arrayFns() []*fnSpec {
 		})},
 		{name: "array_slice", min: 2, max: 3, bind: bindArraySlice},
 		{name: "array_to_string", min: 2, max: 2, bind: bindArr(TypeString, func(n *callNode, a []Value) (Value, error) {
-			sep, ok := a[1].AsString()
-			if !ok {
+			sep, _ := a[1].AsString()
+			if len(a[0].Arr) == 1 && a[0].Arr[0].Null {
 				return Null(TypeString), nil
 			}
 			parts := make([]string, len(a[0].Arr))
@@ -216,16 +216,14 @@ func bindArrIndexOf(origin int64) func(*binder, *callNode) error {
 	})
 }
 
-func bindArrayCtor(_ *binder, n *callNode) error {
+func bindArrayCtor(b *binder, n *callNode) error {
 	var et base.ColumnType
-	if len(n.args) > 0 {
-		et = n.args[0].typ()
-	}
-	if et.Kind == base.KindArray || et.Kind == base.KindComplex {
-		return base.Errorf(base.ClassUnsupported, "function array: arrays of %s are not supported", et)
-	}
-	if len(n.args) == 0 {
-		et = TypeString
+	for _, a := range n.args {
+		at := a.typ()
+		if at.Kind == base.KindArray {
+			return b.argErr(n, "arrays of arrays are not supported")
+		}
+		et = commonType(et, at)
 	}
 	n.t = arrayOf(et)
 	n.impl = func(a []Value) (Value, error) {
@@ -233,8 +231,7 @@ func bindArrayCtor(_ *binder, n *callNode) error {
 		if t.Kind == base.KindUnknown {
 			for _, v := range a {
 				if !v.Null {
-					t = v.Type
-					break
+					t = commonType(t, v.Type)
 				}
 			}
 			if t.Kind == base.KindUnknown {
@@ -242,8 +239,8 @@ func bindArrayCtor(_ *binder, n *callNode) error {
 			}
 		}
 		for _, v := range a {
-			if v.Type.Kind == base.KindArray {
-				return Value{}, base.Errorf(base.ClassUnsupported, "array: nested arrays are not supported")
+			if v.Type.Kind == base.KindArray && !v.Null {
+				return Value{}, base.Errorf(base.ClassUnsupported, "array: arrays of arrays are not supported")
 			}
 		}
 		return Array(t, a), nil

@@ -3,6 +3,7 @@ package expr
 import (
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/dryaddb/dryad/internal/base"
 )
@@ -10,7 +11,7 @@ import (
 func generalFns() []*fnSpec {
 	return []*fnSpec{
 		{name: "cast", min: 2, max: 2, bind: bindCast},
-		{name: "coalesce", min: 0, max: -1, bind: bindCoalesce},
+		{name: "coalesce", min: 1, max: -1, bind: bindCoalesce},
 		{name: "if", min: 3, max: 3, bind: bindIf},
 		{name: "nvl", min: 2, max: 2, bind: bindNvl},
 		{name: "like", min: 2, max: 3, bind: bindLike},
@@ -24,6 +25,11 @@ func generalFns() []*fnSpec {
 		{name: "isFalse", min: 1, max: 1, bind: bindIsBool(false, false)},
 		{name: "notTrue", min: 1, max: 1, bind: bindIsBool(true, true)},
 		{name: "notFalse", min: 1, max: 1, bind: bindIsBool(false, true)},
+		{name: "notdistinctfrom", min: 2, max: 2, bind: bindDistinct(false)},
+		{name: "isdistinctfrom", min: 2, max: 2, bind: bindDistinct(true)},
+		{name: "mv_to_array", min: 1, max: 1, bind: bindToStringArray(true)},
+		{name: "array_to_mv", min: 1, max: 1, bind: bindToStringArray(false)},
+		{name: "subtract_months", min: 3, max: 3, bind: bindSubtractMonths},
 		{name: "bloom_filter_test", min: 2, max: 2, bind: unsupported("bloom_filter_test needs the bloom-filter extension, which dryad does not implement")},
 		{name: "lookup", min: 2, max: 3, bind: bindLookup},
 	}
@@ -349,4 +355,86 @@ func likeRegexp(pat, escape string) (*regexp.Regexp, error) {
 	}
 	b.WriteString(`\z`)
 	return regexp.Compile(b.String())
+}
+
+// bindDistinct implements notdistinctfrom/isdistinctfrom (SQL IS [NOT]
+// DISTINCT FROM): equality where null equals null, never null.
+func bindDistinct(negate bool) func(*binder, *callNode) error {
+	return func(_ *binder, n *callNode) error {
+		n.t = TypeLong
+		n.impl = func(a []Value) (Value, error) {
+			l, r := a[0], a[1]
+			var same bool
+			switch {
+			case l.Null || r.Null:
+				same = l.Null && r.Null
+			default:
+				eq, err := binaryOp("==", l, r, TypeLong)
+				if err != nil {
+					return Value{}, err
+				}
+				if eq.Null { // a number against a non-number string
+					ls, _ := l.AsString()
+					rs, _ := r.AsString()
+					same = ls == rs
+				} else {
+					same = eq.L == 1
+				}
+			}
+			return Bool(same != negate), nil
+		}
+		return nil
+	}
+}
+
+// bindToStringArray implements mv_to_array (whose argument must be a
+// column) and array_to_mv: both convert to ARRAY<STRING>.
+func bindToStringArray(needIdent bool) func(*binder, *callNode) error {
+	return func(b *binder, n *callNode) error {
+		if _, ok := n.call.Args[0].(*Ident); needIdent && !ok {
+			return b.argErr(n, "argument %s must be a column; use array() instead", n.call.Args[0])
+		}
+		n.t = TypeStringArray
+		n.impl = func(a []Value) (Value, error) {
+			if a[0].Null {
+				return Null(TypeStringArray), nil
+			}
+			return castScalar(asArray(a[0], typeUnknown), TypeStringArray), nil
+		}
+		return nil
+	}
+}
+
+// bindSubtractMonths implements subtract_months(end, start, timezone): the
+// whole months from start to end in the zone, as Joda's monthsBetween
+// (TIMESTAMPDIFF(MONTH, ...) in SQL).
+func bindSubtractMonths(b *binder, n *callNode) error {
+	zone, err := b.zoneArg(n, 2)
+	if err != nil {
+		return err
+	}
+	n.t = TypeLong
+	n.impl = func(a []Value) (Value, error) {
+		end, ok1 := a[0].AsLong()
+		start, ok2 := a[1].AsLong()
+		if !ok1 || !ok2 {
+			return Null(TypeLong), nil
+		}
+		return Long(monthsBetween(start, end, zone)), nil
+	}
+	return nil
+}
+
+func monthsBetween(start, end int64, zone *time.Location) int64 {
+	s := time.UnixMilli(start).In(zone)
+	e := time.UnixMilli(end).In(zone)
+	m := (e.Year()-s.Year())*12 + int(e.Month()) - int(s.Month())
+	add := func(k int) int64 { return base.Millis(base.Period{Months: k}.AddTo(s)) }
+	for m > 0 && add(m) > end {
+		m--
+	}
+	for m < 0 && add(m) < end {
+		m++
+	}
+	return int64(m)
 }

@@ -60,7 +60,10 @@ func stringFns() []*fnSpec {
 			return String(strings.ReplaceAll(strings.ToUpper(s), "ß", "SS")), nil
 		})},
 		{name: "reverse", min: 1, max: 1, bind: fixed(TypeString, func(a []Value) (Value, error) {
-			s, _ := a[0].AsString()
+			if a[0].Type.Kind != base.KindString {
+				return Value{}, base.Errorf(base.ClassInvalidInput, "reverse: needs a STRING argument, got %s", a[0].Type)
+			}
+			s := a[0].S
 			rs := []rune(s)
 			for i, j := 0, len(rs)-1; i < j; i, j = i+1, j-1 {
 				rs[i], rs[j] = rs[j], rs[i]
@@ -80,6 +83,9 @@ const maxStringBytes = 1 << 24
 func bindConcat(_ *binder, n *callNode) error {
 	n.t = TypeString
 	n.impl = func(args []Value) (Value, error) {
+		if len(args) == 0 {
+			return Null(TypeString), nil
+		}
 		var b strings.Builder
 		for _, a := range args {
 			s, ok := a.AsString()
@@ -297,7 +303,7 @@ func fnPad(left bool) func(a []Value) (Value, error) {
 		}
 		pad, _ := a[2].AsString()
 		if n <= 0 {
-			return String(""), nil
+			return Null(TypeString), nil // Druid: length 0 gives null, negative too
 		}
 		if n > maxStringBytes {
 			return Value{}, base.Errorf(base.ClassInvalidInput, "pad: length %d exceeds the limit of %d", n, maxStringBytes)
