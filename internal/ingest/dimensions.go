@@ -154,12 +154,13 @@ func decodeDimension(raw json.RawMessage, path string) (DimensionSchema, error) 
 	return ds, nil
 }
 
-// convertDimension converts a raw value for dimension schema d. The result
-// is nil, string, []string (two or more values), int64, float64, or the raw
-// value for json/auto dimensions. problem is non-empty when the value could
-// not be converted (the row is then "processed with error" and the value is
-// nil).
-func convertDimension(d *DimensionSchema, v any) (out any, problem string) {
+// ConvertDimension converts a raw value for dimension schema d, as the row
+// parser does for the input fields; the task engine uses it for dimensions
+// produced by transforms. The result is nil, string, []string (two or more
+// values), int64, float64, or the raw value for json/auto dimensions.
+// problem is non-empty when the value could not be converted (the row is
+// then "processed with error" and the value is nil).
+func ConvertDimension(d *DimensionSchema, v any) (out any, problem string) {
 	switch d.Type {
 	case DimString:
 		return stringDimension(v, d.MultiValueHandling), ""

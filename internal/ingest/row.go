@@ -119,7 +119,7 @@ func (p *RowParser) Parse(rec Record) (Row, error) {
 	for i := range p.dims {
 		d := &p.dims[i]
 		v, _ := rec.Get(d.Name)
-		cv, problem := convertDimension(d, v)
+		cv, problem := ConvertDimension(d, v)
 		if problem != "" {
 			row.Errors = append(row.Errors, problem)
 		}
