@@ -1,0 +1,67 @@
+package dimension
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/dryaddb/dryad/internal/base"
+)
+
+func TestDecodeSpec(t *testing.T) {
+	tests := []struct {
+		in    string
+		want  string
+		class base.Class
+	}{
+		{`"page"`, `{"type":"default","dimension":"page","outputName":"page","outputType":"STRING"}`, 0},
+		{`{"dimension":"added","outputName":"a","outputType":"long"}`, `{"type":"default","dimension":"added","outputName":"a","outputType":"LONG"}`, 0},
+		{`{"type":"default","dimension":"x","outputType":"DOUBLE"}`, `{"type":"default","dimension":"x","outputName":"x","outputType":"DOUBLE"}`, 0},
+		{`""`, "", base.ClassInvalidInput},
+		{`null`, "", base.ClassInvalidInput},
+		{`{"type":"default"}`, "", base.ClassInvalidInput},
+		{`{"type":"default","dimension":"x","outputType":"COMPLEX<json>"}`, "", base.ClassInvalidInput},
+		{`{"type":"extraction","dimension":"x"}`, "", base.ClassInvalidInput},
+		{`{"type":"extraction","dimension":"x","extractionFn":{"type":"upper"}}`, "", base.ClassUnsupported},
+		{`{"type":"lookup","dimension":"x","name":"l"}`, "", base.ClassUnsupported},
+		{`{"type":"wat","dimension":"x"}`, "", base.ClassInvalidInput},
+	}
+	for _, tt := range tests {
+		s, err := DecodeSpec(json.RawMessage(tt.in), "dimensions[0]")
+		if tt.want == "" {
+			if err == nil || base.ClassOf(err) != tt.class {
+				t.Errorf("%s: got %v (%v), want class %v", tt.in, err, base.ClassOf(err), tt.class)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tt.in, err)
+		}
+		b, _ := json.Marshal(s)
+		if string(b) != tt.want {
+			t.Errorf("%s: got %s want %s", tt.in, b, tt.want)
+		}
+	}
+}
+
+func FuzzDecodeSpec(f *testing.F) {
+	f.Add([]byte(`"page"`))
+	f.Add([]byte(`{"type":"default","dimension":"x","outputName":"y","outputType":"LONG"}`))
+	f.Add([]byte(`{"type":"extraction","dimension":"x","extractionFn":{"type":"substring","index":1}}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		s, err := DecodeSpec(in, "d")
+		if err != nil {
+			if c := base.ClassOf(err); c != base.ClassInvalidInput && c != base.ClassUnsupported {
+				t.Fatalf("class %v: %v", c, err)
+			}
+			return
+		}
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := DecodeSpec(b, "d")
+		if err != nil || s2 != s {
+			t.Fatalf("round trip %s: %+v vs %+v (%v)", b, s, s2, err)
+		}
+	})
+}
