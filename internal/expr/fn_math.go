@@ -12,6 +12,9 @@ func mathFns() []*fnSpec {
 		return &fnSpec{name: name, min: 1, max: 1, bind: func(_ *binder, n *callNode) error {
 			n.t = TypeDouble
 			n.impl = strictFn(TypeDouble, func(a []Value) (Value, error) {
+				if a[0].Type.Kind == base.KindString {
+					return Null(TypeDouble), nil // Druid: math on a STRING is null
+				}
 				x, ok := a[0].AsDouble()
 				if !ok {
 					return Null(TypeDouble), nil
@@ -24,6 +27,9 @@ func mathFns() []*fnSpec {
 	}
 	d2 := func(name string, f func(x, y float64) float64) *fnSpec {
 		return &fnSpec{name: name, min: 2, max: 2, bind: fixed(TypeDouble, func(a []Value) (Value, error) {
+			if a[0].Type.Kind == base.KindString && a[1].Type.Kind == base.KindString {
+				return Null(TypeDouble), nil
+			}
 			x, ok1 := a[0].AsDouble()
 			y, ok2 := a[1].AsDouble()
 			if !ok1 || !ok2 {
@@ -195,6 +201,9 @@ func bindTypePreserving(fl func(int64) int64, fd func(float64) float64) func(*bi
 			}
 			if a[0].Type.Kind == base.KindLong {
 				return Long(fl(a[0].L)), nil
+			}
+			if a[0].Type.Kind == base.KindString {
+				return Null(n.t), nil
 			}
 			x, ok := a[0].AsDouble()
 			if !ok {

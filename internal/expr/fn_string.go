@@ -191,14 +191,17 @@ func fnSubstring(a []Value) (Value, error) {
 
 func fnLeftRight(left bool) func(a []Value) (Value, error) {
 	return func(a []Value) (Value, error) {
+		name := "right"
+		if left {
+			name = "left"
+		}
+		if err := stringLongArgs(name, a); err != nil {
+			return Value{}, err
+		}
 		s, _ := a[0].AsString()
 		n, ok := intArg(a[1])
 		if !ok {
 			return Null(TypeString), nil
-		}
-		name := "right"
-		if left {
-			name = "left"
 		}
 		if n < 0 {
 			return Value{}, base.Errorf(base.ClassInvalidInput, "%s: length %d must not be negative", name, n)
@@ -279,6 +282,9 @@ func fnTrim(left, right bool) func(a []Value) (Value, error) {
 }
 
 func fnRepeat(a []Value) (Value, error) {
+	if err := stringLongArgs("repeat", a); err != nil {
+		return Value{}, err
+	}
 	s, _ := a[0].AsString()
 	n, ok := intArg(a[1])
 	if !ok {
@@ -653,4 +659,13 @@ func groupThousands(s string) string {
 		b.WriteRune(c)
 	}
 	return s[:start] + b.String() + s[end:]
+}
+
+// stringLongArgs checks the argument types of left, right and repeat, which
+// Druid requires to be a STRING and a LONG.
+func stringLongArgs(name string, a []Value) error {
+	if a[0].Type.Kind != base.KindString || a[1].Type.Kind != base.KindLong {
+		return base.Errorf(base.ClassInvalidInput, "%s: needs a STRING as first argument and a LONG as second argument, got %s and %s", name, a[0].Type, a[1].Type)
+	}
+	return nil
 }
