@@ -64,6 +64,7 @@ type RowReader struct {
 	counter *countingReader
 	stats   RowStats
 	entity  string
+	reads   int
 }
 
 // NewRowReader reads entities in order. Rows whose time fails filter are
@@ -86,6 +87,11 @@ func (r *RowReader) Next() (Row, error) {
 				return Row{}, err
 			}
 			r.next++
+		}
+		if r.reads++; r.reads&4095 == 0 {
+			if err := r.ctx.Err(); err != nil {
+				return Row{}, err
+			}
 		}
 		rec, err := r.cur.Next()
 		r.stats.ProcessedBytes = r.counter.base + r.counter.n

@@ -392,3 +392,42 @@ func granularityDay(t testing.TB) granularityT {
 	t.Helper()
 	return granularityMust("day")
 }
+
+func FuzzTimestamp(f *testing.F) {
+	for _, s := range []string{"2013-08-31T01:02:33Z", "2013-08-31 01:02:33 America/New_York", "1377910953000", `"2013"`, "-1", "", "9999999999999999999999", "2013-13-45"} {
+		f.Add(s, int64(0), 0.0, uint8(0))
+	}
+	formats := []string{"auto", "iso", "posix", "millis", "micro", "nano", "ruby", "yyyy-MM-dd HH:mm:ss"}
+	specs := make([]TimestampSpec, len(formats))
+	for i, fm := range formats {
+		var err error
+		if specs[i], err = NewTimestampSpec("t", fm, nil); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, s string, n int64, x float64, which uint8) {
+		ts := &specs[int(which)%len(specs)]
+		for _, v := range []any{s, n, x, []any{s}, nil} {
+			_, _ = ts.Parse(v)
+		}
+	})
+}
+
+func TestRowReaderCancel(t *testing.T) {
+	ds := schema(t, `{}`, "")
+	input := strings.Repeat(`{"ts":"2020-01-01","d":"a"}`+"\n", 10000)
+	es, _ := (&inputsource.Inline{Data: input}).Entities(context.Background())
+	format, _ := inputformat.Decode([]byte(`{"type":"json"}`), "f")
+	ctx, cancel := context.WithCancel(context.Background())
+	r := NewRowReader(ctx, es, format, NewRowParser(ds), IntervalFilter{})
+	cancel()
+	var err error
+	for range 10000 {
+		if _, err = r.Next(); err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
