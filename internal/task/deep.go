@@ -22,6 +22,9 @@ type DeepStorage interface {
 	// Kill deletes a pushed segment given its loadSpec; a missing file is
 	// not an error.
 	Kill(ctx context.Context, loadSpec json.RawMessage) error
+	// LocalPath makes a pushed segment readable on this machine and
+	// returns its file path (re-indexing reads segments through it).
+	LocalPath(ctx context.Context, loadSpec json.RawMessage) (string, error)
 }
 
 // SegmentFileName is the name of a segment file in deep storage.
@@ -79,6 +82,18 @@ func (l LocalDeepStorage) Kill(_ context.Context, loadSpec json.RawMessage) erro
 	}
 	_ = os.Remove(filepath.Dir(ls.Path)) // the partition directory, when empty
 	return nil
+}
+
+// LocalPath implements DeepStorage: local segments are read in place.
+func (l LocalDeepStorage) LocalPath(_ context.Context, loadSpec json.RawMessage) (string, error) {
+	var ls localLoadSpec
+	if err := json.Unmarshal(loadSpec, &ls); err != nil {
+		return "", base.Errorf(base.ClassInvalidInput, "loadSpec %s: %w", loadSpec, err)
+	}
+	if ls.Type != "local" {
+		return "", base.Errorf(base.ClassUnsupported, "loadSpec type %q: only local segments can be read", ls.Type)
+	}
+	return ls.Path, nil
 }
 
 func copyFile(src, dst string) error {

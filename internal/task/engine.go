@@ -151,9 +151,6 @@ func prepare(spec *ingest.Spec) (*prepared, error) {
 	if spec.IOConfig.DropExisting && spec.IOConfig.AppendToExisting {
 		return nil, base.Errorf(base.ClassInvalidInput, "spec.ioConfig.dropExisting cannot be used with appendToExisting")
 	}
-	if _, ok := spec.IOConfig.InputSource.(*inputsource.Druid); ok {
-		return nil, base.Errorf(base.ClassUnsupported, "spec.ioConfig.inputSource: the druid input source (re-indexing) is not supported yet")
-	}
 	return p, nil
 }
 
@@ -278,6 +275,19 @@ func runIndex(ctx context.Context, env *engineEnv, t *ingest.Task) (res result, 
 	}
 	spec := &t.Spec
 	env.prog.state.Store("BUILD_SEGMENTS")
+	if src, ok := spec.IOConfig.InputSource.(*inputsource.Druid); ok {
+		var s sink
+		if spec.TuningConfig.PartitionsSpec.Guaranteed() {
+			s = newChunkSink(p)
+		} else {
+			s = newDynamicSink(p)
+		}
+		if err := readDruidSource(ctx, env, p, src, s); err != nil {
+			return res, err
+		}
+		s.finish()
+		return finishBuild(ctx, env, t, p, []sink{s})
+	}
 	entities, err := spec.IOConfig.InputSource.Entities(ctx)
 	if err != nil {
 		return res, fmt.Errorf("listing input: %w", err)
@@ -356,7 +366,14 @@ feed:
 	for _, s := range sinks {
 		s.finish()
 	}
-	if guaranteed {
+	return finishBuild(ctx, env, t, p, sinks)
+}
+
+// finishBuild partitions what the sinks hold, then writes, pushes and
+// publishes it.
+func finishBuild(ctx context.Context, env *engineEnv, t *ingest.Task, p *prepared, sinks []sink) (result, error) {
+	spec := &t.Spec
+	if spec.TuningConfig.PartitionsSpec.Guaranteed() {
 		// Druid reads the input twice for these (determine partitions, then
 		// build); the first pass's counts are the same rows.
 		needsDetermine := spec.TuningConfig.PartitionsSpec.Type != "hashed" || spec.TuningConfig.PartitionsSpec.NumShards == 0
@@ -368,7 +385,7 @@ feed:
 	}
 	parts, err := partition(p, sinks)
 	if err != nil {
-		return res, err
+		return result{}, err
 	}
 	return buildAndPublish(ctx, env, t, p, parts)
 }

@@ -435,3 +435,43 @@ func TestRestartRecovery(t *testing.T) {
 		t.Errorf("waiting task after restart: %+v %v", st, err)
 	}
 }
+
+func TestReindexDruidInputSource(t *testing.T) {
+	f := newFixture(t, 1)
+	st := f.run(t, itSpec(t, "wikipedia_index_task.json", "reidx_src"))
+	if st.StatusCode != StateSuccess {
+		t.Fatalf("%s: %s", st.StatusCode, st.ErrorMsg)
+	}
+	var day1 int64
+	for _, s := range f.segments(t, "reidx_src") {
+		if s.Interval.Start == mustTime("2013-08-31") {
+			day1 += s.TotalRows
+		}
+	}
+	spec := itSpec(t, "wikipedia_reindex_druid_input_source_task.json", "reidx_src", "%%REINDEX_DATASOURCE%%", "reidx_dst")
+	st = f.run(t, spec)
+	if st.StatusCode != StateSuccess {
+		t.Fatalf("%s: %s", st.StatusCode, st.ErrorMsg)
+	}
+	if rs := f.report(t, st.ID).RowStats["buildSegments"]; rs.Processed != day1 || day1 == 0 {
+		t.Errorf("processed %d, want the %d source rows of the first day", rs.Processed, day1)
+	}
+	segs := f.segments(t, "reidx_dst")
+	if len(segs) != 1 || segs[0].Interval.String() != "2013-08-31T00:00:00.000Z/2013-09-01T00:00:00.000Z" {
+		t.Fatalf("segments %+v", segs)
+	}
+	if slices.Contains(segs[0].Dimensions, "robot") || slices.Contains(segs[0].Dimensions, "continent") || !slices.Contains(segs[0].Dimensions, "page") {
+		t.Errorf("dimensions %v", segs[0].Dimensions)
+	}
+	if n := segmentRows(t, segs); n != day1 {
+		t.Errorf("rows %d, want %d", n, day1)
+	}
+}
+
+func mustTime(s string) int64 {
+	t, err := base.ParseTime(s, nil)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}

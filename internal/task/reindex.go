@@ -1,0 +1,154 @@
+package task
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/ingest/inputformat"
+	"github.com/dryaddb/dryad/internal/ingest/inputsource"
+	"github.com/dryaddb/dryad/internal/query/filter"
+	"github.com/dryaddb/dryad/internal/segment"
+)
+
+// visibleSegments returns the used segments of dataSource overlapping iv
+// that are not overshadowed: a segment is hidden when another used segment
+// whose interval contains it has a higher version, and tombstones hold no
+// rows. The result is ordered by interval start and partition.
+func visibleSegments(segs []base.DataSegment) []base.DataSegment {
+	var out []base.DataSegment
+	for _, s := range segs {
+		hidden := false
+		for _, o := range segs {
+			if o.Version > s.Version && o.Interval.Start <= s.Interval.Start && s.Interval.End <= o.Interval.End {
+				hidden = true
+				break
+			}
+		}
+		if !hidden && s.ShardSpec.Type != "tombstone" {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b base.DataSegment) int {
+		if a.Interval.Start != b.Interval.Start {
+			return cmpInt(a.Interval.Start, b.Interval.Start)
+		}
+		return a.ShardSpec.PartitionNum - b.ShardSpec.PartitionNum
+	})
+	return out
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// readDruidSource reads the rows of the druid input source (re-indexing):
+// the visible segments of its datasource within its interval, each row
+// becoming a record of __time, the dimensions and the stored metric values
+// (restricted to the source's dimensions and metrics lists when given, and
+// to rows matching its filter).
+func readDruidSource(ctx context.Context, env *engineEnv, p *prepared, src *inputsource.Druid, s sink) error {
+	used, err := env.store.UsedSegments(ctx, src.DataSource, src.Interval)
+	if err != nil {
+		return fmt.Errorf("druid input source %s: %w", src.DataSource, err)
+	}
+	var match filter.Matcher
+	if len(src.Filter) > 0 && string(src.Filter) != "null" {
+		f, err := filter.Decode(src.Filter, "spec.ioConfig.inputSource.filter")
+		if err != nil {
+			return err
+		}
+		if match, err = filter.Compile(f); err != nil {
+			return base.Errorf(base.ClassInvalidInput, "spec.ioConfig.inputSource.filter: %w", err)
+		}
+	}
+	var row parsedRow
+	for _, ds := range visibleSegments(used) {
+		path, err := env.deep.LocalPath(ctx, ds.LoadSpec)
+		if err != nil {
+			return fmt.Errorf("segment %s: %w", ds.ID(), err)
+		}
+		if err := readSegmentRows(ctx, env, p, src, path, match, &row, s); err != nil {
+			return fmt.Errorf("segment %s: %w", ds.ID(), err)
+		}
+	}
+	return nil
+}
+
+func readSegmentRows(ctx context.Context, env *engineEnv, p *prepared, src *inputsource.Druid, path string, match filter.Matcher, row *parsedRow, s sink) error {
+	seg, err := segment.Open(path)
+	if err != nil {
+		return err
+	}
+	defer seg.Close()
+	rr, err := seg.NewRowReader()
+	if err != nil {
+		return err
+	}
+	names := seg.ColumnNames()
+	meta := seg.Metadata()
+	keep := make([]bool, len(names))
+	for i, n := range names {
+		switch {
+		case i == 0:
+			keep[i] = true
+		case i <= len(meta.Dimensions):
+			keep[i] = src.Dimensions == nil || slices.Contains(src.Dimensions, n)
+		default:
+			keep[i] = src.Metrics == nil || slices.Contains(src.Metrics, n)
+		}
+	}
+	for n := 0; rr.Next(); n++ {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		vals := rr.Row()
+		if !src.Interval.Contains(vals[0].Long) {
+			continue
+		}
+		rec := make(inputformat.Record, 0, len(names))
+		for i, v := range vals {
+			if !keep[i] || v.Kind == segment.KindComplex {
+				continue
+			}
+			rec = append(rec, inputformat.Field{Name: names[i], Value: recordValue(v)})
+		}
+		env.prog.processedBytes.Add(int64(8 * len(vals)))
+		if match != nil && !filter.Matches(match, filterRow{rec: rec, time: vals[0].Long}) {
+			env.prog.thrownAway.Add(1)
+			continue
+		}
+		if err := processRecord(p, env.prog, rec, row, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordValue is a stored value as an input format would have produced it.
+func recordValue(v segment.Value) any {
+	switch v.Kind {
+	case segment.KindString:
+		return v.Str
+	case segment.KindStrings:
+		out := make([]any, len(v.Strs))
+		for i, s := range v.Strs {
+			out[i] = s
+		}
+		return out
+	case segment.KindLong:
+		return v.Long
+	case segment.KindFloat, segment.KindDouble:
+		return v.Double
+	}
+	return nil
+}
