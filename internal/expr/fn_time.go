@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -98,7 +99,7 @@ func bindTimestamp(seconds bool) func(*binder, *callNode) error {
 				return Value{}, base.Errorf(base.ClassInvalidInput, "%s: invalid timestamp %q", n.fn.name, a[0].S)
 			}
 			if seconds {
-				return Long(floorDiv(ms, 1000)), nil
+				return Long(ms / 1000), nil // Java division truncates
 			}
 			return Long(ms), nil
 		})
@@ -106,11 +107,6 @@ func bindTimestamp(seconds bool) func(*binder, *callNode) error {
 	}
 }
 
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
 	return q
 }
 
@@ -233,64 +229,77 @@ func bindTimestampExtract(b *binder, n *callNode) error {
 		return err
 	}
 	n.t = TypeLong
+	if unit == "CENTURY" || unit == "MILLENNIUM" {
+		n.t = TypeDouble
+	}
 	n.impl = func(a []Value) (Value, error) {
-		ms, ok := a[0].AsLong()
-		if !ok {
-			return Null(TypeLong), nil
+		if a[0].Null {
+			return Null(n.t), nil
 		}
-		return Long(extract(unit, ms, zone)), nil
+		ms, ok := a[0].AsLong()
+		if a[0].Type.Kind == base.KindString {
+			// Joda's DateTime(Object) reads strings as ISO-8601.
+			var err error
+			if ms, err = base.ParseTime(a[0].S, zone); err != nil {
+				return Value{}, base.Errorf(base.ClassInvalidInput, "timestamp_extract: %w", err)
+			}
+			ok = true
+		}
+		if !ok {
+			return Null(n.t), nil
+		}
+		return extract(unit, ms, zone), nil
 	}
 	return nil
 }
 
-func extract(unit string, ms int64, zone *time.Location) int64 {
+// extract is Druid's TimestampExtractExprMacro (Java integer division,
+// CENTURY and MILLENNIUM as doubles).
+func extract(unit string, ms int64, zone *time.Location) Value {
 	t := time.UnixMilli(ms).In(zone)
 	year := int64(t.Year())
-	yearOfEra := year
-	if year <= 0 {
-		yearOfEra = 1 - year
-	}
+	epoch := ms / 1000
 	switch unit {
 	case "EPOCH":
-		return floorDiv(ms, 1000)
+		return Long(epoch)
 	case "MICROSECOND":
-		return int64(t.Nanosecond()/1e6) * 1000
+		return Long(epoch / 1000)
 	case "MILLISECOND":
-		return int64(t.Nanosecond() / 1e6)
+		return Long(int64(t.Nanosecond() / 1e6))
 	case "SECOND":
-		return int64(t.Second())
+		return Long(int64(t.Second()))
 	case "MINUTE":
-		return int64(t.Minute())
+		return Long(int64(t.Minute()))
 	case "HOUR":
-		return int64(t.Hour())
+		return Long(int64(t.Hour()))
 	case "DAY":
-		return int64(t.Day())
+		return Long(int64(t.Day()))
 	case "DOW", "ISODOW":
 		d := int64(t.Weekday())
 		if d == 0 {
 			d = 7
 		}
-		return d
+		return Long(d)
 	case "DOY":
-		return int64(t.YearDay())
+		return Long(int64(t.YearDay()))
 	case "WEEK":
 		_, w := t.ISOWeek()
-		return int64(w)
+		return Long(int64(w))
 	case "MONTH":
-		return int64(t.Month())
+		return Long(int64(t.Month()))
 	case "QUARTER":
-		return (int64(t.Month())-1)/3 + 1
+		return Long((int64(t.Month())-1)/3 + 1)
 	case "YEAR":
-		return year
+		return Long(year)
 	case "ISOYEAR":
 		y, _ := t.ISOWeek()
-		return int64(y)
+		return Long(int64(y))
 	case "DECADE":
-		return year / 10
+		return Long(year / 10)
 	case "CENTURY":
-		return (yearOfEra + 99) / 100
+		return Double(math.Ceil(float64(year) / 100))
 	}
-	return (yearOfEra + 999) / 1000 // MILLENNIUM
+	return Double(math.Ceil(float64(year) / 1000)) // MILLENNIUM
 }
 
 func bindTimestampParse(b *binder, n *callNode) error {
