@@ -107,9 +107,6 @@ func bindTimestamp(seconds bool) func(*binder, *callNode) error {
 	}
 }
 
-	return q
-}
-
 // granularityArgs builds the period granularity of timestamp_floor/ceil
 // from the literal period, origin and zone arguments.
 func (b *binder) granularityArgs(n *callNode) (*granularity.PeriodGranularity, error) {
