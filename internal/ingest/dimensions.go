@@ -209,7 +209,20 @@ func stringDimension(v any, mvh string) any {
 	return javaString(v)
 }
 
-func javaString(v any) string { return inputformat.JavaString(v) }
+// javaString renders v as Java's String.valueOf; booleans and integers
+// take a fast path.
+func javaString(v any) string {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	case int64:
+		return strconv.FormatInt(x, 10)
+	}
+	return inputformat.JavaString(v)
+}
 
 func numericDimension(v any, d *DimensionSchema, float bool) (any, string) {
 	var f float64
