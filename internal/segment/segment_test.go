@@ -391,3 +391,43 @@ func checkMultiScan(t *rapid.T, col StringColumn, rows [][]Value, c int) {
 		row += nr
 	}
 }
+
+// TestConcurrentReaders opens columns and reads them from several goroutines
+// at once (run with -race to check the lazy column opening).
+func TestConcurrentReaders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seg")
+	if err := os.WriteFile(path, smallSegment(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	want, err := s.ReadRows(0, s.NumRows())
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			got, err := s.ReadRows(0, s.NumRows())
+			if err == nil && len(got) != len(want) {
+				err = fmt.Errorf("read %d rows, want %d", len(got), len(want))
+			}
+			for r := range got {
+				for c := range got[r] {
+					if err == nil && !got[r][c].Equal(want[r][c]) {
+						err = fmt.Errorf("row %d col %d differs", r, c)
+					}
+				}
+			}
+			errs <- err
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -103,7 +103,9 @@ func Write(w io.Writer, meta Metadata, cols []ColumnData) (int64, error) {
 			return 0, base.Errorf(base.ClassInvalidInput, "column %d is %q, schema says %q", i, c.Name, names[i])
 		}
 	}
-	// Multi-value flags come from the data.
+	// Multi-value flags come from the data (on a copy: meta's slices are
+	// the caller's).
+	meta.Dimensions = slices.Clone(meta.Dimensions)
 	for i := range meta.Dimensions {
 		meta.Dimensions[i].MultiValue = cols[1+i].MultiValue
 	}
