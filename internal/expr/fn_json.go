@@ -19,7 +19,7 @@ func jsonFns() []*fnSpec {
 		{name: "json_object", min: 0, max: -1, bind: bindJSONObject},
 		{name: "parse_json", min: 1, max: 1, bind: bindParseJSON(false)},
 		{name: "try_parse_json", min: 1, max: 1, bind: bindParseJSON(true)},
-		{name: "to_json_string", min: 1, max: 1, bind: nullable(TypeString, func(a []Value) (Value, error) {
+		{name: "to_json_string", min: 1, max: 1, bind: fixed(TypeString, func(a []Value) (Value, error) {
 			b, err := marshalJSON(jsonOf(a[0]))
 			if err != nil {
 				return Value{}, base.Errorf(base.ClassInvalidInput, "to_json_string: %w", err)
@@ -174,23 +174,32 @@ func jsonFind(x any, parts []jsonPathPart) (any, bool) {
 	return x, true
 }
 
-func (b *binder) jsonPathArg(n *callNode, i int) ([]jsonPathPart, error) {
-	s, ok, err := b.literalString(n, i, "the path")
-	if err != nil {
-		return nil, err
+// jsonPathArg returns the JSONPath of argument i: parsed once when it is a
+// literal (errors at bind time), per row otherwise.
+func (b *binder) jsonPathArg(n *callNode, i int) (func(a []Value) ([]jsonPathPart, bool, error), error) {
+	if v, ok := n.literalArg(i); ok {
+		s, ok := v.AsString()
+		if !ok {
+			return nil, b.argErr(n, "the path must not be null")
+		}
+		parts, err := parseJSONPath(s)
+		if err != nil {
+			return nil, b.argErr(n, "%v", err)
+		}
+		return func([]Value) ([]jsonPathPart, bool, error) { return parts, true, nil }, nil
 	}
-	if !ok {
-		return nil, b.argErr(n, "the path must not be null")
-	}
-	parts, err := parseJSONPath(s)
-	if err != nil {
-		return nil, b.argErr(n, "%v", err)
-	}
-	return parts, nil
+	return func(a []Value) ([]jsonPathPart, bool, error) {
+		s, ok := a[i].AsString()
+		if !ok {
+			return nil, false, nil
+		}
+		parts, err := parseJSONPath(s)
+		return parts, err == nil, err
+	}, nil
 }
 
 func bindJSONValue(b *binder, n *callNode) error {
-	parts, err := b.jsonPathArg(n, 1)
+	path, err := b.jsonPathArg(n, 1)
 	if err != nil {
 		return err
 	}
@@ -208,6 +217,10 @@ func bindJSONValue(b *binder, n *callNode) error {
 	}
 	n.t = cast
 	n.impl = func(a []Value) (Value, error) {
+		parts, ok, err := path(a)
+		if err != nil || !ok {
+			return Null(cast), err
+		}
 		x, ok := jsonFind(jsonOf(a[0]), parts)
 		if !ok || x == nil {
 			return Null(cast), nil
@@ -234,7 +247,7 @@ func bindJSONValue(b *binder, n *callNode) error {
 
 func bindJSONQuery(asArray bool) func(*binder, *callNode) error {
 	return func(b *binder, n *callNode) error {
-		parts, err := b.jsonPathArg(n, 1)
+		path, err := b.jsonPathArg(n, 1)
 		if err != nil {
 			return err
 		}
@@ -243,6 +256,10 @@ func bindJSONQuery(asArray bool) func(*binder, *callNode) error {
 			n.t = TypeJSONArray
 		}
 		n.impl = func(a []Value) (Value, error) {
+			parts, ok, err := path(a)
+			if err != nil || !ok {
+				return Null(n.t), err
+			}
 			x, ok := jsonFind(jsonOf(a[0]), parts)
 			if !ok || x == nil {
 				return Null(n.t), nil
@@ -275,10 +292,10 @@ func bindJSONObject(b *binder, n *callNode) error {
 	n.impl = func(a []Value) (Value, error) {
 		m := make(map[string]any, len(a)/2)
 		for i := 0; i < len(a); i += 2 {
-			k, ok := a[i].AsString()
-			if !ok {
-				return Value{}, base.Errorf(base.ClassInvalidInput, "json_object: key %d is null", i/2+1)
+			if a[i].Type.Kind != base.KindString || a[i].Null {
+				return Value{}, base.Errorf(base.ClassInvalidInput, "json_object: key %d must be a non-null STRING, got %s", i/2+1, (&Literal{a[i]}).String())
 			}
+			k := a[i].S
 			m[k] = jsonOf(a[i+1])
 		}
 		return JSON(m), nil
@@ -313,12 +330,16 @@ func bindParseJSON(try bool) func(*binder, *callNode) error {
 }
 
 func bindJSONKeys(b *binder, n *callNode) error {
-	parts, err := b.jsonPathArg(n, 1)
+	path, err := b.jsonPathArg(n, 1)
 	if err != nil {
 		return err
 	}
 	n.t = TypeStringArray
 	n.impl = func(a []Value) (Value, error) {
+		parts, ok, err := path(a)
+		if err != nil || !ok {
+			return Null(TypeStringArray), err
+		}
 		x, ok := jsonFind(jsonOf(a[0]), parts)
 		if !ok {
 			return Null(TypeStringArray), nil
