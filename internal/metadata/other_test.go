@@ -359,3 +359,86 @@ func FuzzAuditEntryJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestInTx allocates segment ids the way the overlord does (look up the
+// sequence, read used and pending segments, insert a pending segment) and
+// checks that a failing transaction leaves nothing behind.
+func TestInTx(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		s := b.open(t, Config{})
+		day := iv(t, "2020-01-01/2020-01-02")
+		must(t, s.PublishSegments(ctx, []base.DataSegment{seg("wiki", "2020-01-01", "2020-01-02", "v1", 0)}, PublishOptions{}))
+		allocate := func(seq, prev string) (base.SegmentID, error) {
+			var got base.SegmentID
+			err := s.InTx(ctx, func(ctx context.Context, tx *Tx) error {
+				if p, err := tx.PendingSegmentForSequence(ctx, "wiki", seq, prev, day); err == nil {
+					got = p.ID
+					return nil
+				} else if !base.IsClass(err, base.ClassNotFound) {
+					return err
+				}
+				used, err := tx.UsedSegments(ctx, "wiki", day)
+				if err != nil {
+					return err
+				}
+				pending, err := tx.PendingSegments(ctx, "wiki", day)
+				if err != nil {
+					return err
+				}
+				next := 0
+				for _, u := range used {
+					next = max(next, u.ShardSpec.PartitionNum+1)
+				}
+				for _, p := range pending {
+					next = max(next, p.ID.Partition+1)
+				}
+				got = base.SegmentID{DataSource: "wiki", Interval: day, Version: "v1", Partition: next}
+				return tx.InsertPendingSegment(ctx, PendingSegment{ID: got, SequenceName: seq, SequencePrevID: prev, Payload: json.RawMessage(`{}`)})
+			})
+			return got, err
+		}
+		id1, err := allocate("s", "")
+		must(t, err)
+		id2, err := allocate("s", id1.String())
+		must(t, err)
+		again, err := allocate("s", "")
+		must(t, err)
+		if id1.Partition != 1 || id2.Partition != 2 || again != id1 {
+			t.Fatalf("allocations %v, %v, retry %v", id1, id2, again)
+		}
+
+		// Task and lock together; a failure after both inserts keeps
+		// neither.
+		boom := base.Errorf(base.ClassConflict, "lock lost")
+		err = s.InTx(ctx, func(ctx context.Context, tx *Tx) error {
+			if err := tx.InsertTask(ctx, TaskEntry{ID: "t1", Payload: []byte(`{}`), Status: []byte(`{}`), Active: true}); err != nil {
+				return err
+			}
+			if _, err := tx.AddLock(ctx, "t1", json.RawMessage(`{}`)); err != nil {
+				return err
+			}
+			return boom
+		})
+		if err != boom {
+			t.Fatalf("InTx returned %v, want the callback's error", err)
+		}
+		for _, table := range []string{"{tasks}", "{tasklocks}"} {
+			if n := countRows(t, s, table); n != 0 {
+				t.Fatalf("rolled-back transaction left %d rows in %s", n, table)
+			}
+		}
+		must(t, s.InTx(ctx, func(ctx context.Context, tx *Tx) error {
+			if err := tx.InsertTask(ctx, TaskEntry{ID: "t1", Payload: []byte(`{}`), Status: []byte(`{}`), Active: true}); err != nil {
+				return err
+			}
+			_, err := tx.AddLock(ctx, "t1", json.RawMessage(`{}`))
+			return err
+		}))
+		locks, err := s.ActiveTaskLocks(ctx)
+		must(t, err)
+		if len(locks) != 1 {
+			t.Fatalf("%d active locks, want 1", len(locks))
+		}
+	})
+}

@@ -47,6 +47,10 @@ func sequenceKey(p *PendingSegment) string {
 // duplicate (sequence name, previous id, interval) is a base.ClassConflict
 // error; look the earlier allocation up with PendingSegmentForSequence.
 func (s *Store) InsertPendingSegment(ctx context.Context, p PendingSegment) error {
+	return s.insertPendingSegment(ctx, s.wdb, p)
+}
+
+func (s *Store) insertPendingSegment(ctx context.Context, db querier, p PendingSegment) error {
 	id := p.ID
 	if id.DataSource == "" || id.Version == "" || id.Interval.IsEmpty() {
 		return base.Errorf(base.ClassInvalidInput, "metadata: pending segment %s needs a datasource, a version and a non-empty interval", id)
@@ -58,7 +62,7 @@ func (s *Store) InsertPendingSegment(ctx context.Context, p PendingSegment) erro
 	if created == 0 {
 		created = s.nowMillis()
 	}
-	_, err := s.wdb.ExecContext(ctx, s.q(`INSERT INTO {pendingSegments} (id, dataSource, created_date, "start", "end", sequence_name, sequence_prev_id, sequence_name_prev_id_sha1, payload, upgraded_from_segment_id, task_allocator_id, start_ms, end_ms)
+	_, err := db.ExecContext(ctx, s.q(`INSERT INTO {pendingSegments} (id, dataSource, created_date, "start", "end", sequence_name, sequence_prev_id, sequence_name_prev_id_sha1, payload, upgraded_from_segment_id, task_allocator_id, start_ms, end_ms)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		id.String(), id.DataSource, base.FormatTime(created), base.FormatTime(id.Interval.Start), base.FormatTime(id.Interval.End),
 		p.SequenceName, p.SequencePrevID, sequenceKey(&p), []byte(p.Payload), nullString(p.UpgradedFromSegmentID), nullString(p.TaskAllocatorID),
@@ -74,7 +78,11 @@ const pendingColumns = `id, dataSource, created_date, start_ms, end_ms, sequence
 // PendingSegments returns the pending segments of dataSource whose
 // interval overlaps iv, ordered by interval and id.
 func (s *Store) PendingSegments(ctx context.Context, dataSource string, iv base.Interval) ([]PendingSegment, error) {
-	return s.pendingRows(ctx, `SELECT `+pendingColumns+` FROM {pendingSegments} WHERE dataSource = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms, end_ms, id`,
+	return s.pendingOverlapping(ctx, s.rdb, dataSource, iv)
+}
+
+func (s *Store) pendingOverlapping(ctx context.Context, db querier, dataSource string, iv base.Interval) ([]PendingSegment, error) {
+	return s.pendingRows(ctx, db, `SELECT `+pendingColumns+` FROM {pendingSegments} WHERE dataSource = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms, end_ms, id`,
 		dataSource, iv.Start, iv.End)
 }
 
@@ -82,8 +90,12 @@ func (s *Store) PendingSegments(ctx context.Context, dataSource string, iv base.
 // for the same sequence name, previous id and interval, or a
 // base.ClassNotFound error.
 func (s *Store) PendingSegmentForSequence(ctx context.Context, dataSource, sequenceName, prevID string, iv base.Interval) (PendingSegment, error) {
+	return s.pendingForSequence(ctx, s.rdb, dataSource, sequenceName, prevID, iv)
+}
+
+func (s *Store) pendingForSequence(ctx context.Context, db querier, dataSource, sequenceName, prevID string, iv base.Interval) (PendingSegment, error) {
 	key := sequenceKey(&PendingSegment{SequenceName: sequenceName, SequencePrevID: prevID, ID: base.SegmentID{Interval: iv}})
-	ps, err := s.pendingRows(ctx, `SELECT `+pendingColumns+` FROM {pendingSegments} WHERE dataSource = ? AND sequence_name_prev_id_sha1 = ?`, dataSource, key)
+	ps, err := s.pendingRows(ctx, db, `SELECT `+pendingColumns+` FROM {pendingSegments} WHERE dataSource = ? AND sequence_name_prev_id_sha1 = ?`, dataSource, key)
 	if err != nil {
 		return PendingSegment{}, err
 	}
@@ -93,8 +105,8 @@ func (s *Store) PendingSegmentForSequence(ctx context.Context, dataSource, seque
 	return ps[0], nil
 }
 
-func (s *Store) pendingRows(ctx context.Context, q string, args ...any) ([]PendingSegment, error) {
-	rows, err := s.rdb.QueryContext(ctx, s.q(q), args...)
+func (s *Store) pendingRows(ctx context.Context, db querier, q string, args ...any) ([]PendingSegment, error) {
+	rows, err := db.QueryContext(ctx, s.q(q), args...)
 	if err != nil {
 		return nil, s.wrap(ctx, err, "metadata: read pending segments of %v", args[0])
 	}

@@ -51,11 +51,51 @@ type CommitMetadataUpdate struct {
 	New json.RawMessage
 }
 
-// Tx is the publishing transaction as seen by PublishOptions.Check. It is
-// valid only during the call and must not be used from other goroutines.
+// Tx is a write transaction as seen by PublishOptions.Check or an InTx
+// callback. It is valid only during that call and must not be used from
+// other goroutines. After a Tx method fails, return its error: on
+// PostgreSQL a failed statement aborts the whole transaction.
 type Tx struct {
 	s  *Store
 	tx *sql.Tx
+}
+
+// InTx runs fn in one write transaction and commits it when fn returns
+// nil; any error rolls back everything fn did. Use it to combine the Tx
+// operations, e.g. the overlord's segment allocation (read pending and
+// used segments, insert a pending segment) or inserting a task with its
+// first lock.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	return s.inTx(ctx, "transaction", func(tx *sql.Tx) error {
+		return fn(ctx, &Tx{s: s, tx: tx})
+	})
+}
+
+// InsertTask is Store.InsertTask inside the transaction.
+func (t *Tx) InsertTask(ctx context.Context, e TaskEntry) error {
+	return t.s.insertTask(ctx, t.tx, e)
+}
+
+// AddLock is Store.AddLock inside the transaction.
+func (t *Tx) AddLock(ctx context.Context, taskID string, lock json.RawMessage) (int64, error) {
+	return t.s.addLock(ctx, t.tx, taskID, lock)
+}
+
+// InsertPendingSegment is Store.InsertPendingSegment inside the
+// transaction.
+func (t *Tx) InsertPendingSegment(ctx context.Context, p PendingSegment) error {
+	return t.s.insertPendingSegment(ctx, t.tx, p)
+}
+
+// PendingSegments is Store.PendingSegments inside the transaction.
+func (t *Tx) PendingSegments(ctx context.Context, dataSource string, iv base.Interval) ([]PendingSegment, error) {
+	return t.s.pendingOverlapping(ctx, t.tx, dataSource, iv)
+}
+
+// PendingSegmentForSequence is Store.PendingSegmentForSequence inside the
+// transaction.
+func (t *Tx) PendingSegmentForSequence(ctx context.Context, dataSource, sequenceName, prevID string, iv base.Interval) (PendingSegment, error) {
+	return t.s.pendingForSequence(ctx, t.tx, dataSource, sequenceName, prevID, iv)
 }
 
 // Locks returns the task locks stored for taskID.

@@ -43,6 +43,10 @@ type TaskFilter struct {
 // InsertTask inserts a new task. A task with the same id fails with a
 // base.ClassConflict error.
 func (s *Store) InsertTask(ctx context.Context, e TaskEntry) error {
+	return s.insertTask(ctx, s.wdb, e)
+}
+
+func (s *Store) insertTask(ctx context.Context, db querier, e TaskEntry) error {
 	if e.ID == "" {
 		return base.Errorf(base.ClassInvalidInput, "metadata: task with empty id")
 	}
@@ -53,7 +57,7 @@ func (s *Store) InsertTask(ctx context.Context, e TaskEntry) error {
 	if created == 0 {
 		created = s.nowMillis()
 	}
-	_, err := s.wdb.ExecContext(ctx, s.q(`INSERT INTO {tasks} (id, created_date, datasource, payload, status_payload, active, type, group_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := db.ExecContext(ctx, s.q(`INSERT INTO {tasks} (id, created_date, datasource, payload, status_payload, active, type, group_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
 		e.ID, base.FormatTime(created), e.DataSource, []byte(e.Payload), []byte(e.Status), e.Active, nullString(e.Type), nullString(e.GroupID))
 	if isUniqueViolation(err) {
 		return base.Errorf(base.ClassConflict, "metadata: task %q already exists", e.ID)
@@ -252,11 +256,15 @@ type LockEntry struct {
 
 // AddLock stores a lock held by taskID and returns the lock's row id.
 func (s *Store) AddLock(ctx context.Context, taskID string, lock json.RawMessage) (int64, error) {
+	return s.addLock(ctx, s.wdb, taskID, lock)
+}
+
+func (s *Store) addLock(ctx context.Context, db querier, taskID string, lock json.RawMessage) (int64, error) {
 	if len(lock) == 0 {
 		return 0, base.Errorf(base.ClassInvalidInput, "metadata: empty lock for task %q", taskID)
 	}
 	var id int64
-	err := s.wdb.QueryRowContext(ctx, s.q(`INSERT INTO {tasklocks} (task_id, lock_payload) VALUES (?, ?) RETURNING id`), taskID, []byte(lock)).Scan(&id)
+	err := db.QueryRowContext(ctx, s.q(`INSERT INTO {tasklocks} (task_id, lock_payload) VALUES (?, ?) RETURNING id`), taskID, []byte(lock)).Scan(&id)
 	if err != nil {
 		return 0, s.wrap(ctx, err, "metadata: add lock of task %q", taskID)
 	}
