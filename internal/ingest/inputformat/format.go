@@ -49,15 +49,18 @@ func (e *ParseError) Error() string { return e.Message }
 // Unwrap returns the underlying cause, if any.
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// Types lists the input format types dryad reads.
-var supportedTypes = []string{"csv", "json", "lines", "tsv"}
+// supportedTypes lists the input format types dryad reads.
+const supportedTypes = "[csv json lines tsv]"
 
-// unsupportedTypes are Druid input formats dryad knows but does not read.
-var unsupportedTypes = map[string]bool{
-	"avro_ocf": true, "avro_stream": true, "orc": true, "parquet": true,
-	"protobuf": true, "kafka": true, "kinesis": true,
-	"regex": true, "javascript": true, "thrift": true, "delta": true,
-	"iceberg": true,
+// isUnsupported reports whether typ is a Druid input format dryad knows but
+// does not read.
+func isUnsupported(typ string) bool {
+	switch typ {
+	case "avro_ocf", "avro_stream", "orc", "parquet", "protobuf", "kafka",
+		"kinesis", "regex", "javascript", "thrift", "delta", "iceberg":
+		return true
+	}
+	return false
 }
 
 // Decode decodes an inputFormat object at path (e.g.
@@ -83,8 +86,8 @@ func Decode(raw json.RawMessage, path string) (Format, error) {
 	case "":
 		return nil, specjson.Errorf(obj.At("type"), "required field is missing (supported: %v)", supportedTypes)
 	}
-	if unsupportedTypes[typ] {
-		return nil, base.Errorf(base.ClassUnsupported, "%s: input format %q is not supported by dryad (supported: %v)", obj.At("type"), typ, supportedTypes)
+	if isUnsupported(typ) {
+		return nil, base.Errorf(base.ClassUnsupported, "%s: input format %q is not supported by dryad (supported: %s)", obj.At("type"), typ, supportedTypes)
 	}
 	return nil, specjson.Errorf(obj.At("type"), "unknown input format %q (supported: %v)", typ, supportedTypes)
 }

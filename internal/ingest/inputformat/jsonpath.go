@@ -48,10 +48,14 @@ type pathStep struct {
 	index int
 }
 
-var pathFunctions = map[string]bool{
-	"length": true, "size": true, "min": true, "max": true, "avg": true,
-	"stddev": true, "sum": true, "first": true, "last": true, "keys": true,
-	"concat": true, "append": true,
+// isPathFunction reports whether name is a supported JSONPath function.
+func isPathFunction(name string) bool {
+	switch name {
+	case "length", "size", "min", "max", "avg", "stddev", "sum", "first",
+		"last", "keys", "concat", "append":
+		return true
+	}
+	return false
 }
 
 // CompileJSONPath compiles expr.
@@ -89,7 +93,7 @@ func CompileJSONPath(expr string) (*JSONPath, error) {
 			}
 			i = j + n
 			if i < len(s) && s[i] == '(' {
-				if !pathFunctions[name] {
+				if !isPathFunction(name) {
 					return nil, fmt.Errorf("JSONPath %q: unsupported function %s()", expr, name)
 				}
 				if !strings.HasSuffix(s, ")") {

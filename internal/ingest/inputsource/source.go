@@ -41,12 +41,18 @@ type Config struct {
 	AllowedProtocols []string
 }
 
-var supportedTypes = []string{"combining", "druid", "http", "inline", "local"}
+// supportedTypes lists the input source types dryad reads.
+const supportedTypes = "[combining druid http inline local]"
 
-var unsupportedTypes = map[string]bool{
-	"s3": true, "google": true, "azure": true, "azureStorage": true,
-	"hdfs": true, "sql": true, "iceberg": true, "delta": true,
-	"aliyun-oss": true, "oss": true, "kafka": true, "kinesis": true,
+// isUnsupported reports whether typ is a Druid input source dryad knows but
+// does not read.
+func isUnsupported(typ string) bool {
+	switch typ {
+	case "s3", "google", "azure", "azureStorage", "hdfs", "sql", "iceberg",
+		"delta", "aliyun-oss", "oss", "kafka", "kinesis":
+		return true
+	}
+	return false
 }
 
 // Decode decodes an inputSource object at path.
@@ -73,8 +79,8 @@ func Decode(raw json.RawMessage, path string, cfg Config) (Source, error) {
 	case "":
 		return nil, specjson.Errorf(obj.At("type"), "required field is missing (supported: %v)", supportedTypes)
 	}
-	if unsupportedTypes[typ] {
-		return nil, base.Errorf(base.ClassUnsupported, "%s: input source %q is not supported by dryad (supported: %v)", obj.At("type"), typ, supportedTypes)
+	if isUnsupported(typ) {
+		return nil, base.Errorf(base.ClassUnsupported, "%s: input source %q is not supported by dryad (supported: %s)", obj.At("type"), typ, supportedTypes)
 	}
 	return nil, specjson.Errorf(obj.At("type"), "unknown input source %q (supported: %v)", typ, supportedTypes)
 }
