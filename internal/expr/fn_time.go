@@ -114,16 +114,21 @@ func (b *binder) granularityArgs(n *callNode) (*granularity.PeriodGranularity, e
 	if err != nil {
 		return nil, err
 	}
+	zone, err := b.zoneArg(n, 3)
+	if err != nil {
+		return nil, err
+	}
 	var origin *int64
 	if len(n.args) > 2 {
 		v, ok := n.literalArg(2)
 		if !ok {
 			return nil, b.argErr(n, "the origin (argument 3) must be a literal")
 		}
-		if !v.Null {
+		if !v.Null && !(v.Type.Kind == base.KindString && v.S == "") {
 			var ms int64
 			if v.Type.Kind == base.KindString {
-				ms, ok = parseDefaultTime(v.S, time.UTC)
+				// An origin without an offset is local time in the zone.
+				ms, ok = parseDefaultTime(v.S, zone)
 				if !ok {
 					return nil, b.argErr(n, "origin %q is not an ISO-8601 timestamp", v.S)
 				}
@@ -132,10 +137,6 @@ func (b *binder) granularityArgs(n *callNode) (*granularity.PeriodGranularity, e
 			}
 			origin = &ms
 		}
-	}
-	zone, err := b.zoneArg(n, 3)
-	if err != nil {
-		return nil, err
 	}
 	g, err := granularity.NewPeriod(p, origin, zone)
 	if err != nil {

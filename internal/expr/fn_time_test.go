@@ -25,6 +25,8 @@ func TestTimeFunctions(t *testing.T) {
 		{"timestamp_floor(__time, 'P1D', null, '+05:30')", "1577903400000", "LONG"},              // 2020-01-02T00:00+05:30
 		{"timestamp_floor(__time, 'PT1H', '2020-01-01T00:30:00Z')", "1577932200000", "LONG"},     // 02:30
 		{"timestamp_floor(__time, 'PT1H', 1800000)", "1577932200000", "LONG"},
+		{"timestamp_floor(__time, 'PT1M', '', 'UTC')", "1577934240000", "LONG"},
+		{"timestamp_floor(__time, 'P1D', '2000-01-01T06:00', 'America/Los_Angeles')", "1577887200000", "LONG"}, // 06:00 local = 14:00Z on 2020-01-01
 		{"timestamp_floor(nl, 'PT1H')", "null", "LONG"},
 		{"timestamp_floor(-1, 'P1D')", "-86400000", "LONG"},
 		// DST: 2020-03-08 02:00 does not exist in Los Angeles; the day is 23 hours.
