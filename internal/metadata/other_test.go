@@ -442,3 +442,18 @@ func TestInTx(t *testing.T) {
 		}
 	})
 }
+
+func TestSequenceKeyPerDataSource(t *testing.T) {
+	s := openSQLiteT(t, Config{})
+	ctx := context.Background()
+	day := iv(t, "2020-01-01/2020-01-02")
+	for _, ds := range []string{"a", "b"} {
+		must(t, s.InsertPendingSegment(ctx, PendingSegment{
+			ID:           base.SegmentID{DataSource: ds, Interval: day, Version: "v1"},
+			SequenceName: "same", Payload: json.RawMessage(`{}`),
+		}))
+	}
+	if k1, k2 := sequenceKey("a", "s", "", day), sequenceKey("a", "s", "p", day); k1 == k2 || len(k1) != 40 {
+		t.Fatalf("sequence keys %q and %q", k1, k2)
+	}
+}

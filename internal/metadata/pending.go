@@ -16,8 +16,8 @@ import (
 type PendingSegment struct {
 	ID base.SegmentID
 	// SequenceName and SequencePrevID are the allocation request's
-	// sequence bookkeeping; (SequenceName, SequencePrevID, interval) is
-	// unique.
+	// sequence bookkeeping; (datasource, SequenceName, SequencePrevID,
+	// interval) is unique.
 	SequenceName   string
 	SequencePrevID string
 	// UpgradedFromSegmentID and TaskAllocatorID are Druid's columns for
@@ -32,11 +32,11 @@ type PendingSegment struct {
 }
 
 // sequenceKey is Druid's sequence_name_prev_id_sha1: the upper-case hex
-// SHA-1 of the sequence name, previous id and interval, which makes a
-// retried allocation find its earlier answer.
-func sequenceKey(p *PendingSegment) string {
+// SHA-1 of the datasource, sequence name, previous id and interval, which
+// makes a retried allocation find its earlier answer.
+func sequenceKey(dataSource, sequenceName, prevID string, iv base.Interval) string {
 	h := sha1.New()
-	for _, s := range []string{p.SequenceName, p.SequencePrevID, base.FormatTime(p.ID.Interval.Start), base.FormatTime(p.ID.Interval.End)} {
+	for _, s := range []string{dataSource, sequenceName, prevID, base.FormatTime(iv.Start), base.FormatTime(iv.End)} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -65,7 +65,7 @@ func (s *Store) insertPendingSegment(ctx context.Context, db querier, p PendingS
 	_, err := db.ExecContext(ctx, s.q(`INSERT INTO {pendingSegments} (id, dataSource, created_date, "start", "end", sequence_name, sequence_prev_id, sequence_name_prev_id_sha1, payload, upgraded_from_segment_id, task_allocator_id, start_ms, end_ms)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		id.String(), id.DataSource, base.FormatTime(created), base.FormatTime(id.Interval.Start), base.FormatTime(id.Interval.End),
-		p.SequenceName, p.SequencePrevID, sequenceKey(&p), []byte(p.Payload), nullString(p.UpgradedFromSegmentID), nullString(p.TaskAllocatorID),
+		p.SequenceName, p.SequencePrevID, sequenceKey(id.DataSource, p.SequenceName, p.SequencePrevID, id.Interval), []byte(p.Payload), nullString(p.UpgradedFromSegmentID), nullString(p.TaskAllocatorID),
 		id.Interval.Start, id.Interval.End)
 	if isUniqueViolation(err) {
 		return base.Errorf(base.ClassConflict, "metadata: pending segment %s (sequence %q after %q) already allocated", id, p.SequenceName, p.SequencePrevID)
@@ -94,7 +94,7 @@ func (s *Store) PendingSegmentForSequence(ctx context.Context, dataSource, seque
 }
 
 func (s *Store) pendingForSequence(ctx context.Context, db querier, dataSource, sequenceName, prevID string, iv base.Interval) (PendingSegment, error) {
-	key := sequenceKey(&PendingSegment{SequenceName: sequenceName, SequencePrevID: prevID, ID: base.SegmentID{Interval: iv}})
+	key := sequenceKey(dataSource, sequenceName, prevID, iv)
 	ps, err := s.pendingRows(ctx, db, `SELECT `+pendingColumns+` FROM {pendingSegments} WHERE dataSource = ? AND sequence_name_prev_id_sha1 = ?`, dataSource, key)
 	if err != nil {
 		return PendingSegment{}, err
