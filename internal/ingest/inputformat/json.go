@@ -92,7 +92,7 @@ func (r *jsonReader) Next() (Record, error) {
 // ParseLine parses one JSON object (exported for tests and fuzzing through
 // the package's readers).
 func (r *jsonReader) parseLine(line []byte, lineNo int) (Record, error) {
-	rec, err := r.p.parseObjectRecord(line, make(Record, 0, 24))
+	rec, err := r.p.parseObjectRecord(line, make(Record, 0, max(len(r.p.prevKeys)+4, 8)))
 	if err != nil {
 		var se *jsonSyntaxError
 		msg := err.Error()
