@@ -91,6 +91,7 @@ type prepared struct {
 	queryGran  granularity.Granularity
 	intervals  ingest.IntervalFilter
 	queryGranJ json.RawMessage
+	spill      *spiller
 }
 
 type compiledTransform struct {
@@ -154,11 +155,12 @@ func prepare(spec *ingest.Spec) (*prepared, error) {
 	return p, nil
 }
 
-// sink receives the rows one reader produces.
+// sink receives the rows one reader produces. A sink is owned by one
+// goroutine.
 type sink interface {
 	add(r *parsedRow) error
 	// finish closes every open segment.
-	finish()
+	finish() error
 }
 
 // parsedRow is one row ready for indexing.
@@ -177,25 +179,140 @@ type builtPart struct {
 	shard base.ShardSpec
 }
 
+// openSeg is a segment being built: an in-memory index and the spill files
+// of its earlier persists.
+type openSeg struct {
+	chunk  base.Interval
+	ix     *rollupIndex
+	spills []string
+	// spilled counts the rows persisted so far (before cross-spill rollup,
+	// as Druid counts a segment's rows).
+	spilled int64
+}
+
+func (o *openSeg) rows() int64 { return o.spilled + int64(o.ix.numRows()) }
+
+// close merges the spills and the in-memory rows into one index.
+func (o *openSeg) close(p *prepared) (*rollupIndex, error) {
+	if len(o.spills) == 0 {
+		return o.ix, nil
+	}
+	m := p.newIndex()
+	if err := mergeSpills(m, o.spills); err != nil {
+		return nil, err
+	}
+	if err := m.mergeFrom(o.ix); err != nil {
+		return nil, err
+	}
+	o.spills = nil
+	return m, nil
+}
+
+func (p *prepared) newIndex() *rollupIndex {
+	return newRollupIndex(p.declared, p.aggs, p.spec.DataSchema.GranularitySpec.Rollup)
+}
+
+// segSet is the open segments of a sink, one per time chunk, with the
+// memory accounting that triggers persists.
+type segSet struct {
+	p      *prepared
+	open   map[int64]*openSeg
+	order  []int64 // chunk starts in first-seen order
+	memRow int64
+	adds   int
+}
+
+func newSegSet(p *prepared) segSet {
+	return segSet{p: p, open: map[int64]*openSeg{}}
+}
+
+// add adds r to its chunk's open segment and persists every open segment
+// when memory is full. It returns the segment.
+func (s *segSet) add(r *parsedRow) (*openSeg, bool, error) {
+	chunk := s.p.segGran.Bucket(r.time)
+	o := s.open[chunk.Start]
+	if o == nil {
+		o = &openSeg{chunk: chunk, ix: s.p.newIndex()}
+		s.open[chunk.Start] = o
+		s.order = append(s.order, chunk.Start)
+	}
+	before := o.ix.numRows()
+	o.ix.add(s.p.queryGran.Floor(r.time), r.time, r.names, r.vals, r.inputs)
+	added := o.ix.numRows() > before
+	if added {
+		s.memRow++
+	}
+	s.adds++
+	if s.memRow >= s.p.spill.maxRows || (s.adds&255 == 0 && s.p.spill.over(0, s.memBytes())) {
+		if err := s.persistAll(); err != nil {
+			return nil, false, err
+		}
+	}
+	return o, added, nil
+}
+
+func (s *segSet) memBytes() int64 {
+	var b int64
+	for _, o := range s.open {
+		b += o.ix.estimatedBytes()
+	}
+	return b
+}
+
+// persistAll writes every open segment's in-memory rows to a spill file.
+func (s *segSet) persistAll() error {
+	for _, st := range s.order {
+		o := s.open[st]
+		if o.ix.numRows() == 0 {
+			continue
+		}
+		path, err := s.p.spill.persist(s.p, o.ix, o.chunk)
+		if err != nil {
+			return err
+		}
+		o.spills = append(o.spills, path)
+		o.spilled += int64(o.ix.numRows())
+		o.ix = s.p.newIndex()
+	}
+	s.memRow = 0
+	return nil
+}
+
+// closeAll closes every open segment and returns them in chunk order of
+// first appearance.
+func (s *segSet) closeAll() ([]builtPart, error) {
+	var parts []builtPart
+	for _, st := range s.order {
+		o := s.open[st]
+		ix, err := o.close(s.p)
+		if err != nil {
+			return nil, err
+		}
+		if ix.numRows() > 0 {
+			parts = append(parts, builtPart{chunk: o.chunk, ix: ix})
+		}
+	}
+	clear(s.open)
+	s.order = s.order[:0]
+	s.memRow = 0
+	return parts, nil
+}
+
 // dynamicSink is Druid's appenderator for dynamic partitioning: one open
 // segment per time chunk; after a row makes its segment reach
 // maxRowsPerSegment, or the open segments together reach maxTotalRows, every
 // open segment is closed (Druid's pushAllAndClear).
 type dynamicSink struct {
-	p        *prepared
+	segs     segSet
 	maxRows  int64
 	maxTotal int64
-	open     map[int64]*rollupIndex
-	chunks   map[int64]base.Interval
-	order    []int64 // chunk starts in first-seen order
 	total    int64
 	parts    []builtPart
 }
 
 func newDynamicSink(p *prepared) *dynamicSink {
 	ps := p.spec.TuningConfig.PartitionsSpec
-	s := &dynamicSink{p: p, maxRows: ps.MaxRowsPerSegment, maxTotal: ps.MaxTotalRows,
-		open: map[int64]*rollupIndex{}, chunks: map[int64]base.Interval{}}
+	s := &dynamicSink{segs: newSegSet(p), maxRows: ps.MaxRowsPerSegment, maxTotal: ps.MaxTotalRows}
 	if s.maxRows <= 0 {
 		s.maxRows = ingest.DefaultMaxRowsPerSegment
 	}
@@ -206,59 +323,50 @@ func newDynamicSink(p *prepared) *dynamicSink {
 }
 
 func (s *dynamicSink) add(r *parsedRow) error {
-	chunk := s.p.segGran.Bucket(r.time)
-	ix := s.open[chunk.Start]
-	if ix == nil {
-		ix = newRollupIndex(s.p.declared, s.p.aggs, s.p.spec.DataSchema.GranularitySpec.Rollup)
-		s.open[chunk.Start] = ix
-		s.chunks[chunk.Start] = chunk
-		s.order = append(s.order, chunk.Start)
+	o, added, err := s.segs.add(r)
+	if err != nil {
+		return err
 	}
-	before := ix.numRows()
-	ix.add(s.p.queryGran.Floor(r.time), r.time, r.names, r.vals, r.inputs)
-	s.total += int64(ix.numRows() - before)
-	if int64(ix.numRows()) >= s.maxRows || s.total >= s.maxTotal {
-		s.finish()
+	if added {
+		s.total++
+	}
+	if o.rows() >= s.maxRows || s.total >= s.maxTotal {
+		return s.finish()
 	}
 	return nil
 }
 
-func (s *dynamicSink) finish() {
-	for _, start := range s.order {
-		if ix := s.open[start]; ix != nil && ix.numRows() > 0 {
-			s.parts = append(s.parts, builtPart{chunk: s.chunks[start], ix: ix})
-		}
+func (s *dynamicSink) finish() error {
+	parts, err := s.segs.closeAll()
+	if err != nil {
+		return err
 	}
-	clear(s.open)
-	s.order = s.order[:0]
+	s.parts = append(s.parts, parts...)
 	s.total = 0
+	return nil
 }
 
 // chunkSink rolls every row of a time chunk into one index, for the
 // secondary partitionings (perfect rollup), which partition afterwards.
 type chunkSink struct {
-	p      *prepared
-	chunks map[int64]*rollupIndex
-	ivs    map[int64]base.Interval
+	segs  segSet
+	parts []builtPart
 }
 
 func newChunkSink(p *prepared) *chunkSink {
-	return &chunkSink{p: p, chunks: map[int64]*rollupIndex{}, ivs: map[int64]base.Interval{}}
+	return &chunkSink{segs: newSegSet(p)}
 }
 
 func (s *chunkSink) add(r *parsedRow) error {
-	chunk := s.p.segGran.Bucket(r.time)
-	ix := s.chunks[chunk.Start]
-	if ix == nil {
-		ix = newRollupIndex(s.p.declared, s.p.aggs, s.p.spec.DataSchema.GranularitySpec.Rollup)
-		s.chunks[chunk.Start] = ix
-		s.ivs[chunk.Start] = chunk
-	}
-	ix.add(s.p.queryGran.Floor(r.time), r.time, r.names, r.vals, r.inputs)
-	return nil
+	_, _, err := s.segs.add(r)
+	return err
 }
 
-func (s *chunkSink) finish() {}
+func (s *chunkSink) finish() error {
+	parts, err := s.segs.closeAll()
+	s.parts = append(s.parts, parts...)
+	return err
+}
 
 // result is what an index run produced.
 type result struct {
@@ -274,6 +382,7 @@ func runIndex(ctx context.Context, env *engineEnv, t *ingest.Task) (res result, 
 		return res, err
 	}
 	spec := &t.Spec
+	p.spill = newSpiller(filepath.Join(env.workDir, "spill"), &spec.TuningConfig)
 	env.prog.state.Store("BUILD_SEGMENTS")
 	if src, ok := spec.IOConfig.InputSource.(*inputsource.Druid); ok {
 		var s sink
@@ -285,7 +394,9 @@ func runIndex(ctx context.Context, env *engineEnv, t *ingest.Task) (res result, 
 		if err := readDruidSource(ctx, env, p, src, s); err != nil {
 			return res, err
 		}
-		s.finish()
+		if err := s.finish(); err != nil {
+			return res, err
+		}
 		return finishBuild(ctx, env, t, p, []sink{s})
 	}
 	entities, err := spec.IOConfig.InputSource.Entities(ctx)
@@ -341,7 +452,11 @@ func runIndex(ctx context.Context, env *engineEnv, t *ingest.Task) (res result, 
 					return
 				}
 				if parallel {
-					s.finish()
+					if err := s.finish(); err != nil {
+						errs <- err
+						cancel()
+						return
+					}
 				}
 			}
 		}()
@@ -364,7 +479,9 @@ feed:
 		return res, err
 	}
 	for _, s := range sinks {
-		s.finish()
+		if err := s.finish(); err != nil {
+			return res, err
+		}
 	}
 	return finishBuild(ctx, env, t, p, sinks)
 }
@@ -387,6 +504,7 @@ func finishBuild(ctx context.Context, env *engineEnv, t *ingest.Task, p *prepare
 	if err != nil {
 		return result{}, err
 	}
+	env.log.Info("rows indexed", "segments", len(parts), "intermediatePersists", p.spill.persists.Load())
 	return buildAndPublish(ctx, env, t, p, parts)
 }
 
@@ -625,7 +743,7 @@ func toValue(v any) (segment.Value, error) {
 
 // writeSegment writes one part to a file under dir and returns its
 // metadata as a DataSegment without loadSpec.
-func writeSegment(dir string, p *prepared, part builtPart, version string) (base.DataSegment, string, error) {
+func writeSegment(dir, name string, p *prepared, part builtPart, version string) (base.DataSegment, string, error) {
 	ix := part.ix
 	rows := ix.sortedRows(part.rows)
 	meta := segment.Metadata{
@@ -669,7 +787,10 @@ func writeSegment(dir string, p *prepared, part builtPart, version string) (base
 	if err != nil {
 		return ds, "", fmt.Errorf("segment %s: %w", ds.ID(), err)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("%s_%d.dryad", strconv.FormatInt(part.chunk.Start, 10), part.shard.PartitionNum))
+	if name == "" {
+		name = fmt.Sprintf("%s_%d.dryad", strconv.FormatInt(part.chunk.Start, 10), part.shard.PartitionNum)
+	}
+	path := filepath.Join(dir, name)
 	size, err := segment.WriteFile(path, meta, cols)
 	if err != nil {
 		return ds, "", fmt.Errorf("writing segment %s: %w", ds.ID(), err)
@@ -782,7 +903,7 @@ func buildAndPublish(ctx context.Context, env *engineEnv, t *ingest.Task, p *pre
 			return res, err
 		}
 		vc := versions[pt.chunk.Start]
-		ds, file, err := writeSegment(env.workDir, p, pt, vc.version)
+		ds, file, err := writeSegment(env.workDir, "", p, pt, vc.version)
 		if err != nil {
 			return res, err
 		}

@@ -475,3 +475,42 @@ func mustTime(s string) int64 {
 	}
 	return t
 }
+
+func TestPersistAndMergeRollsUpAcrossSpills(t *testing.T) {
+	f := newFixture(t, 1)
+	var b strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&b, `{"ts":"2020-01-01T00:%02d:00Z","d":"k%d","v":1}`+"\n", i%60, i%10)
+	}
+	for _, c := range []struct{ name, partitions string }{
+		{"dynamic", `,"partitionsSpec":{"type":"dynamic"}`},
+		{"hashed", `,"forceGuaranteedRollup":true,"partitionsSpec":{"type":"hashed","numShards":2}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ds := "spill_" + c.name
+			st := f.run(t, inlineSpec(ds, b.String(), `,"maxRowsInMemory":3`+c.partitions))
+			if st.StatusCode != StateSuccess {
+				t.Fatalf("%s: %s", st.StatusCode, st.ErrorMsg)
+			}
+			var rows, count int64
+			for _, s := range f.segments(t, ds) {
+				var ls localLoadSpec
+				json.Unmarshal(s.LoadSpec, &ls)
+				seg, err := segment.Open(ls.Path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rr, _ := seg.NewRowReader()
+				for rr.Next() {
+					rows++
+					count += rr.Row()[2].Long
+				}
+				seg.Close()
+			}
+			// queryGranularity hour: 10 keys in one hour.
+			if rows != 10 || count != 100 {
+				t.Errorf("rows %d count %d, want 10 rolled-up rows counting 100", rows, count)
+			}
+		})
+	}
+}

@@ -26,21 +26,16 @@ func partition(p *prepared, sinks []sink) ([]builtPart, error) {
 		case *dynamicSink:
 			out = append(out, s.parts...)
 		case *chunkSink:
-			starts := make([]int64, 0, len(s.chunks))
-			for st := range s.chunks {
-				starts = append(starts, st)
-			}
-			slices.Sort(starts)
-			for _, st := range starts {
-				ix := s.chunks[st]
+			for _, pt := range s.parts {
+				st := pt.chunk.Start
 				if m := merged[st]; m != nil {
-					if err := m.mergeFrom(ix); err != nil {
+					if err := m.mergeFrom(pt.ix); err != nil {
 						return nil, err
 					}
 					continue
 				}
-				merged[st] = ix
-				ivs[st] = s.ivs[st]
+				merged[st] = pt.ix
+				ivs[st] = pt.chunk
 				order = append(order, st)
 			}
 		}
