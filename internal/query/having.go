@@ -194,10 +194,7 @@ func CompileHaving(h Having) (HavingMatcher, error) {
 			return c == 0
 		}, nil
 	case *HavingDimSelector:
-		if h.ExtractionFn != nil {
-			return nil, base.Errorf(base.ClassUnsupported, "having dimSelector on %q: extraction functions are not supported yet", h.Dimension)
-		}
-		m, err := filter.Compile(&filter.Selector{Dimension: h.Dimension, Value: h.Value})
+		m, err := filter.Compile(&filter.Selector{Dimension: h.Dimension, Value: h.Value, ExtractionFn: h.ExtractionFn})
 		if err != nil {
 			return nil, err
 		}

@@ -3,8 +3,6 @@ package dimension
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
-	"strings"
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/query/jsonspec"
@@ -111,34 +109,3 @@ func DecodeSpec(raw json.RawMessage, path string) (Spec, error) {
 	return s, nil
 }
 
-// ExtractionFn is a decoded extraction function. Raw keeps the original JSON
-// so that it can be re-encoded unchanged.
-type ExtractionFn struct {
-	Type string
-	Raw  json.RawMessage
-}
-
-// MarshalJSON writes the original JSON.
-func (e *ExtractionFn) MarshalJSON() ([]byte, error) { return e.Raw, nil }
-
-// knownExtractionFns are Druid's extraction function types.
-var knownExtractionFns = []string{"bucket", "cascade", "identity", "javascript", "lookup", "lower", "partial", "regex", "registeredLookup", "searchQuery", "stringFormat", "strlen", "substring", "time", "timeFormat", "upper"}
-
-// DecodeExtractionFn decodes an extraction function at path. Every known
-// type is currently base.ClassUnsupported (issue #7); an unknown type is
-// base.ClassInvalidInput listing the known ones.
-func DecodeExtractionFn(raw json.RawMessage, path string) (*ExtractionFn, error) {
-	o, err := jsonspec.Decode(raw, path)
-	if err != nil {
-		return nil, err
-	}
-	typ := o.String("type")
-	if o.Err() != nil {
-		return nil, o.Err()
-	}
-	i := sort.SearchStrings(knownExtractionFns, typ)
-	if i == len(knownExtractionFns) || knownExtractionFns[i] != typ {
-		return nil, base.Errorf(base.ClassInvalidInput, "%s: unknown extraction function type %q: expected one of %s", jsonspec.Name(path), typ, strings.Join(knownExtractionFns, ", "))
-	}
-	return nil, base.Errorf(base.ClassUnsupported, "%s: extraction function type %q is not supported yet", jsonspec.Name(path), typ)
-}

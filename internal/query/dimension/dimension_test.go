@@ -21,7 +21,8 @@ func TestDecodeSpec(t *testing.T) {
 		{`{"type":"default"}`, "", base.ClassInvalidInput},
 		{`{"type":"default","dimension":"x","outputType":"COMPLEX<json>"}`, "", base.ClassInvalidInput},
 		{`{"type":"extraction","dimension":"x"}`, "", base.ClassInvalidInput},
-		{`{"type":"extraction","dimension":"x","extractionFn":{"type":"upper"}}`, "", base.ClassUnsupported},
+		{`{"type":"extraction","dimension":"x","extractionFn":{"type":"registeredLookup","lookup":"x"}}`, "", base.ClassUnsupported},
+		{`{"type":"extraction","dimension":"x","extractionFn":{"type":"upper"}}`, `{"type":"extraction","dimension":"x","outputName":"x","outputType":"STRING","extractionFn":{"type":"upper"}}`, 0},
 		{`{"type":"lookup","dimension":"x","name":"l"}`, "", base.ClassUnsupported},
 		{`{"type":"wat","dimension":"x"}`, "", base.ClassInvalidInput},
 	}
@@ -60,8 +61,18 @@ func FuzzDecodeSpec(f *testing.F) {
 			t.Fatal(err)
 		}
 		s2, err := DecodeSpec(b, "d")
-		if err != nil || s2 != s {
-			t.Fatalf("round trip %s: %+v vs %+v (%v)", b, s, s2, err)
+		if err != nil {
+			t.Fatalf("re-decode %s: %v", b, err)
+		}
+		b2, _ := json.Marshal(s2)
+		if string(b) != string(b2) {
+			t.Fatalf("round trip %s vs %s", b, b2)
+		}
+		if s.ExtractionFn != nil {
+			s.ExtractionFn.ApplyValue("abc")
+			s.ExtractionFn.ApplyValue(int64(1377910800000))
+			s.ExtractionFn.ApplyValue(nil)
+			s.ExtractionFn.ApplyValue([]string{"a", ""})
 		}
 	})
 }

@@ -3,8 +3,12 @@
 // dimensions, the columnComparison filter and the extractionFn property of
 // filters. See docs/queries.md.
 //
-// Extraction functions are issue #7: they are decoded and validated
-// structurally, and an extractionFn whose type is not implemented yet is
-// rejected with base.ClassUnsupported naming the type. Values are immutable
-// after decoding and safe for concurrent use.
+// Extraction functions are decoded and compiled: identity, substring,
+// strlen, upper, lower, regex, partial, searchQuery, lookup (inline map),
+// cascade, stringFormat (%s only), timeFormat, time and bucket. The
+// registeredLookup and javascript types are base.ClassUnsupported. Strings
+// are indexed by code point (Java indexes UTF-16 units; they differ only
+// above U+FFFF), regular expressions use RE2 syntax, and only English
+// locales are supported. Values are immutable after decoding and safe for
+// concurrent use.
 package dimension

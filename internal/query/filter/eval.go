@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/query/value"
 )
 
@@ -54,7 +55,8 @@ type matchFunc func(Row) Tri
 func (f matchFunc) Eval(r Row) Tri { return f(r) }
 
 // Compile builds the row-level matcher for f. A nil filter matches every
-// row. Extraction functions (issue #7) are base.ClassUnsupported. An
+// row. Filters with an extraction function see the column's values passed
+// through it (a null result is a null value). An
 // expression filter is True when the expression's value is truthy (Druid's
 // rules: positive numbers, the string "true"), Unknown when it is null or
 // fails to evaluate, False otherwise.
@@ -66,6 +68,13 @@ func Compile(f Filter) (Matcher, error) {
 }
 
 func compile(f Filter) (matchFunc, error) {
+	if col, fn, plain := withoutExtraction(f); fn != nil {
+		m, err := compile(plain)
+		if err != nil {
+			return nil, err
+		}
+		return func(r Row) Tri { return m(extractedRow{r, col, fn}) }, nil
+	}
 	switch f := f.(type) {
 	case *True:
 		return func(Row) Tri { return TriTrue }, nil
@@ -120,58 +129,37 @@ func compile(f Filter) (matchFunc, error) {
 			return TriFalse
 		}, nil
 	case *Selector:
-		if f.ExtractionFn != nil {
-			return nil, unsupportedExtraction(f)
-		}
 		if f.Value == nil {
 			return (&Null{Column: f.Dimension}).compileNull(), nil
 		}
 		return valueMatcher(f.Dimension, newEqualPred(*f.Value)), nil
 	case *In:
-		if f.ExtractionFn != nil {
-			return nil, unsupportedExtraction(f)
-		}
 		return compileIn(f), nil
 	case *Bound:
-		if f.ExtractionFn != nil {
-			return nil, unsupportedExtraction(f)
-		}
 		return compileBound(f), nil
 	case *Range:
 		return compileRange(f)
 	case *Equals:
 		return compileEquals(f)
 	case *Like:
-		if f.ExtractionFn != nil {
-			return nil, unsupportedExtraction(f)
-		}
 		re, err := likeRegexp(f.Pattern, f.Escape)
 		if err != nil {
 			return nil, err
 		}
 		return valueMatcher(f.Dimension, stringPred(re.MatchString)), nil
 	case *Regex:
-		if f.ExtractionFn != nil {
-			return nil, unsupportedExtraction(f)
-		}
 		re, err := regexp.Compile(f.Pattern)
 		if err != nil {
 			return nil, base.Errorf(base.ClassInvalidInput, "regex filter on %q: %w", f.Dimension, err)
 		}
 		return valueMatcher(f.Dimension, stringPred(re.MatchString)), nil
 	case *Search:
-		if f.ExtractionFn != nil {
-			return nil, unsupportedExtraction(f)
-		}
 		p, err := SearchPredicate(f.Query)
 		if err != nil {
 			return nil, err
 		}
 		return valueMatcher(f.Dimension, stringPred(p)), nil
 	case *Interval:
-		if f.ExtractionFn != nil {
-			return nil, unsupportedExtraction(f)
-		}
 		ivs := f.Intervals
 		return valueMatcher(f.Dimension, func(v any) bool {
 			ms, ok := value.ToInt64(v)
@@ -189,8 +177,6 @@ func compile(f Filter) (matchFunc, error) {
 		return compileColumnComparison(f)
 	case *ArrayContainsElement:
 		return compileArrayContains(f)
-	case *Extraction:
-		return nil, unsupportedExtraction(f)
 	case *Expression:
 		c, err := expr.Compile(f.Expression, nil)
 		if err != nil {
@@ -236,8 +222,72 @@ func (n *Null) compileNull() matchFunc {
 	}
 }
 
-func unsupportedExtraction(f Filter) error {
-	return base.Errorf(base.ClassUnsupported, "%s filter: extraction functions are not supported yet", f.Type())
+// withoutExtraction splits a filter with an extraction function into the
+// column, the function and a copy of the filter without it.
+func withoutExtraction(f Filter) (string, *dimension.ExtractionFn, Filter) {
+	switch f := f.(type) {
+	case *Selector:
+		if f.ExtractionFn != nil {
+			c := *f
+			c.ExtractionFn = nil
+			return f.Dimension, f.ExtractionFn, &c
+		}
+	case *In:
+		if f.ExtractionFn != nil {
+			c := *f
+			c.ExtractionFn = nil
+			return f.Dimension, f.ExtractionFn, &c
+		}
+	case *Bound:
+		if f.ExtractionFn != nil {
+			c := *f
+			c.ExtractionFn = nil
+			return f.Dimension, f.ExtractionFn, &c
+		}
+	case *Like:
+		if f.ExtractionFn != nil {
+			c := *f
+			c.ExtractionFn = nil
+			return f.Dimension, f.ExtractionFn, &c
+		}
+	case *Regex:
+		if f.ExtractionFn != nil {
+			c := *f
+			c.ExtractionFn = nil
+			return f.Dimension, f.ExtractionFn, &c
+		}
+	case *Search:
+		if f.ExtractionFn != nil {
+			c := *f
+			c.ExtractionFn = nil
+			return f.Dimension, f.ExtractionFn, &c
+		}
+	case *Interval:
+		if f.ExtractionFn != nil {
+			c := *f
+			c.ExtractionFn = nil
+			return f.Dimension, f.ExtractionFn, &c
+		}
+	case *Extraction:
+		return f.Dimension, f.ExtractionFn, &Selector{Dimension: f.Dimension, Value: f.Value}
+	}
+	return "", nil, f
+}
+
+// extractedRow shows a row with one column passed through an extraction
+// function.
+type extractedRow struct {
+	r   Row
+	col string
+	fn  *dimension.ExtractionFn
+}
+
+func (e extractedRow) Value(name string) any {
+	v := e.r.Value(name)
+	if name != e.col {
+		return v
+	}
+	return e.fn.ApplyValue(v)
 }
 
 func compileAll(fs []Filter) ([]matchFunc, error) {
@@ -552,11 +602,17 @@ func scalarEqual(v, m any, k base.TypeKind) bool {
 
 func compileColumnComparison(f *ColumnComparison) (matchFunc, error) {
 	cols := make([]string, len(f.Dimensions))
+	fns := make([]*dimension.ExtractionFn, len(f.Dimensions))
 	for i, d := range f.Dimensions {
-		if d.ExtractionFn != nil {
-			return nil, unsupportedExtraction(f)
-		}
 		cols[i] = d.Dimension
+		fns[i] = d.ExtractionFn
+	}
+	get := func(r Row, i int) any {
+		v := r.Value(cols[i])
+		if fns[i] != nil {
+			return fns[i].ApplyValue(v)
+		}
+		return v
 	}
 	strs := func(v any) []*string {
 		var out []*string
@@ -573,9 +629,9 @@ func compileColumnComparison(f *ColumnComparison) (matchFunc, error) {
 	}
 	eq := func(a, b *string) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
 	return func(r Row) Tri {
-		first := strs(r.Value(cols[0]))
-		for _, c := range cols[1:] {
-			other := strs(r.Value(c))
+		first := strs(get(r, 0))
+		for i := 1; i < len(cols); i++ {
+			other := strs(get(r, i))
 			overlap := false
 			for _, a := range first {
 				for _, b := range other {
