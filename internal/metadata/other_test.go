@@ -457,3 +457,48 @@ func TestSequenceKeyPerDataSource(t *testing.T) {
 		t.Fatalf("sequence keys %q and %q", k1, k2)
 	}
 }
+
+func TestInvalidJSONRejected(t *testing.T) {
+	s := openSQLiteT(t, Config{})
+	ctx := context.Background()
+	bad := json.RawMessage(`{"x":`)
+	wantClass(t, s.InsertTask(ctx, TaskEntry{ID: "t", Payload: bad, Status: []byte(`{}`)}), base.ClassInvalidInput)
+	wantClass(t, s.InsertTask(ctx, TaskEntry{ID: "t", Payload: []byte(`{}`), Status: bad}), base.ClassInvalidInput)
+	must(t, s.InsertTask(ctx, TaskEntry{ID: "t", Payload: []byte(`{}`), Status: []byte(`{}`)}))
+	wantClass(t, s.UpdateTaskStatus(ctx, "t", bad, false), base.ClassInvalidInput)
+	wantClass(t, s.AppendTaskLog(ctx, "t", bad), base.ClassInvalidInput)
+	_, err := s.AddLock(ctx, "t", bad)
+	wantClass(t, err, base.ClassInvalidInput)
+	id, err := s.AddLock(ctx, "t", json.RawMessage(`{}`))
+	must(t, err)
+	wantClass(t, s.ReplaceLock(ctx, id, bad), base.ClassInvalidInput)
+	must(t, s.Ping(ctx))
+}
+
+// TestCorruptPayloads damages stored payloads behind the store's back:
+// reads fail with a clear internal error, never a panic.
+func TestCorruptPayloads(t *testing.T) {
+	s := openSQLiteT(t, Config{})
+	ctx := context.Background()
+	segs := daySegs("wiki", 3000, "v1") // enough for the parallel decoder
+	must(t, s.PublishSegments(ctx, segs, PublishOptions{}))
+	_, err := s.wdb.Exec(s.q(`UPDATE {segments} SET payload = ? WHERE id = ?`), []byte(`{"dataSource":`), segs[2500].ID().String())
+	must(t, err)
+	_, err = s.AllUsedSegments(ctx)
+	wantClass(t, err, base.ClassInternal)
+	_, err = s.UsedSegments(ctx, "wiki")
+	wantClass(t, err, base.ClassInternal)
+	_, err = s.Segment(ctx, segs[2500].ID())
+	wantClass(t, err, base.ClassInternal)
+	rec, err := s.Segment(ctx, segs[0].ID())
+	must(t, err)
+	if rec.Segment.DataSource != "wiki" {
+		t.Fatalf("intact segment read back as %+v", rec.Segment)
+	}
+	// A corrupt audit row.
+	must(t, s.SetRules(ctx, "wiki", json.RawMessage(`[]`), AuditInfo{}))
+	_, err = s.wdb.Exec(s.q(`UPDATE {audit} SET payload = ?`), []byte(`not json`))
+	must(t, err)
+	_, err = s.RulesHistory(ctx, "wiki", nil, nil)
+	wantClass(t, err, base.ClassInternal)
+}

@@ -210,6 +210,12 @@ func (s *Store) Close() error {
 	return err
 }
 
+// Ping checks that the database answers (for health checks). A down
+// database gives a base.ClassUnavailable error.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.wrap(ctx, s.rdb.PingContext(ctx), "metadata: ping %s database", s.d.name)
+}
+
 // Backend returns "sqlite" or "postgresql".
 func (s *Store) Backend() string { return s.d.name }
 

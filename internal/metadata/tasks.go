@@ -50,8 +50,8 @@ func (s *Store) insertTask(ctx context.Context, db querier, e TaskEntry) error {
 	if e.ID == "" {
 		return base.Errorf(base.ClassInvalidInput, "metadata: task with empty id")
 	}
-	if len(e.Payload) == 0 || len(e.Status) == 0 {
-		return base.Errorf(base.ClassInvalidInput, "metadata: task %q needs a payload and a status", e.ID)
+	if !json.Valid(e.Payload) || !json.Valid(e.Status) {
+		return base.Errorf(base.ClassInvalidInput, "metadata: task %q needs a JSON payload and a JSON status", e.ID)
 	}
 	created := e.CreatedTime
 	if created == 0 {
@@ -68,8 +68,8 @@ func (s *Store) insertTask(ctx context.Context, db querier, e TaskEntry) error {
 // UpdateTaskStatus replaces a task's status and active flag. An unknown
 // id gives a base.ClassNotFound error.
 func (s *Store) UpdateTaskStatus(ctx context.Context, id string, status json.RawMessage, active bool) error {
-	if len(status) == 0 {
-		return base.Errorf(base.ClassInvalidInput, "metadata: empty status for task %q", id)
+	if !json.Valid(status) {
+		return base.Errorf(base.ClassInvalidInput, "metadata: status for task %q is not valid JSON", id)
 	}
 	res, err := s.wdb.ExecContext(ctx, s.q(`UPDATE {tasks} SET status_payload = ?, active = ? WHERE id = ?`), []byte(status), active, id)
 	if err != nil {
@@ -225,6 +225,9 @@ func (s *Store) DeleteCompleteTasksCreatedBefore(ctx context.Context, ms int64) 
 // AppendTaskLog appends an entry (Druid stores task action audit records
 // here) to a task's log.
 func (s *Store) AppendTaskLog(ctx context.Context, taskID string, entry json.RawMessage) error {
+	if !json.Valid(entry) {
+		return base.Errorf(base.ClassInvalidInput, "metadata: log entry of task %q is not valid JSON", taskID)
+	}
 	_, err := s.wdb.ExecContext(ctx, s.q(`INSERT INTO {tasklogs} (task_id, log_payload) VALUES (?, ?)`), taskID, []byte(entry))
 	return s.wrap(ctx, err, "metadata: append log of task %q", taskID)
 }
@@ -260,8 +263,8 @@ func (s *Store) AddLock(ctx context.Context, taskID string, lock json.RawMessage
 }
 
 func (s *Store) addLock(ctx context.Context, db querier, taskID string, lock json.RawMessage) (int64, error) {
-	if len(lock) == 0 {
-		return 0, base.Errorf(base.ClassInvalidInput, "metadata: empty lock for task %q", taskID)
+	if !json.Valid(lock) {
+		return 0, base.Errorf(base.ClassInvalidInput, "metadata: lock for task %q is not valid JSON", taskID)
 	}
 	var id int64
 	err := db.QueryRowContext(ctx, s.q(`INSERT INTO {tasklocks} (task_id, lock_payload) VALUES (?, ?) RETURNING id`), taskID, []byte(lock)).Scan(&id)
@@ -274,6 +277,9 @@ func (s *Store) addLock(ctx context.Context, db querier, taskID string, lock jso
 // ReplaceLock replaces the payload of lock id (e.g. to mark it revoked).
 // An unknown id gives a base.ClassNotFound error.
 func (s *Store) ReplaceLock(ctx context.Context, id int64, lock json.RawMessage) error {
+	if !json.Valid(lock) {
+		return base.Errorf(base.ClassInvalidInput, "metadata: lock %d is not valid JSON", id)
+	}
 	res, err := s.wdb.ExecContext(ctx, s.q(`UPDATE {tasklocks} SET lock_payload = ? WHERE id = ?`), []byte(lock), id)
 	if err != nil {
 		return s.wrap(ctx, err, "metadata: replace lock %d", id)
