@@ -108,4 +108,3 @@ func DecodeSpec(raw json.RawMessage, path string) (Spec, error) {
 	}
 	return s, nil
 }
-
