@@ -30,14 +30,8 @@ func generalFns() []*fnSpec {
 		{name: "mv_to_array", min: 1, max: 1, bind: bindToStringArray(true)},
 		{name: "array_to_mv", min: 1, max: 1, bind: bindToStringArray(false)},
 		{name: "subtract_months", min: 3, max: 3, bind: bindSubtractMonths},
-		{name: "bloom_filter_test", min: 2, max: 2, bind: unsupported("bloom_filter_test needs the bloom-filter extension, which dryad does not implement")},
+		{name: "bloom_filter_test", min: 2, max: 2, bind: bindBloomFilterTest},
 		{name: "lookup", min: 2, max: 3, bind: bindLookup},
-	}
-}
-
-func unsupported(why string) func(*binder, *callNode) error {
-	return func(b *binder, n *callNode) error {
-		return base.Errorf(base.ClassUnsupported, "expression %s: function %s is not supported: %s", b.src, n.fn.name, why)
 	}
 }
 

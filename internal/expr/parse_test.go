@@ -146,7 +146,7 @@ func TestBindErrors(t *testing.T) {
 		{"json_value(j, 'a')", "JSONPath \"a\": must start with '$'"},
 		{"json_object('a')", "even number of arguments"},
 		{"lookup(s, 'lk')", "unknown lookup \"lk\" (no lookups are registered)"},
-		{"bloom_filter_test(s, 'xyz')", "not supported"},
+		{"bloom_filter_test(s, 'xyz')", "bloom filter: 2 bytes, need at least 5"},
 		{"la + 1", "operator + does not apply to ARRAY<LONG>"},
 		{"s * s2", "operator * does not apply to STRING operands"},
 		{"like(s, s2)", "the pattern (argument 2) must be a literal"},
