@@ -65,6 +65,7 @@ type RowReader struct {
 	stats   RowStats
 	entity  string
 	reads   int
+	records int // records attempted in the current entity
 }
 
 // NewRowReader reads entities in order. Rows whose time fails filter are
@@ -94,13 +95,14 @@ func (r *RowReader) Next() (Row, error) {
 			}
 		}
 		rec, err := r.cur.Next()
+		r.records++
 		r.stats.ProcessedBytes = r.counter.base + r.counter.n
 		if err != nil {
 			var pe *ParseError
 			if errors.As(err, &pe) {
 				r.stats.Unparseable++
 				if pe.Line > 0 {
-					pe.Message = fmt.Sprintf("%s (Path: %s, Record: %d)", pe.Message, r.entity, pe.Line)
+					pe.Message = fmt.Sprintf("%s (Path: %s, Record: %d, Line: %d)", pe.Message, r.entity, r.records, pe.Line)
 				}
 				return Row{}, pe
 			}
@@ -153,6 +155,7 @@ func (r *RowReader) open(e inputsource.Entity) error {
 		return fmt.Errorf("entity %s: %w", e.URI(), err)
 	}
 	r.entity = e.URI()
+	r.records = 0
 	r.cur = r.format.NewReader(body)
 	r.curBody = body
 	return nil

@@ -383,7 +383,7 @@ func TestRowReaderAccounting(t *testing.T) {
 	if fatal == nil || fatal.Error() != "Max parse exceptions[3] exceeded" {
 		t.Errorf("fatal %v", fatal)
 	}
-	if !strings.HasPrefix(pe.Saved()[1].Details[0], "Unable to parse row [not json]") || !strings.HasSuffix(pe.Saved()[1].Details[0], "(Path: inline, Record: 3)") {
+	if got := pe.Saved()[1].Details[0]; got != "Unable to parse row [not json] (Path: inline, Record: 3, Line: 3)" {
 		t.Errorf("saved %q", pe.Saved()[1].Details)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/ingest/specjson"
 )
 
@@ -154,7 +155,7 @@ func (r *delimitedReader) split(line []byte) ([]field, error) {
 func (r *delimitedReader) readHeader(line []byte) error {
 	fields, err := r.split(line)
 	if err != nil {
-		return fmt.Errorf("header line %d: %w", r.lines.n, err)
+		return base.Errorf(base.ClassInvalidInput, "header line %d: %w", r.lines.n, err)
 	}
 	r.fields = fields
 	cols := make([]string, len(fields))
@@ -165,7 +166,7 @@ func (r *delimitedReader) readHeader(line []byte) error {
 			cols[i] = "column_" + strconv.Itoa(i+1)
 		}
 		if seen[cols[i]] {
-			return &ParseError{Message: fmt.Sprintf("Duplicate column entries found : [%s]", cols[i]), Line: r.lines.n, Input: string(line)}
+			return base.Errorf(base.ClassInvalidInput, "header line %d: Duplicate column entries found : [%s]", r.lines.n, cols[i])
 		}
 		seen[cols[i]] = true
 	}
@@ -177,7 +178,8 @@ func (r *delimitedReader) parseLine(line []byte) (Record, error) {
 	fields, err := r.split(line)
 	if err != nil {
 		return nil, &ParseError{
-			Message: fmt.Sprintf("Unable to parse row [%s]: %v (line %d)", truncate(string(line), 1000), err, r.lines.n),
+			Message: fmt.Sprintf("Unable to parse row [%s]", truncate(string(line), 1000)),
+			Detail:  err.Error(),
 			Line:    r.lines.n,
 			Input:   string(line),
 			Err:     err,

@@ -34,17 +34,25 @@ type Reader interface {
 }
 
 // ParseError is a malformed record: Druid counts it as "unparseable" and
-// reports Message among the parse exceptions. Line is the 1-based line
-// number within the entity (0 when unknown).
+// reports it among the parse exceptions. Message is Druid's text (e.g.
+// "Unable to parse row [...]"), Detail says what exactly is wrong. Line is
+// the 1-based line number within the entity (0 when unknown).
 type ParseError struct {
 	Message string
+	Detail  string
 	Line    int
 	// Input is the raw text of the record, for logging.
 	Input string
 	Err   error
 }
 
-func (e *ParseError) Error() string { return e.Message }
+// Error returns Message, followed by Detail when there is one.
+func (e *ParseError) Error() string {
+	if e.Detail == "" {
+		return e.Message
+	}
+	return e.Message + ": " + e.Detail
+}
 
 // Unwrap returns the underlying cause, if any.
 func (e *ParseError) Unwrap() error { return e.Err }

@@ -97,10 +97,11 @@ func (r *jsonReader) parseLine(line []byte, lineNo int) (Record, error) {
 		var se *jsonSyntaxError
 		msg := err.Error()
 		if errors.As(err, &se) {
-			msg = fmt.Sprintf("%s (line %d, offset %d)", se.msg, lineNo, se.offset)
+			msg = fmt.Sprintf("%s at offset %d", se.msg, se.offset)
 		}
 		return nil, &ParseError{
-			Message: fmt.Sprintf("Unable to parse row [%s]: %s", truncate(string(line), 1000), msg),
+			Message: fmt.Sprintf("Unable to parse row [%s]", truncate(string(line), 1000)),
+			Detail:  msg,
 			Line:    lineNo,
 			Input:   string(line),
 			Err:     err,

@@ -141,7 +141,7 @@ func TestJSONReader(t *testing.T) {
 	if want := (Record{{"a", int64(2)}, {"b", int64(3)}}); !reflect.DeepEqual(recs[1], want) {
 		t.Errorf("duplicate keys: got %#v, want %#v", recs[1], want)
 	}
-	if perrs[0].Line != 4 || !strings.HasPrefix(perrs[0].Message, "Unable to parse row [{bad json}]") {
+	if perrs[0].Line != 4 || perrs[0].Message != "Unable to parse row [{bad json}]" || perrs[0].Error() != "Unable to parse row [{bad json}]: expected a string key at offset 1" {
 		t.Errorf("parse error 0: line %d, %q", perrs[0].Line, perrs[0].Message)
 	}
 	if perrs[1].Line != 5 {
