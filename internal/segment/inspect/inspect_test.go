@@ -136,3 +136,18 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseArgs(f *testing.F) {
+	f.Add("FILE\x00--rows\x003\x00--json")
+	f.Add("--rows=-1\x00x")
+	f.Fuzz(func(t *testing.T, joined string) {
+		args := strings.Split(joined, "\x00")
+		o, err := parseArgs(args)
+		if err != nil {
+			return
+		}
+		if o.file == "" || o.rows < 0 {
+			t.Fatalf("parseArgs(%q) = %+v without error", args, o)
+		}
+	})
+}
