@@ -381,6 +381,18 @@ func TestMergeRejectsConflictingMetrics(t *testing.T) {
 	}
 	a := mk(`[{"type":"longSum","name":"s","fieldName":"v"}]`)
 	b := mk(`[{"type":"longMax","name":"s","fieldName":"v"}]`)
+	path := t.TempDir() + "/merged"
+	if n, err := MergeFile(path, []*segment.Segment{a, a}, segment.Metadata{DataSource: "d", Version: "v"}); err != nil || n == 0 {
+		t.Fatalf("MergeFile: %d, %v", n, err)
+	}
+	m, err := segment.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.NumRows() != 2 {
+		t.Fatalf("merged non-rollup segments into %d rows, want 2", m.NumRows())
+	}
 	if _, err := Merge([]*segment.Segment{a, b}); base.ClassOf(err) != base.ClassInvalidInput {
 		t.Fatalf("err = %v", err)
 	}

@@ -154,3 +154,13 @@ func (x *Index) addStored(t int64, dimVals, stored []segment.Value) error {
 	}
 	return nil
 }
+
+// MergeFile merges segments (see Merge) and persists the result at path
+// with meta's identity, returning the file's size.
+func MergeFile(path string, inputs []*segment.Segment, meta segment.Metadata) (int64, error) {
+	x, err := Merge(inputs)
+	if err != nil {
+		return 0, err
+	}
+	return x.PersistFile(path, meta)
+}
