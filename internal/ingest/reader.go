@@ -65,7 +65,8 @@ type RowReader struct {
 	stats   RowStats
 	entity  string
 	reads   int
-	records int // records attempted in the current entity
+	records int                 // records attempted in the current entity
+	sys     []inputformat.Field // system fields of the current entity
 }
 
 // NewRowReader reads entities in order. Rows whose time fails filter are
@@ -115,6 +116,11 @@ func (r *RowReader) Next() (Row, error) {
 			}
 			return Row{}, fmt.Errorf("read %s: %w", r.entity, err)
 		}
+		for _, f := range r.sys {
+			if _, ok := rec.Get(f.Name); !ok {
+				rec = append(rec, f)
+			}
+		}
 		row, err := r.parser.Parse(rec)
 		if err != nil {
 			r.stats.Unparseable++
@@ -156,6 +162,12 @@ func (r *RowReader) open(e inputsource.Entity) error {
 	}
 	r.entity = e.URI()
 	r.records = 0
+	r.sys = r.sys[:0]
+	if sf, ok := e.(inputsource.SystemFieldser); ok {
+		for _, f := range sf.SystemFields() {
+			r.sys = append(r.sys, inputformat.Field{Name: f, Value: inputsource.SystemFieldValue(e, f)})
+		}
+	}
 	r.cur = r.format.NewReader(body)
 	r.curBody = body
 	return nil

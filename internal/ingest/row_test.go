@@ -431,3 +431,36 @@ func TestRowReaderCancel(t *testing.T) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
 }
+
+func TestSystemFields(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.json")
+	if err := os.WriteFile(path, []byte(`{"ts":"2020-01-01","d":"x"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := fmt.Sprintf(`{"type":"index","spec":{"dataSchema":{"dataSource":"d","timestampSpec":{"column":"ts"}},
+		"ioConfig":{"inputSource":{"type":"local","baseDir":%q,"filter":"*.json","systemFields":["__file_uri","__file_path"]},"inputFormat":{"type":"json"}}}}`, dir)
+	task, err := DecodeTask([]byte(spec), DecodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, err := task.Spec.IOConfig.InputSource.Entities(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRowReader(context.Background(), es, task.Spec.IOConfig.InputFormat, NewRowParser(&task.Spec.DataSchema), IntervalFilter{})
+	row, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"d", "__file_uri", "__file_path"}; !reflect.DeepEqual(row.Dimensions, want) {
+		t.Errorf("dimensions %v, want %v", row.Dimensions, want)
+	}
+	if row.Values[1] != "file:"+filepath.ToSlash(path) || row.Values[2] != path {
+		t.Errorf("values %v", row.Values)
+	}
+	bad := strings.Replace(spec, `"__file_path"`, `"__file_size"`, 1)
+	if _, err := DecodeTask([]byte(bad), DecodeOptions{}); err == nil || !strings.Contains(err.Error(), `spec.ioConfig.inputSource.systemFields[1]: unknown system field "__file_size"`) {
+		t.Errorf("bad system field: %v", err)
+	}
+}

@@ -28,9 +28,14 @@ type HTTP struct {
 	// password provider {"type":"default","password":...}; other provider
 	// types are ClassUnsupported.
 	Password string
+	// Fields lists the requested system fields (__file_uri, __file_path).
+	Fields []string
 
 	client HTTPDoer
 }
+
+// SystemFields returns the requested system fields.
+func (h *HTTP) SystemFields() []string { return h.Fields }
 
 func decodeHTTP(obj specjson.Object, cfg Config) (*HTTP, error) {
 	h := &HTTP{client: cfg.HTTPClient}
@@ -56,6 +61,9 @@ func decodeHTTP(obj specjson.Object, cfg Config) (*HTTP, error) {
 		if !slices.Contains(allowed, strings.ToLower(pu.Scheme)) {
 			return nil, specjson.Errorf(specjson.Index(obj.At("uris"), i), "only %v protocols are allowed, got %q", allowed, pu.Scheme)
 		}
+	}
+	if h.Fields, err = decodeSystemFields(obj); err != nil {
+		return nil, err
 	}
 	if h.Username, err = obj.String("httpAuthenticationUsername", ""); err != nil {
 		return nil, err
@@ -111,6 +119,9 @@ func (e *httpEntity) Path() string {
 	return e.uri
 }
 func (e *httpEntity) Size() int64 { return -1 }
+
+// SystemFields returns the system fields the source asked for.
+func (e *httpEntity) SystemFields() []string { return e.src.Fields }
 
 func (e *httpEntity) OpenRaw(ctx context.Context) (io.ReadCloser, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.uri, nil)

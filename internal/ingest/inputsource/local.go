@@ -22,7 +22,12 @@ type Local struct {
 	// character, everything else literal and case-sensitive.
 	Filter string
 	Files  []string
+	// Fields lists the requested system fields (__file_uri, __file_path).
+	Fields []string
 }
+
+// SystemFields returns the requested system fields.
+func (l *Local) SystemFields() []string { return l.Fields }
 
 func decodeLocal(obj specjson.Object) (*Local, error) {
 	l := &Local{}
@@ -34,6 +39,9 @@ func decodeLocal(obj specjson.Object) (*Local, error) {
 		return nil, err
 	}
 	if l.Files, err = obj.Strings("files"); err != nil {
+		return nil, err
+	}
+	if l.Fields, err = decodeSystemFields(obj); err != nil {
 		return nil, err
 	}
 	if l.BaseDir == "" && len(l.Files) == 0 {
@@ -87,6 +95,7 @@ func (l *Local) Entities(ctx context.Context) ([]Entity, error) {
 			if err != nil {
 				return nil, err
 			}
+			e.sys = l.Fields
 			seen[p] = true
 			out = append(out, e)
 		}
@@ -101,6 +110,7 @@ func (l *Local) Entities(ctx context.Context) ([]Entity, error) {
 		if err != nil {
 			return nil, err
 		}
+		e.sys = l.Fields
 		out = append(out, e)
 	}
 	return out, nil
@@ -127,7 +137,11 @@ func newFileEntity(p string) (*fileEntity, error) {
 type fileEntity struct {
 	path, abs string
 	size      int64
+	sys       []string
 }
+
+// SystemFields returns the system fields the source asked for.
+func (f *fileEntity) SystemFields() []string { return f.sys }
 
 func (f *fileEntity) URI() string  { return "file:" + filepath.ToSlash(f.abs) }
 func (f *fileEntity) Path() string { return f.path }

@@ -17,6 +17,42 @@ type Source interface {
 	Entities(ctx context.Context) ([]Entity, error)
 }
 
+// System field names a file-based source can add to every record
+// (Druid's "systemFields").
+const (
+	FileURI  = "__file_uri"
+	FilePath = "__file_path"
+)
+
+// SystemFieldser is implemented by sources and by their entities: the
+// system fields the spec asked for, which the row reader adds to every
+// record of the entity.
+type SystemFieldser interface {
+	SystemFields() []string
+}
+
+// decodeSystemFields reads a source's "systemFields" list.
+func decodeSystemFields(obj specjson.Object) ([]string, error) {
+	fields, err := obj.Strings("systemFields")
+	if err != nil {
+		return nil, err
+	}
+	for i, f := range fields {
+		if f != FileURI && f != FilePath {
+			return nil, specjson.Errorf(specjson.Index(obj.At("systemFields"), i), "unknown system field %q (supported: %s, %s)", f, FileURI, FilePath)
+		}
+	}
+	return fields, nil
+}
+
+// SystemFieldValue returns the value of a system field for entity e.
+func SystemFieldValue(e Entity, field string) string {
+	if field == FileURI {
+		return e.URI()
+	}
+	return e.Path()
+}
+
 // Entity is one readable unit: a file, an inline string, a URI.
 type Entity interface {
 	// URI names the entity in errors and in the __file_uri system field.
