@@ -222,6 +222,13 @@ func TestIntervalFilter(t *testing.T) {
 // readSpec decodes an IT spec, reads all of its rows and returns them with
 // the final stats.
 func readSpec(t testing.TB, specFile string, vars map[string]string) ([]Row, RowStats, []string) {
+	rows, stats, perrs, _ := readSpecSized(t, specFile, vars)
+	return rows, stats, perrs
+}
+
+// readSpecSized is readSpec that also returns the total size of the
+// entities read.
+func readSpecSized(t testing.TB, specFile string, vars map[string]string) ([]Row, RowStats, []string, int64) {
 	t.Helper()
 	dir := itPath(t, "specs")
 	dataDir, _ := filepath.Abs(filepath.Join(itDir, "data"))
@@ -236,6 +243,10 @@ func readSpec(t testing.TB, specFile string, vars map[string]string) ([]Row, Row
 	es, err := task.Spec.IOConfig.InputSource.Entities(context.Background())
 	if err != nil {
 		t.Fatal(err)
+	}
+	var size int64
+	for _, e := range es {
+		size += e.Size()
 	}
 	ds := &task.Spec.DataSchema
 	r := NewRowReader(context.Background(), es, task.Spec.IOConfig.InputFormat, NewRowParser(ds), NewIntervalFilter(ds.GranularitySpec.BucketIntervals()))
@@ -257,7 +268,7 @@ func readSpec(t testing.TB, specFile string, vars map[string]string) ([]Row, Row
 		}
 		rows = append(rows, row)
 	}
-	return rows, r.Stats(), perrs
+	return rows, r.Stats(), perrs, size
 }
 
 func TestReadITData(t *testing.T) {
@@ -290,15 +301,15 @@ func TestReadITData(t *testing.T) {
 			if testing.Short() && tt.rows > 1000 {
 				t.Skip("large file in -short mode")
 			}
-			rows, stats, perrs := readSpec(t, tt.spec, tt.vars)
+			rows, stats, perrs, size := readSpecSized(t, tt.spec, tt.vars)
 			if len(perrs) > 0 {
 				t.Fatalf("parse errors: %v", perrs[:min(3, len(perrs))])
 			}
 			if len(rows) != tt.rows || stats.Processed != int64(tt.rows) || stats.Unparseable != 0 || stats.ThrownAway != 0 {
 				t.Fatalf("got %d rows, stats %+v; want %d", len(rows), stats, tt.rows)
 			}
-			if stats.ProcessedBytes <= 0 {
-				t.Errorf("processedBytes %d", stats.ProcessedBytes)
+			if stats.ProcessedBytes != size {
+				t.Errorf("processedBytes %d, want the input size %d", stats.ProcessedBytes, size)
 			}
 		})
 	}

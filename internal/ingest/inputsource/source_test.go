@@ -289,3 +289,34 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestCombining(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f.json")
+	if err := os.WriteFile(p, []byte("file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := json.Marshal(map[string]any{"type": "combining", "delegates": []any{
+		map[string]any{"type": "inline", "data": "first"},
+		map[string]any{"type": "local", "files": []string{p}},
+		map[string]any{"type": "inline", "data": "last"},
+	}})
+	es, err := decode(t, string(spec), Config{}).Entities(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range es {
+		got = append(got, readEntity(t, e))
+	}
+	if want := []string{"first", "file", "last"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	withDruid, _ := json.Marshal(map[string]any{"type": "combining", "delegates": []any{
+		map[string]any{"type": "inline", "data": "x"},
+		map[string]any{"type": "druid", "dataSource": "w", "interval": "2020/2021"},
+	}})
+	if _, err := decode(t, string(withDruid), Config{}).Entities(context.Background()); !base.IsClass(err, base.ClassUnsupported) {
+		t.Errorf("combining with druid: %v", err)
+	}
+}
