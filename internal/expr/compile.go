@@ -345,8 +345,8 @@ func (b *binder) fold(n node) (node, error) {
 		return n, nil
 	}
 	t := n.typ()
-	if t.Kind == base.KindUnknown {
-		t = v.Type
+	if t.Kind == base.KindUnknown && !v.Null {
+		t = v.Type // an untyped null stays untyped
 	}
 	return &constNode{v: v, t: t}, nil
 }

@@ -101,9 +101,7 @@ func castKernel(ev *VectorEvaluator, x *callNode, n int) (*Vector, bool, error) 
 	default:
 		copy(out.Doubles, ev.asDoubles(in, x.id, n))
 	}
-	if in.Nulls != nil {
-		out.Nulls = append([]bool(nil), in.Nulls[:n]...)
-	}
+	out.copyNulls(in.Nulls, n)
 	return out, true, nil
 }
 

@@ -176,9 +176,7 @@ func bindTimestampRound(ceil bool) func(*binder, *callNode) error {
 				}
 				out := ev.out(x.id, TypeLong, size)
 				g.FloorBatch(out.Longs, in.Longs[:size])
-				if in.Nulls != nil {
-					out.Nulls = append([]bool(nil), in.Nulls[:size]...)
-				}
+				out.copyNulls(in.Nulls, size)
 				return out, true, nil
 			}
 		}

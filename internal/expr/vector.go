@@ -19,6 +19,30 @@ type Vector struct {
 	Strings []string
 	Values  []Value
 	Nulls   []bool
+
+	nullBuf []bool // spare null flags reused across blocks (evaluator-owned vectors)
+}
+
+// spareNulls returns a zeroed null-flag slice of n entries owned by v, for
+// building v.Nulls without allocating per block.
+func (v *Vector) spareNulls(n int) []bool {
+	if cap(v.nullBuf) < n {
+		v.nullBuf = make([]bool, n)
+	}
+	b := v.nullBuf[:n]
+	clear(b)
+	return b
+}
+
+// copyNulls sets v.Nulls to a copy of src's first n flags (nil stays nil).
+func (v *Vector) copyNulls(src []bool, n int) {
+	if src == nil {
+		v.Nulls = nil
+		return
+	}
+	b := v.spareNulls(n)
+	copy(b, src[:n])
+	v.Nulls = b
 }
 
 // At returns row i as a Value.
@@ -274,7 +298,7 @@ func (ev *VectorEvaluator) tmpOut(t base.ColumnType, n int, v *Vector) *Vector {
 // rowFallback evaluates nd row by row over the block.
 func (ev *VectorEvaluator) rowFallback(nd node, id int, n int) (*Vector, error) {
 	out := ev.out(id, nd.typ(), n)
-	var nulls []bool
+	nulls := out.spareNulls(n)
 	for i := 0; i < n; i++ {
 		ev.env.i = i
 		v, err := nd.eval(&ev.env)
@@ -283,7 +307,7 @@ func (ev *VectorEvaluator) rowFallback(nd node, id int, n int) (*Vector, error) 
 		}
 		set(out, i, v, &nulls)
 	}
-	out.Nulls = nulls
+	out.Nulls = anyNull(nulls)
 	return out, nil
 }
 
@@ -299,7 +323,7 @@ func (ev *VectorEvaluator) strictFallback(x *callNode, n int) (*Vector, error) {
 		args[i] = v
 	}
 	out := ev.out(x.id, x.t, n)
-	var nulls []bool
+	nulls := out.spareNulls(n)
 	scratch := make([]Value, len(args))
 	for i := 0; i < n; i++ {
 		for j, a := range args {
@@ -311,19 +335,27 @@ func (ev *VectorEvaluator) strictFallback(x *callNode, n int) (*Vector, error) {
 		}
 		set(out, i, v, &nulls)
 	}
-	out.Nulls = nulls
+	out.Nulls = anyNull(nulls)
 	return out, nil
 }
 
-// orNulls combines two null masks into dst (nil when neither has nulls).
-func orNulls(dst []bool, a, b []bool, n int) []bool {
+// anyNull returns nulls if any flag is set, else nil.
+func anyNull(nulls []bool) []bool {
+	for _, b := range nulls {
+		if b {
+			return nulls
+		}
+	}
+	return nil
+}
+
+// orNulls sets the union of two null masks into v's spare buffer and
+// returns it (nil when neither has nulls).
+func (v *Vector) orNulls(a, b []bool, n int) []bool {
 	if a == nil && b == nil {
 		return nil
 	}
-	if cap(dst) < n {
-		dst = make([]bool, n)
-	}
-	dst = dst[:n]
+	dst := v.spareNulls(n)
 	switch {
 	case a == nil:
 		copy(dst, b[:n])
@@ -370,11 +402,7 @@ func (ev *VectorEvaluator) unaryVec(x *unaryNode, n int) (*Vector, bool, error) 
 	if in.Longs == nil && in.Doubles == nil {
 		return nil, false, nil
 	}
-	keepNulls := func(out *Vector) {
-		if in.Nulls != nil {
-			out.Nulls = append(out.Nulls[:0], in.Nulls[:n]...)
-		}
-	}
+	keepNulls := func(out *Vector) { out.copyNulls(in.Nulls, n) }
 	if x.op == '!' {
 		out := ev.out(x.id, TypeLong, n)
 		o := out.Longs
@@ -455,7 +483,7 @@ func (ev *VectorEvaluator) binaryVec(x *binaryNode, n int) (*Vector, bool, error
 	}
 	if lt.Kind == base.KindLong && rt.Kind == base.KindLong {
 		out := ev.out(x.id, TypeLong, n)
-		nulls := orNulls(out.Nulls, ln, rn, n)
+		nulls := out.orNulls(ln, rn, n)
 		var err error
 		switch {
 		case lconst:
@@ -473,7 +501,7 @@ func (ev *VectorEvaluator) binaryVec(x *binaryNode, n int) (*Vector, bool, error
 		outT = TypeLong
 	}
 	out := ev.out(x.id, outT, n)
-	nulls := orNulls(out.Nulls, ln, rn, n)
+	nulls := out.orNulls(ln, rn, n)
 	var a, b []float64
 	var ac, bc float64
 	if lconst {
@@ -783,7 +811,7 @@ func unaryDoubleKernel(f func(float64) float64) vecKernel {
 			out.Doubles[i] = f(a)
 		}
 		if in.Nulls != nil {
-			out.Nulls = append(out.Nulls[:0], in.Nulls[:n]...)
+			out.copyNulls(in.Nulls, n)
 			for i, isNull := range out.Nulls {
 				if isNull {
 					out.Doubles[i] = 0

@@ -70,7 +70,7 @@ func (ev *VectorEvaluator) logicVec(x *binaryNode, n int) (*Vector, bool, error)
 		}
 		return out, true, nil
 	}
-	var nulls []bool
+	nulls := out.spareNulls(n)
 	for i := range o {
 		lt, ln := truth(lv, i)
 		rt, rn := truth(rv, i)
@@ -95,16 +95,13 @@ func (ev *VectorEvaluator) logicVec(x *binaryNode, n int) (*Vector, bool, error)
 			}
 		}
 		if null {
-			if nulls == nil {
-				nulls = make([]bool, n)
-			}
 			nulls[i] = true
 			o[i] = 0
 			continue
 		}
 		o[i] = b2l(r)
 	}
-	out.Nulls = nulls
+	out.Nulls = anyNull(nulls)
 	return out, true, nil
 }
 
@@ -126,7 +123,7 @@ func (ev *VectorEvaluator) stringCmpVec(x *binaryNode, n int) (*Vector, bool, er
 		return nil, false, nil
 	}
 	out := ev.out(x.id, TypeLong, n)
-	nulls := orNulls(nil, lv.Nulls, rv.Nulls, n)
+	nulls := out.orNulls(lv.Nulls, rv.Nulls, n)
 	a, b, o := lv.Strings[:n], rv.Strings[:n], out.Longs
 	switch x.op {
 	case "==":
