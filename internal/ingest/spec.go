@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/granularity"
@@ -373,23 +374,56 @@ func decodeTransformSpec(t *TransformSpec, obj specjson.Object) error {
 }
 
 // validateColumns applies DataSchema's rule that a column name is used once
-// among __time, the dimensions and the metrics.
+// among __time, the dimensions and the metrics, with Druid's message.
 func validateColumns(d *DataSchema, obj specjson.Object) error {
-	seen := make(map[string]string)
-	for i, dim := range d.DimensionsSpec.Dimensions {
-		if dim.Name == base.TimeColumn {
-			return specjson.Errorf(specjson.Index(specjson.Join(obj.At("dimensionsSpec"), "dimensions"), i), "dimension name %q is reserved", base.TimeColumn)
+	const (
+		dimList    = "dimensions list"
+		metricList = "metricsSpec list"
+		primary    = "primary timestamp (__time cannot appear as a dimension or metric)"
+	)
+	seen := map[string]map[string]int{base.TimeColumn: {primary: 1}}
+	add := func(name, where string) {
+		if seen[name] == nil {
+			seen[name] = make(map[string]int)
 		}
-		seen[dim.Name] = "dimensions"
+		seen[name][where]++
 	}
-	for i, m := range d.Metrics {
-		if m.Name == base.TimeColumn {
-			return specjson.Errorf(specjson.Index(obj.At("metricsSpec"), i), "metric name %q is reserved", base.TimeColumn)
+	for _, dim := range d.DimensionsSpec.Dimensions {
+		add(dim.Name, dimList)
+	}
+	for _, m := range d.Metrics {
+		add(m.Name, metricList)
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var errs []string
+	for _, n := range names {
+		total := 0
+		for _, c := range seen[n] {
+			total += c
 		}
-		if prev, ok := seen[m.Name]; ok {
-			return specjson.Errorf(specjson.Index(obj.At("metricsSpec"), i), "cannot specify a column more than once: [%s] seen in %s and metricsSpec", m.Name, prev)
+		if total < 2 {
+			continue
 		}
-		seen[m.Name] = "metricsSpec"
+		wheres := make([]string, 0, len(seen[n]))
+		for w := range seen[n] {
+			wheres = append(wheres, w)
+		}
+		slices.Sort(wheres)
+		parts := make([]string, len(wheres))
+		for i, w := range wheres {
+			parts[i] = w
+			if c := seen[n][w]; c > 1 {
+				parts[i] = fmt.Sprintf("%s (%d occurrences)", w, c)
+			}
+		}
+		errs = append(errs, fmt.Sprintf("[%s] seen in %s", n, strings.Join(parts, ", ")))
+	}
+	if len(errs) > 0 {
+		return specjson.Errorf(obj.Path, "Cannot specify a column more than once: %s", strings.Join(errs, "; "))
 	}
 	return nil
 }

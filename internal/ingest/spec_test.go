@@ -209,6 +209,8 @@ var badSpecs = []struct {
 	{name: "spatial dimensions", path: "spec.dataSchema.dimensionsSpec.spatialDimensions", value: []any{map[string]any{"dimName": "coord"}}},
 	{name: "metric without type", path: "spec.dataSchema.metricsSpec[1]", value: map[string]any{"name": "x"}},
 	{name: "metric name clashes with dimension", path: "spec.dataSchema.metricsSpec[1]", value: map[string]any{"type": "longSum", "name": "page", "fieldName": "x"}},
+	{name: "duplicate metric names", path: "spec.dataSchema.metricsSpec[1]", value: map[string]any{"type": "longSum", "name": "count", "fieldName": "x"}},
+	{name: "metric named __time", path: "spec.dataSchema.metricsSpec[1]", value: map[string]any{"type": "longMax", "name": "__time", "fieldName": "x"}},
 	{name: "bad segmentGranularity", path: "spec.dataSchema.granularitySpec.segmentGranularity", value: "fortnight"},
 	{name: "segmentGranularity none", path: "spec.dataSchema.granularitySpec.segmentGranularity", value: "none"},
 	{name: "bad interval", path: "spec.dataSchema.granularitySpec.intervals", value: []any{"2013-08-31/2013-09-02", "yesterday/today"}},
