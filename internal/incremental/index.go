@@ -64,11 +64,14 @@ type dim struct {
 	slot     int
 	// STRING: ids of row r are ids[offs[r]:offs[r+1]]; a null row holds the
 	// single id -1. dict maps values to ids in arrival order.
-	dict  map[string]int32
-	vals  []string
-	ids   []int32
-	offs  []int32
-	multi bool
+	dict map[string]int32
+	vals []string
+	// lastVal/lastID cache the most recent lookup (lastID -1: none).
+	lastVal string
+	lastID  int32
+	ids     []int32
+	offs    []int32
+	multi   bool
 	// LONG, FLOAT, DOUBLE (and KindUnknown rows, all null).
 	longs []int64
 	dbls  []float64
@@ -184,7 +187,7 @@ func (x *Index) dimIndex(name string) int {
 }
 
 func (x *Index) addDim(name string, typ base.ColumnType, handling string, declared bool) *dim {
-	d := &dim{name: name, typ: typ, handling: handling, declared: declared, slot: x.slot(name)}
+	d := &dim{name: name, typ: typ, handling: handling, declared: declared, slot: x.slot(name), lastID: -1}
 	x.slotDim[d.slot] = len(x.dims)
 	x.dims = append(x.dims, d)
 	x.rowIDs = append(x.rowIDs, nil)
@@ -306,6 +309,9 @@ func (x *Index) findOrAdd(t int64, vals []segment.Value) (int, bool, error) {
 		if d.typ.Kind == base.KindString {
 			ids := x.encodeStrings(d, v, x.rowIDs[di][:0])
 			x.rowIDs[di] = ids
+			if x.keys == nil {
+				continue // no rollup: no key needed
+			}
 			if len(ids) == 1 && ids[0] < 0 {
 				x.keyBuf = append(x.keyBuf, 0)
 				continue
@@ -394,13 +400,20 @@ func (x *Index) encodeStrings(d *dim, v segment.Value, dst []int32) []int32 {
 }
 
 func (x *Index) intern(d *dim, s string) int32 {
+	// Consecutive rows often repeat a value (sorted or clustered input,
+	// low-cardinality dimensions): check the last one before the map.
+	if d.lastID >= 0 && s == d.lastVal {
+		return d.lastID
+	}
 	if id, ok := d.dict[s]; ok {
+		d.lastVal, d.lastID = d.vals[id], id
 		return id
 	}
 	id := int32(len(d.vals))
 	s = strings.Clone(s) // the caller may reuse its buffers
 	d.dict[s] = id
 	d.vals = append(d.vals, s)
+	d.lastVal, d.lastID = s, id
 	x.bytes += int64(len(s)) + dictEntryBytes
 	return id
 }
@@ -545,6 +558,8 @@ func (x *Index) convert(d *dim, to base.ColumnType) {
 	switch to.Kind {
 	case base.KindString:
 		d.dict = map[string]int32{}
+		d.vals = nil
+		d.lastVal, d.lastID = "", -1
 		d.ids = make([]int32, 0, n)
 		d.offs = make([]int32, 1, n+1)
 		for r := 0; r < n; r++ {
