@@ -49,12 +49,23 @@ type Lambda struct {
 	Body   Expr
 }
 
+// String prints the literal in canonical form.
 func (e *Literal) String() string { return string(e.appendTo(nil)) }
-func (e *Ident) String() string   { return string(e.appendTo(nil)) }
-func (e *Unary) String() string   { return string(e.appendTo(nil)) }
-func (e *Binary) String() string  { return string(e.appendTo(nil)) }
-func (e *Call) String() string    { return string(e.appendTo(nil)) }
-func (e *Lambda) String() string  { return string(e.appendTo(nil)) }
+
+// String prints the identifier, quoted when it is not a bare identifier.
+func (e *Ident) String() string { return string(e.appendTo(nil)) }
+
+// String prints the unary expression in canonical form.
+func (e *Unary) String() string { return string(e.appendTo(nil)) }
+
+// String prints the binary expression, parenthesized.
+func (e *Binary) String() string { return string(e.appendTo(nil)) }
+
+// String prints the call in canonical form.
+func (e *Call) String() string { return string(e.appendTo(nil)) }
+
+// String prints the lambda in canonical form.
+func (e *Lambda) String() string { return string(e.appendTo(nil)) }
 
 func (e *Literal) appendTo(b []byte) []byte { return appendLiteral(b, e.Value, true) }
 

@@ -146,6 +146,7 @@ type singleBinding struct {
 	v    Value
 }
 
+// Value implements RowBindings.
 func (s *singleBinding) Value(name string) Value {
 	if name == s.name {
 		return s.v
