@@ -31,6 +31,7 @@ func TestParseProperties(t *testing.T) {
 		"bare\n" +
 		"crlf=yes\r\n" +
 		"colon:value=with=equals\n" +
+		"emoji=\\uD83D\\uDE00 \\uD83D\n" +
 		"last=end\\"
 	got, err := ParseProperties(strings.NewReader(in))
 	if err != nil {
@@ -46,7 +47,8 @@ func TestParseProperties(t *testing.T) {
 		{"bare", "", 12},
 		{"crlf", "yes", 13},
 		{"colon", "value=with=equals", 14},
-		{"last", "end", 15},
+		{"emoji", "\U0001F600 \uFFFD", 15},
+		{"last", "end", 16},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("ParseProperties (-want +got):\n%s", d)

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf16"
 
 	"github.com/dryaddb/dryad/internal/base"
 )
@@ -147,8 +149,18 @@ func unescape(s string, line int) (string, error) {
 			if err != nil {
 				return "", base.Errorf(base.ClassInvalidInput, "properties line %d: malformed \\uxxxx escape %q", line, s[i-1:i+5])
 			}
-			b.WriteRune(rune(v))
 			i += 4
+			r := rune(v)
+			if utf16.IsSurrogate(r) && i+6 < len(s) && s[i+1] == '\\' && s[i+2] == 'u' {
+				// Java strings are UTF-16: a \uD83D\uDE00 pair is one character.
+				if lo, err := strconv.ParseUint(s[i+3:i+7], 16, 16); err == nil {
+					if pair := utf16.DecodeRune(r, rune(lo)); pair != unicode.ReplacementChar {
+						r = pair
+						i += 6
+					}
+				}
+			}
+			b.WriteRune(r)
 		default:
 			b.WriteByte(c)
 		}
