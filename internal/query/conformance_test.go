@@ -78,6 +78,13 @@ func checkRoundTrip(t *testing.T, q Query) {
 	if err != nil {
 		t.Fatalf("encode: %v", err)
 	}
+	// Start from the re-encoded form (invalid UTF-8 becomes U+FFFD).
+	if q, err = Decode(b); err != nil {
+		t.Fatalf("re-decode %s: %v", b, err)
+	}
+	if b, err = Encode(q); err != nil {
+		t.Fatalf("encode: %v", err)
+	}
 	q2, err := Decode(b)
 	if err != nil {
 		t.Fatalf("re-decode %s: %v", b, err)

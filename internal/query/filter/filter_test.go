@@ -279,6 +279,12 @@ func roundTrip(t *testing.T, in []byte) {
 	if err != nil {
 		t.Fatalf("marshal %s: %v", in, err)
 	}
+	// Start from the re-encoded form: the input may hold invalid UTF-8,
+	// which encoding replaces with U+FFFD.
+	if f, err = Decode(b, "filter"); err != nil {
+		t.Fatalf("re-decode %s (from %s): %v", b, in, err)
+	}
+	b, _ = json.Marshal(f)
 	g, err := Decode(b, "filter")
 	if err != nil {
 		t.Fatalf("re-decode %s (from %s): %v", b, in, err)

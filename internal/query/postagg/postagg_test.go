@@ -117,6 +117,11 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Start from the re-encoded form (invalid UTF-8 becomes U+FFFD).
+		if p, err = Decode(b, "p"); err != nil {
+			t.Fatalf("re-decode %s: %v", b, err)
+		}
+		b, _ = json.Marshal(p)
 		q, err := Decode(b, "p")
 		if err != nil {
 			t.Fatalf("re-decode %s: %v", b, err)
