@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -59,16 +60,12 @@ func TestConformanceDecode(t *testing.T) {
 			if base.ClassOf(err) != base.ClassUnsupported {
 				t.Errorf("%s case %d: rejected with %v: %v", rel, i, base.ClassOf(err), err)
 			}
-			report.WriteString(rel + " #" + itoa(i) + ": " + err.Error() + "\n")
+			report.WriteString(rel + " #" + strconv.Itoa(i) + ": " + err.Error() + "\n")
 		}
 	}
 	t.Logf("accepted %d native queries, rejected %d", accepted, rejected)
 	golden(t, "conformance_rejected.txt", report.String())
 }
-
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + jsonInt(i)) }
-
-func jsonInt(i int) string { b, _ := json.Marshal(i); return string(b) }
 
 // checkRoundTrip encodes q, decodes it again and checks that the second
 // encoding is identical to the first.

@@ -3,6 +3,7 @@ package query
 import (
 	"bytes"
 	"encoding/json"
+	"sort"
 	"strings"
 
 	"github.com/dryaddb/dryad/internal/base"
@@ -330,7 +331,7 @@ func knownList(seen map[string]string) string {
 	for n := range seen {
 		names = append(names, n)
 	}
-	sortStrings(names)
+	sort.Strings(names)
 	return strings.Join(names, ", ")
 }
 

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -86,7 +87,7 @@ func TestDecodeErrors(t *testing.T) {
 		if c != base.ClassInvalidInput && c != base.ClassUnsupported {
 			t.Errorf("%s: class %v: %v", tt.name, c, err)
 		}
-		out.WriteString(tt.name + "\n  " + c.String() + " " + itoa(c.HTTPStatus()) + ": " + err.Error() + "\n")
+		out.WriteString(tt.name + "\n  " + c.String() + " " + strconv.Itoa(c.HTTPStatus()) + ": " + err.Error() + "\n")
 	}
 	golden(t, "decode_errors.txt", out.String())
 }

@@ -247,11 +247,8 @@ func (m TopNMetric) Compare(a, b TopNRow) int {
 	if m.Kind == "numeric" {
 		r = -postagg.CompareValues(a.Metric, b.Metric, false)
 		if r == 0 {
-			r = compareDim(m.Ordering, a.Dim, b.Dim)
-			if m.Inverted {
-				return r
-			}
-			return r
+			// Ties go by dimension value, ascending, inverted or not.
+			return compareDim(m.Ordering, a.Dim, b.Dim)
 		}
 	} else {
 		r = compareDim(m.Ordering, a.Dim, b.Dim)

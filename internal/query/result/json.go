@@ -309,3 +309,10 @@ func AppendScan(dst []byte, batches []ScanBatch, resultFormat string) []byte {
 	}
 	return append(dst, ']')
 }
+
+// AppendGroupByResult writes a groupBy table in the form q asks for:
+// arrays with context resultAsArray (with the timestamp unless the
+// granularity is "all"), objects otherwise.
+func AppendGroupByResult(dst []byte, q *query.GroupBy, t *Table) []byte {
+	return AppendGroupBy(dst, t, q.Context.ResultAsArray(), !q.Granularity.IsAll())
+}

@@ -207,7 +207,7 @@ func TestGroupBy(t *testing.T) {
 	_ = m.Add([]GroupByRow{{t0, []any{"x", "en"}, []any{int64(1), int64(2), 1.0}}, {t0 + 86400000, []any{"x", "en"}, []any{int64(1), int64(3), math.Inf(-1)}}, {t0, []any{"x", "en"}, []any{int64(1), int64(2), math.NaN()}}})
 	tab, _ := FinishGroupBy(q, aggs, m.Rows())
 	golden(t, "groupby_zone.json", AppendGroupBy(nil, tab, false, true))
-	golden(t, "groupby_array.json", AppendGroupBy(nil, tab, true, true))
+	golden(t, "groupby_array.json", AppendGroupByResult(nil, q, tab))
 }
 
 func TestScan(t *testing.T) {

@@ -1,5 +1,0 @@
-package query
-
-import "sort"
-
-func sortStrings(s []string) { sort.Strings(s) }
