@@ -2,6 +2,7 @@ package expr
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/dryaddb/dryad/internal/base"
 )
@@ -34,6 +35,7 @@ type Compiled struct {
 	colTypes []base.ColumnType
 	slots    int
 	nodes    int
+	envs     sync.Pool // *env scratch for EvalRow
 }
 
 // Compile parses and binds s.
@@ -95,11 +97,19 @@ func (c *Compiled) Constant() (Value, bool) {
 
 // EvalRow evaluates the expression for one row.
 func (c *Compiled) EvalRow(row RowBindings) (Value, error) {
-	e := env{row: row}
-	if c.slots > 0 {
-		e.slots = make([]Value, c.slots)
+	e, _ := c.envs.Get().(*env)
+	if e == nil {
+		e = &env{}
+		if c.slots > 0 {
+			e.slots = make([]Value, c.slots)
+		}
 	}
-	return c.root.eval(&e)
+	e.row = row
+	v, err := c.root.eval(e)
+	e.row = nil
+	clear(e.slots)
+	c.envs.Put(e)
+	return v, err
 }
 
 // DictionaryColumn reports the single STRING input column when the

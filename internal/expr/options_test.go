@@ -114,3 +114,31 @@ func TestEvalDictionary(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentUse shares one Compiled between goroutines (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	c, err := Compile("fold((v, acc) -> v + acc, la, x) + strlen(concat(s, regexp_extract(s, 'o+')))", testTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var last string
+			for i := 0; i < 200; i++ {
+				v, err := c.EvalRow(testRow())
+				if err != nil {
+					last = err.Error()
+					break
+				}
+				last = show(v)
+			}
+			done <- last
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if got := <-done; got != "14" {
+			t.Errorf("goroutine result %s, want 14", got)
+		}
+	}
+}
