@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"math"
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -90,7 +91,9 @@ func (r *RowReader) Next() bool {
 				}
 				for {
 					rows, _ := c.ReadMultiIDs(r.base, r.ends[i][:r.n], r.ids[i])
-					if rows == r.n {
+					if rows == r.n || len(r.ids[i]) > math.MaxInt32 {
+						// Validation bounds a column's ids by MaxInt32, so
+						// the buffer always fits before the second test.
 						break
 					}
 					r.ids[i] = make([]int32, 2*len(r.ids[i]))
