@@ -14,6 +14,9 @@
 // fields), transform expressions (strings) and the transformSpec filter (raw
 // JSON). Granularities are decoded with internal/granularity.
 //
+// OpenRows chains everything a spec reads; the druid input source plugs in
+// through SegmentRows, which the task engine implements.
+//
 // Decoded specs and RowParser are immutable and safe for concurrent use; a
 // RowReader belongs to one goroutine. docs/ingestion.md lists the supported
 // fields, defaults and deviations from Druid.

@@ -475,3 +475,71 @@ func TestSystemFields(t *testing.T) {
 		t.Errorf("bad system field: %v", err)
 	}
 }
+
+// fakeSegments serves fixed rows for the druid input source.
+type fakeSegments struct{ rows []Row }
+
+type sliceRows struct {
+	rows  []Row
+	stats RowStats
+}
+
+func (s *sliceRows) Next() (Row, error) {
+	if len(s.rows) == 0 {
+		return Row{}, io.EOF
+	}
+	r := s.rows[0]
+	s.rows = s.rows[1:]
+	s.stats.Processed++
+	return r, nil
+}
+func (s *sliceRows) Stats() RowStats { return s.stats }
+func (s *sliceRows) Close() error    { return nil }
+
+func (f fakeSegments) OpenSegmentRows(_ context.Context, src *inputsource.Druid, _ *DataSchema) (RowIterator, error) {
+	return &sliceRows{rows: f.rows}, nil
+}
+
+func TestOpenRowsCombining(t *testing.T) {
+	spec := `{"type":"index_parallel","spec":{"dataSchema":{"dataSource":"d","timestampSpec":{"column":"ts"},"dimensionsSpec":{"dimensions":["d"]}},
+		"ioConfig":{"type":"index_parallel","inputSource":{"type":"combining","delegates":[
+			{"type":"druid","dataSource":"old","interval":"2020/2021"},
+			{"type":"inline","data":"{\"ts\":\"2020-01-02\",\"d\":\"new\"}\nbad\n"}]},
+		"inputFormat":{"type":"json"}}}}`
+	task, err := DecodeTask([]byte(spec), DecodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenRows(context.Background(), &task.Spec, nil); !base.IsClass(err, base.ClassUnsupported) {
+		t.Fatalf("without a segment reader: %v", err)
+	}
+	old := Row{Time: ms(t, "2020-01-01T00:00:00Z"), Dimensions: []string{"d"}, Values: []any{"old"}}
+	it, err := OpenRows(context.Background(), &task.Spec, fakeSegments{rows: []Row{old}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	var got []any
+	parseErrors := 0
+	for {
+		row, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			parseErrors++
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, row.Values[0])
+	}
+	if !reflect.DeepEqual(got, []any{"old", "new"}) || parseErrors != 1 {
+		t.Errorf("rows %v, parse errors %d", got, parseErrors)
+	}
+	if st := it.Stats(); st.Processed != 2 || st.Unparseable != 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
