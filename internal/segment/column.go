@@ -93,6 +93,9 @@ type StringColumn interface {
 	// Bitmap returns the rows holding id. It fails only for a malformed
 	// bitmap.
 	Bitmap(id int) (*roaring.Bitmap, error)
+	// NullBitmap returns the null rows (the bitmap of id 0), or nil when
+	// the column has no nulls.
+	NullBitmap() (*roaring.Bitmap, error)
 	// IsMultiValue reports whether rows hold lists of ids.
 	IsMultiValue() bool
 	// ReadIDs decodes the ids of rows [start, start+len(dst)) of a
@@ -243,6 +246,13 @@ func (c *stringColumn) Bitmap(id int) (*roaring.Bitmap, error) {
 		return nil, corrupt(fmt.Sprintf("section %d (string column %q)", c.info.Section, c.info.Name), "bitmap of id %d: %v", id, err)
 	}
 	return bm, nil
+}
+
+func (c *stringColumn) NullBitmap() (*roaring.Bitmap, error) {
+	if !c.hasNull {
+		return nil, nil
+	}
+	return c.Bitmap(0)
 }
 
 func (c *stringColumn) ReadIDs(start int, dst []int32) int {

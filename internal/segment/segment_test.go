@@ -212,6 +212,19 @@ func checkColumns(t *rapid.T, s *Segment, rows [][]Value) {
 			if col.IsMultiValue() {
 				checkMultiScan(t, col, rows, c)
 			}
+			nb, err := col.NullBitmap()
+			if err != nil {
+				t.Fatal(err)
+			}
+			nulls := 0
+			for _, row := range rows {
+				if row[c].IsNull() {
+					nulls++
+				}
+			}
+			if (nb == nil) != (nulls == 0) || (nb != nil && int(nb.GetCardinality()) != nulls) {
+				t.Fatalf("%s: NullBitmap %v, want %d nulls", name, nb, nulls)
+			}
 			if !col.IsMultiValue() && seen != len(rows) {
 				t.Fatalf("%s: bitmaps cover %d rows of %d", name, seen, len(rows))
 			}
