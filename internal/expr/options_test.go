@@ -142,3 +142,40 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+func TestVectorDictionary(t *testing.T) {
+	c, err := Compile("concat(upper(s), '-', strlen(s))", testTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dict := []string{"ab", "xyz", ""}
+	ev := c.NewVectorEvaluator()
+	for round := 0; round < 2; round++ {
+		out, err := ev.Eval(MapVectorBindings{"s": {Type: TypeString, Dict: dict, IDs: []int32{1, 0, -1, 2, 1}}}, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"'XYZ-3'", "'AB-2'", "null", "'-0'", "'XYZ-3'"}
+		for i, w := range want {
+			if got := show(out.At(i)); got != w {
+				t.Errorf("round %d row %d = %s, want %s", round, i, got, w)
+			}
+		}
+	}
+	// A dictionary-encoded column in an expression with other inputs is
+	// read through its ids.
+	c, err = Compile("concat(s, x)", testTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.NewVectorEvaluator().Eval(MapVectorBindings{
+		"s": {Type: TypeString, Dict: dict, IDs: []int32{0, -1}},
+		"x": {Type: TypeLong, Longs: []int64{7, 8}},
+	}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := show(out.At(0)), show(out.At(1)); a != "'ab7'" || b != "null" {
+		t.Errorf("got %s %s", a, b)
+	}
+}

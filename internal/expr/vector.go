@@ -10,6 +10,12 @@ import (
 // marks null rows (Nulls[i] true); nil means no row is null. Only the first
 // n entries (n as given to Eval) are meaningful.
 //
+// A STRING input may instead come dictionary-encoded: IDs[i] indexes Dict
+// (a negative id is null). An expression whose only input is such a column
+// is evaluated once per dictionary entry and the results are gathered by id
+// (the evaluator caches the per-entry results while the same Dict slice is
+// passed again).
+//
 // A Vector returned by a VectorEvaluator is owned by it and valid until its
 // next Eval; an input Vector is owned by the caller and only read.
 type Vector struct {
@@ -19,6 +25,8 @@ type Vector struct {
 	Strings []string
 	Values  []Value
 	Nulls   []bool
+	Dict    []string
+	IDs     []int32
 
 	nullBuf []bool // spare null flags reused across blocks (evaluator-owned vectors)
 }
@@ -57,6 +65,11 @@ func (v *Vector) At(i int) Value {
 		return Double(v.Doubles[i])
 	case v.Strings != nil:
 		return String(v.Strings[i])
+	case v.IDs != nil:
+		if id := v.IDs[i]; id >= 0 && int(id) < len(v.Dict) {
+			return String(v.Dict[id])
+		}
+		return Null(TypeString)
 	case v.Values != nil:
 		return v.Values[i]
 	}
@@ -88,6 +101,11 @@ type VectorEvaluator struct {
 	cols []*Vector
 	// consts caches the filled buffers of constant nodes.
 	consts []constBuf
+	// dict, dictVals and dictNull cache the per-entry results of the last
+	// dictionary seen by dictEval.
+	dict     []string
+	dictVals []Value
+	dictNull Value
 	env    env
 }
 
@@ -111,7 +129,48 @@ func (ev *VectorEvaluator) Eval(b VectorBindings, n int) (*Vector, error) {
 		ev.cols[i] = col
 	}
 	ev.env.vcols = ev.cols
+	if len(ev.cols) == 1 && ev.cols[0].IDs != nil && ev.cols[0].Strings == nil {
+		if _, ok := ev.c.DictionaryColumn(); ok {
+			return ev.dictEval(ev.cols[0], n)
+		}
+	}
 	return ev.vec(ev.c.root, n)
+}
+
+// dictEval evaluates the expression once per dictionary entry of col
+// (cached while the same dictionary comes back) and gathers by id.
+func (ev *VectorEvaluator) dictEval(col *Vector, n int) (*Vector, error) {
+	if !sameStrings(ev.dict, col.Dict) {
+		vals, err := ev.c.EvalDictionary(col.Dict, nil)
+		if err != nil {
+			return nil, err
+		}
+		nullVal, err := ev.c.EvalDictionary([]string{""}, []bool{true})
+		if err != nil {
+			return nil, err
+		}
+		ev.dict, ev.dictVals, ev.dictNull = col.Dict, vals, nullVal[0]
+	}
+	out := ev.out(ev.c.nodes, ev.c.root.typ(), n)
+	nulls := out.spareNulls(n)
+	for i, id := range col.IDs[:n] {
+		v := ev.dictNull
+		if id >= 0 && int(id) < len(ev.dictVals) {
+			v = ev.dictVals[id]
+		}
+		set(out, i, v, &nulls)
+	}
+	out.Nulls = anyNull(nulls)
+	return out, nil
+}
+
+// sameStrings reports whether a and b are the same slice (same backing
+// array and length), the cache key for dictionary results.
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) || a == nil || b == nil {
+		return false
+	}
+	return len(a) == 0 || &a[0] == &b[0]
 }
 
 func (ev *VectorEvaluator) nullColumn(i, n int) *Vector {
