@@ -101,12 +101,11 @@ type VectorEvaluator struct {
 	cols []*Vector
 	// consts caches the filled buffers of constant nodes.
 	consts []constBuf
-	// dict, dictVals and dictNull cache the per-entry results of the last
-	// dictionary seen by dictEval.
-	dict     []string
-	dictVals []Value
-	dictNull Value
-	env    env
+	// dict and dictTable cache the per-entry results of the last
+	// dictionary seen by dictEval (dictTable[0] is the result for null).
+	dict      []string
+	dictTable *Vector
+	env       env
 }
 
 // NewVectorEvaluator returns an evaluator for c.
@@ -141,26 +140,57 @@ func (ev *VectorEvaluator) Eval(b VectorBindings, n int) (*Vector, error) {
 // (cached while the same dictionary comes back) and gathers by id.
 func (ev *VectorEvaluator) dictEval(col *Vector, n int) (*Vector, error) {
 	if !sameStrings(ev.dict, col.Dict) {
-		vals, err := ev.c.EvalDictionary(col.Dict, nil)
+		vals, err := ev.c.EvalDictionary(append(col.Dict[:len(col.Dict):len(col.Dict)], ""), append(make([]bool, len(col.Dict)), true))
 		if err != nil {
 			return nil, err
 		}
-		nullVal, err := ev.c.EvalDictionary([]string{""}, []bool{true})
-		if err != nil {
-			return nil, err
+		// The last entry is the result for null. Keep the results as a
+		// typed vector indexed by id+1 (0 is null).
+		table := &Vector{Type: ev.c.root.typ()}
+		m := len(vals)
+		ev.tmpOut(table.Type, m, table)
+		nulls := table.spareNulls(m)
+		set(table, 0, vals[m-1], &nulls)
+		for k, v := range vals[:m-1] {
+			set(table, k+1, v, &nulls)
 		}
-		ev.dict, ev.dictVals, ev.dictNull = col.Dict, vals, nullVal[0]
+		table.Nulls = anyNull(nulls)
+		ev.dict, ev.dictTable = col.Dict, table
 	}
-	out := ev.out(ev.c.nodes, ev.c.root.typ(), n)
-	nulls := out.spareNulls(n)
-	for i, id := range col.IDs[:n] {
-		v := ev.dictNull
-		if id >= 0 && int(id) < len(ev.dictVals) {
-			v = ev.dictVals[id]
+	t := ev.dictTable
+	out := ev.out(ev.c.nodes, t.Type, n)
+	ids := col.IDs[:n]
+	idx := func(id int32) int {
+		if id < 0 || int(id) >= len(col.Dict) {
+			return 0
 		}
-		set(out, i, v, &nulls)
+		return int(id) + 1
 	}
-	out.Nulls = anyNull(nulls)
+	switch {
+	case t.Longs != nil:
+		for i, id := range ids {
+			out.Longs[i] = t.Longs[idx(id)]
+		}
+	case t.Doubles != nil:
+		for i, id := range ids {
+			out.Doubles[i] = t.Doubles[idx(id)]
+		}
+	case t.Strings != nil:
+		for i, id := range ids {
+			out.Strings[i] = t.Strings[idx(id)]
+		}
+	default:
+		for i, id := range ids {
+			out.Values[i] = t.Values[idx(id)]
+		}
+	}
+	if t.Nulls != nil {
+		nulls := out.spareNulls(n)
+		for i, id := range ids {
+			nulls[i] = t.Nulls[idx(id)]
+		}
+		out.Nulls = anyNull(nulls)
+	}
 	return out, nil
 }
 
