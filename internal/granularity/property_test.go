@@ -185,3 +185,27 @@ func TestCalendar(t *testing.T) {
 		}
 	}
 }
+
+// The offset table agrees with the time package everywhere in its range
+// and just around each transition.
+func TestPropertyOffsetTable(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		loc, err := LoadZone(rapid.SampledFrom(propertyZones).Draw(t, "zone"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := newZone(loc)
+		at := rapid.Int64Range(tableStart-1e11, tableEnd+1e11).Draw(t, "at")
+		probes := []int64{at}
+		if !z.fixed {
+			next := z.nextTransition(at)
+			probes = append(probes, next-1, next, next+1)
+		}
+		for _, p := range probes {
+			_, off := time.UnixMilli(p).In(loc).Zone()
+			if got := z.offset(p); got != int64(off)*1000 {
+				t.Fatalf("%s: offset(%d) = %d, time says %d", ZoneID(loc), p, got, int64(off)*1000)
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dryaddb/dryad/internal/base"
@@ -131,6 +132,64 @@ type zone struct {
 	loc   *time.Location
 	fixed bool
 	off   int64 // the offset in ms, when fixed
+	tab   *offsetTable
+}
+
+// offsetTable caches a zone's offsets between 1900 and 2100 as sorted
+// transition instants, built on first use: looking an offset up in it is
+// several times faster than time.Time.Zone for instants away from now.
+// It is safe for concurrent use.
+type offsetTable struct {
+	once   sync.Once
+	loc    *time.Location
+	starts []int64 // starts[i] begins a period with offset offs[i]
+	offs   []int64
+	// index[b] is the period in force at the start of the b-th slice of
+	// 2^35 ms (about 398 days) after tableStart; a slice holds few
+	// transitions, so a lookup scans one or two entries.
+	index []int32
+}
+
+const tableShift = 35
+
+const (
+	tableStart = int64(-2208988800000) // 1900-01-01T00:00:00Z
+	tableEnd   = int64(4102444800000)  // 2100-01-01T00:00:00Z
+)
+
+func (t *offsetTable) build() {
+	at := tableStart
+	for {
+		tm := time.UnixMilli(at).In(t.loc)
+		_, off := tm.Zone()
+		t.starts = append(t.starts, at)
+		t.offs = append(t.offs, int64(off)*1000)
+		_, end := tm.ZoneBounds()
+		if end.IsZero() || end.UnixMilli() >= tableEnd || end.UnixMilli() <= at {
+			break
+		}
+		at = end.UnixMilli()
+	}
+	n := int((tableEnd-tableStart)>>tableShift) + 1
+	t.index = make([]int32, n)
+	i := 0
+	for b := range n {
+		bs := tableStart + int64(b)<<tableShift
+		for i+1 < len(t.starts) && t.starts[i+1] <= bs {
+			i++
+		}
+		t.index[b] = int32(i)
+	}
+}
+
+// lookup returns the offset at ms, which must lie in the table's range.
+func (t *offsetTable) lookup(ms int64) int64 {
+	t.once.Do(t.build)
+	i := int(t.index[(ms-tableStart)>>tableShift])
+	for i+1 < len(t.starts) && t.starts[i+1] <= ms {
+		i++
+	}
+	return t.offs[i]
 }
 
 func newZone(loc *time.Location) zone {
@@ -143,13 +202,16 @@ func newZone(loc *time.Location) zone {
 		_, off := t.Zone()
 		return zone{loc: loc, fixed: true, off: int64(off) * 1000}
 	}
-	return zone{loc: loc}
+	return zone{loc: loc, tab: &offsetTable{loc: loc}}
 }
 
 // offset is the zone offset in ms at the UTC instant ms.
 func (z zone) offset(ms int64) int64 {
 	if z.fixed {
 		return z.off
+	}
+	if ms >= tableStart && ms < tableEnd {
+		return z.tab.lookup(ms)
 	}
 	_, off := time.UnixMilli(ms).In(z.loc).Zone()
 	return int64(off) * 1000
