@@ -147,3 +147,64 @@ func TestRowVectorAgree(t *testing.T) {
 		}
 	})
 }
+
+func genStr(t *rapid.T, depth int) string {
+	if depth <= 0 {
+		return rapid.SampledFrom([]string{"s", "'a'", "''", "null"}).Draw(t, "sleaf")
+	}
+	switch rapid.IntRange(0, 6).Draw(t, "skind") {
+	case 0:
+		return fmt.Sprintf("concat(%s, %s)", genStr(t, depth-1), genStr(t, depth-1))
+	case 1:
+		f := rapid.SampledFrom([]string{"upper", "lower", "reverse", "trim"}).Draw(t, "sfn")
+		return fmt.Sprintf("%s(%s)", f, genStr(t, depth-1))
+	case 2:
+		return fmt.Sprintf("if(%s == 'a', %s, %s)", genStr(t, depth-1), genStr(t, depth-1), genStr(t, depth-1))
+	case 3:
+		return fmt.Sprintf("nvl(%s, 'N')", genStr(t, depth-1))
+	case 4:
+		return fmt.Sprintf("substring(%s, 0, 1)", genStr(t, depth-1))
+	case 5:
+		return fmt.Sprintf("cast(strlen(%s), 'STRING')", genStr(t, depth-1))
+	}
+	return fmt.Sprintf("lpad(%s, 3, 'x')", genStr(t, depth-1))
+}
+
+// TestDictionaryAgrees checks that dictionary-encoded vector evaluation
+// agrees with row evaluation.
+func TestDictionaryAgrees(t *testing.T) {
+	types := func(name string) (base.ColumnType, bool) { return TypeString, name == "s" }
+	rapid.Check(t, func(t *rapid.T) {
+		src := genStr(t, 3)
+		c, err := Compile(src, types)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		dict := []string{"a", "b", "", "Ab "}
+		n := rapid.IntRange(1, 8).Draw(t, "rows")
+		ids := make([]int32, n)
+		for i := range ids {
+			ids[i] = int32(rapid.IntRange(-1, len(dict)-1).Draw(t, "id"))
+		}
+		out, err := c.NewVectorEvaluator().Eval(MapVectorBindings{"s": {Type: TypeString, Dict: dict, IDs: ids}}, n)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		for i, id := range ids {
+			row := MapBindings{}
+			if id >= 0 {
+				row["s"] = dict[id]
+			}
+			want, err := c.EvalRow(row)
+			if err != nil {
+				t.Fatalf("%s: %v", src, err)
+			}
+			if c.OutputType().Kind != base.KindUnknown {
+				want = conform(want, c.OutputType())
+			}
+			if got := show(out.At(i)); got != show(want) {
+				t.Fatalf("%s row %d (id %d): vector %s, row %s", src, i, id, got, show(want))
+			}
+		}
+	})
+}
