@@ -30,6 +30,8 @@ type HTTP struct {
 	Password string
 	// Fields lists the requested system fields (__file_uri, __file_path).
 	Fields []string
+	// Headers are the extra request headers ("requestHeaders").
+	Headers map[string]string
 
 	client HTTPDoer
 }
@@ -64,6 +66,21 @@ func decodeHTTP(obj specjson.Object, cfg Config) (*HTTP, error) {
 	}
 	if h.Fields, err = decodeSystemFields(obj); err != nil {
 		return nil, err
+	}
+	if hdrs, ok, err := obj.Object("requestHeaders"); err != nil {
+		return nil, err
+	} else if ok {
+		h.Headers = make(map[string]string)
+		for _, k := range hdrs.Keys() {
+			if !slices.ContainsFunc(cfg.AllowedHeaders, func(a string) bool { return strings.EqualFold(a, k) }) {
+				return nil, specjson.Errorf(hdrs.At(k), "header %q is not allowed (druid.ingestion.http.allowedHeaders: %v)", k, cfg.AllowedHeaders)
+			}
+			v, err := hdrs.String(k, "")
+			if err != nil {
+				return nil, err
+			}
+			h.Headers[k] = v
+		}
 	}
 	if h.Username, err = obj.String("httpAuthenticationUsername", ""); err != nil {
 		return nil, err
@@ -127,6 +144,9 @@ func (e *httpEntity) OpenRaw(ctx context.Context) (io.ReadCloser, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.uri, nil)
 	if err != nil {
 		return nil, base.Errorf(base.ClassInvalidInput, "http input source: uri %q: %w", e.uri, err)
+	}
+	for k, v := range e.src.Headers {
+		req.Header.Set(k, v)
 	}
 	if e.src.Username != "" {
 		req.SetBasicAuth(e.src.Username, e.src.Password)

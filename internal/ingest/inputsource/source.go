@@ -75,6 +75,10 @@ type Config struct {
 	// (Druid's druid.ingestion.http.allowedProtocols); empty means http and
 	// https.
 	AllowedProtocols []string
+	// AllowedHeaders lists the request headers the http source may send
+	// from "requestHeaders", case-insensitively (Druid's
+	// druid.ingestion.http.allowedHeaders); empty means none.
+	AllowedHeaders []string
 }
 
 // supportedTypes lists the input source types dryad reads.

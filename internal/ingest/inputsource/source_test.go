@@ -108,6 +108,10 @@ func TestHTTP(t *testing.T) {
 	_, _ = zw.Write([]byte("compressed\n"))
 	_ = zw.Close()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/headers" {
+			_, _ = w.Write([]byte(r.Header.Get("X-Tenant")))
+			return
+		}
 		if u, p, ok := r.BasicAuth(); !ok || u != "user" || p != "secret" {
 			http.Error(w, "no", http.StatusUnauthorized)
 			return
@@ -140,6 +144,14 @@ func TestHTTP(t *testing.T) {
 	es, _ = decode(t, string(bad), Config{HTTPClient: srv.Client()}).Entities(context.Background())
 	if _, err := Open(context.Background(), es[0]); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("missing uri: %v", err)
+	}
+	withHeaders, _ := json.Marshal(map[string]any{"type": "http", "uris": []string{srv.URL + "/headers"}, "requestHeaders": map[string]any{"x-tenant": "t1"}})
+	if _, err := Decode(withHeaders, "inputSource", Config{HTTPClient: srv.Client()}); err == nil || err.Error() != `inputSource.requestHeaders.x-tenant: header "x-tenant" is not allowed (druid.ingestion.http.allowedHeaders: [])` {
+		t.Errorf("forbidden header: %v", err)
+	}
+	es, _ = decode(t, string(withHeaders), Config{HTTPClient: srv.Client(), AllowedHeaders: []string{"X-Tenant"}}).Entities(context.Background())
+	if got := readEntity(t, es[0]); got != "t1" {
+		t.Errorf("header echo %q", got)
 	}
 	noAuth, _ := json.Marshal(map[string]any{"type": "http", "uris": []string{srv.URL + "/plain.json"}})
 	es, _ = decode(t, string(noAuth), Config{HTTPClient: srv.Client()}).Entities(context.Background())
