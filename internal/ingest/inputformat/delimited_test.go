@@ -96,8 +96,8 @@ func TestFormatDecodeErrors(t *testing.T) {
 		{`{"type":"csv","columns":["a,b"]}`, "inputFormat.columns[0]: column[a,b] cannot have the delimiter[,] in its name", base.ClassInvalidInput},
 		{`{"type":"csv","columns":["a","a"]}`, `inputFormat.columns[1]: duplicate column "a"`, base.ClassInvalidInput},
 		{`{"type":"tsv","columns":["a"],"skipHeaderRows":-1}`, "inputFormat.skipHeaderRows: must be >= 0, got -1", base.ClassInvalidInput},
-		{`{"type":"parquet"}`, `inputFormat.type: input format "parquet" is not supported by dryad (supported: [csv json lines tsv])`, base.ClassUnsupported},
-		{`{"type":"xml"}`, `inputFormat.type: unknown input format "xml" (supported: [csv json lines tsv])`, base.ClassInvalidInput},
+		{`{"type":"parquet"}`, `inputFormat.type: input format "parquet" is not supported by dryad (supported: [csv json lines regex tsv])`, base.ClassUnsupported},
+		{`{"type":"xml"}`, `inputFormat.type: unknown input format "xml" (supported: [csv json lines regex tsv])`, base.ClassInvalidInput},
 		{`{"type":"json","flattenSpec":{"fields":[{"type":"path","name":"x"}]}}`, `inputFormat.flattenSpec.fields[0].expr: required for a field of type "path"`, base.ClassInvalidInput},
 		{`{"type":"json","flattenSpec":{"fields":[{"type":"jq","name":"x","expr":".a | length"}]}}`, `inputFormat.flattenSpec.fields[0].expr: jq expression ".a | length": unsupported syntax at offset 2 (dryad supports paths like .a.b, .a[0], .a[])`, base.ClassInvalidInput},
 		{`{"type":"json","flattenSpec":{"fields":[{"type":"root","name":"x"},{"type":"root","name":"x"}]}}`, `inputFormat.flattenSpec.fields[1].name: duplicate field definition "x"`, base.ClassInvalidInput},
@@ -120,6 +120,29 @@ func TestDuplicateHeaderIsFatal(t *testing.T) {
 	_, err := r.Next()
 	if err == nil || err.Error() != "header line 1: Duplicate column entries found : [a]" || !base.IsClass(err, base.ClassInvalidInput) {
 		t.Errorf("got %v", err)
+	}
+}
+
+func TestRegex(t *testing.T) {
+	f := mustFormat(t, `{"type":"regex","pattern":"(\\S+) (\\d+) (.*)","columns":["ts","n","tags"],"listDelimiter":"|"}`)
+	recs, perrs := readAll(t, f, "2020-01-01 12 a|b\nno match here\n2020 3 x\n")
+	want := []Record{
+		{{"ts", "2020-01-01"}, {"n", "12"}, {"tags", []any{"a", "b"}}},
+		{{"ts", "2020"}, {"n", "3"}, {"tags", "x"}},
+	}
+	if !reflect.DeepEqual(recs, want) {
+		t.Errorf("got %#v", recs)
+	}
+	if len(perrs) != 1 || perrs[0].Message != `Incorrect Regex: (\S+) (\d+) (.*) . No match found.` || perrs[0].Line != 2 {
+		t.Errorf("parse errors %v", perrs)
+	}
+	f = mustFormat(t, `{"type":"regex","pattern":"(a)(b)"}`)
+	recs, _ = readAll(t, f, "ab\nabc\n")
+	if want := []Record{{{"column_1", "a"}, {"column_2", "b"}}}; !reflect.DeepEqual(recs, want) {
+		t.Errorf("default columns: %#v", recs)
+	}
+	if _, err := Decode([]byte(`{"type":"regex","pattern":"(a)\\1"}`), "f"); err == nil || !strings.HasPrefix(err.Error(), "f.pattern: invalid pattern (RE2 syntax)") {
+		t.Errorf("backreference: %v", err)
 	}
 }
 

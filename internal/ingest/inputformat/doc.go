@@ -1,5 +1,5 @@
 // Package inputformat implements Druid's batch input formats — json (with
-// flattenSpec: root, path (JSONPath), jq and tree fields), csv, tsv and lines — as
+// flattenSpec: root, path (JSONPath), jq and tree fields), csv, tsv, lines and regex — as
 // readers that turn a decompressed byte stream into Records: ordered lists of
 // named raw values.
 //

@@ -58,14 +58,14 @@ func (e *ParseError) Error() string {
 func (e *ParseError) Unwrap() error { return e.Err }
 
 // supportedTypes lists the input format types dryad reads.
-const supportedTypes = "[csv json lines tsv]"
+const supportedTypes = "[csv json lines regex tsv]"
 
 // isUnsupported reports whether typ is a Druid input format dryad knows but
 // does not read.
 func isUnsupported(typ string) bool {
 	switch typ {
 	case "avro_ocf", "avro_stream", "orc", "parquet", "protobuf", "kafka",
-		"kinesis", "regex", "javascript", "thrift", "delta", "iceberg":
+		"kinesis", "javascript", "thrift", "delta", "iceberg":
 		return true
 	}
 	return false
@@ -91,6 +91,8 @@ func Decode(raw json.RawMessage, path string) (Format, error) {
 		return decodeDelimited(obj, "tsv")
 	case "lines":
 		return LinesFormat{}, nil
+	case "regex":
+		return decodeRegex(obj)
 	case "":
 		return nil, specjson.Errorf(obj.At("type"), "required field is missing (supported: %v)", supportedTypes)
 	}
