@@ -3,6 +3,7 @@ package metadata
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -501,4 +502,19 @@ func TestCorruptPayloads(t *testing.T) {
 	must(t, err)
 	_, err = s.RulesHistory(ctx, "wiki", nil, nil)
 	wantClass(t, err, base.ClassInternal)
+}
+
+// TestKeyLength checks that both backends reject keys longer than Druid's
+// VARCHAR(255) the same way.
+func TestKeyLength(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		s := b.open(t, Config{})
+		ctx := context.Background()
+		long := strings.Repeat("x", 256)
+		wantClass(t, s.PublishSegments(ctx, []base.DataSegment{seg(long, "2020-01-01", "2020-01-02", "v1", 0)}, PublishOptions{}), base.ClassInvalidInput)
+		wantClass(t, s.InsertTask(ctx, TaskEntry{ID: long, Payload: []byte(`{}`), Status: []byte(`{}`)}), base.ClassInvalidInput)
+		wantClass(t, s.InsertPendingSegment(ctx, PendingSegment{ID: base.SegmentID{DataSource: "ds", Interval: iv(t, "2020/2021"), Version: "v"}, SequenceName: long, Payload: []byte(`{}`)}), base.ClassInvalidInput)
+		// At the limit is fine.
+		must(t, s.InsertTask(ctx, TaskEntry{ID: long[:255], Payload: []byte(`{}`), Status: []byte(`{}`)}))
+	})
 }

@@ -58,6 +58,11 @@ func (s *Store) insertPendingSegment(ctx context.Context, db querier, p PendingS
 	if !json.Valid(p.Payload) {
 		return base.Errorf(base.ClassInvalidInput, "metadata: payload of pending segment %s is not valid JSON", id)
 	}
+	for _, f := range [][2]string{{"pending segment id", id.String()}, {"sequence name", p.SequenceName}, {"previous segment id", p.SequencePrevID}} {
+		if err := checkLen(f[0], f[1]); err != nil {
+			return err
+		}
+	}
 	created := p.CreatedTime
 	if created == 0 {
 		created = s.nowMillis()

@@ -200,9 +200,13 @@ func segmentRow(seg *base.DataSegment, nowISO string) ([]any, error) {
 	case seg.Interval.IsEmpty():
 		return nil, base.Errorf(base.ClassInvalidInput, "metadata: segment of %q has empty interval %s", seg.DataSource, seg.Interval)
 	}
+	id := seg.ID().String()
+	if err := checkLen("segment id", id); err != nil {
+		return nil, err
+	}
 	payload, err := json.Marshal(seg)
 	if err != nil {
-		return nil, base.Errorf(base.ClassInvalidInput, "metadata: encode segment %s: %w", seg.ID(), err)
+		return nil, base.Errorf(base.ClassInvalidInput, "metadata: encode segment %s: %w", id, err)
 	}
 	var numRows any
 	if seg.TotalRows > 0 {
@@ -210,7 +214,7 @@ func segmentRow(seg *base.DataSegment, nowISO string) ([]any, error) {
 	}
 	iv := seg.Interval
 	return []any{
-		seg.ID().String(), seg.DataSource, nowISO,
+		id, seg.DataSource, nowISO,
 		base.FormatTime(iv.Start), base.FormatTime(iv.End),
 		seg.ShardSpec.Type != "none", seg.Version, true, payload, nowISO, numRows,
 		iv.Start, iv.End,
@@ -580,6 +584,17 @@ func (s *Store) DataSources(ctx context.Context, includeUnused bool) ([]string, 
 	}
 	slices.Sort(out) // the databases' collations differ; Go's order is the contract
 	return out, nil
+}
+
+// maxKeyLen is the width of Druid's VARCHAR(255) key columns. PostgreSQL
+// enforces it and SQLite does not, so the store checks it for both.
+const maxKeyLen = 255
+
+func checkLen(what, v string) error {
+	if len(v) > maxKeyLen {
+		return base.Errorf(base.ClassInvalidInput, "metadata: %s %q is %d bytes long, longer than %d", what, v[:40]+"…", len(v), maxKeyLen)
+	}
+	return nil
 }
 
 // placeholders returns "?, ?, …" with n marks.

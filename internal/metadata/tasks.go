@@ -50,6 +50,11 @@ func (s *Store) insertTask(ctx context.Context, db querier, e TaskEntry) error {
 	if e.ID == "" {
 		return base.Errorf(base.ClassInvalidInput, "metadata: task with empty id")
 	}
+	for _, f := range [][2]string{{"task id", e.ID}, {"task type", e.Type}, {"task datasource", e.DataSource}, {"task group id", e.GroupID}} {
+		if err := checkLen(f[0], f[1]); err != nil {
+			return err
+		}
+	}
 	if !json.Valid(e.Payload) || !json.Valid(e.Status) {
 		return base.Errorf(base.ClassInvalidInput, "metadata: task %q needs a JSON payload and a JSON status", e.ID)
 	}
