@@ -171,3 +171,22 @@ func TestPeriodFloor(t *testing.T) {
 		}
 	}
 }
+
+// Extreme instants must return promptly and not panic, whatever the
+// granularity.
+func TestExtremeInstants(t *testing.T) {
+	specs := []string{`"hour"`, `"month"`, `"year"`, `"week"`, `{"type":"duration","duration":7}`,
+		`{"type":"period","period":"P1M1D","timeZone":"America/Los_Angeles"}`,
+		`{"type":"period","period":"P1DT1H","timeZone":"Europe/Berlin","origin":"2000-01-01"}`,
+		`{"type":"period","period":"P3M","timeZone":"America/Los_Angeles","origin":"2012-02-01T00:00:00-08:00"}`,
+		`{"type":"period","period":"PT1H","timeZone":"Asia/Kolkata"}`,
+		`{"type":"period","period":"P1Y2M3W4DT5H6M7.008S","origin":-5}`}
+	for _, spec := range specs {
+		g := decode(t, spec)
+		for _, at := range []int64{base.MinTime, base.MaxTime, base.MinTime + 1, base.MaxTime - 1, -62135596800001, 253402300800000} {
+			f := g.Floor(at)
+			_ = g.Next(f)
+			_ = g.Ceil(at)
+		}
+	}
+}

@@ -354,36 +354,31 @@ func (g *PeriodGranularity) floorCompound(t int64) int64 {
 		}
 		start = g.addMultiple(start, k)
 	}
+	// The walks are bounded so that instants beyond the supported range
+	// (where field arithmetic overflows) cannot loop for ever.
+	budget := 4 * maxSteps
 	cur := start
-	if t >= start {
-		next := start
-		for t >= next {
-			cur = next
-			next = g.add(cur, 1)
-			if next <= cur {
-				return cur
-			}
-		}
-		return cur
-	}
-	for t < cur {
+	for t < cur && budget > 0 {
 		prev := g.add(cur, -1)
 		if prev >= cur {
 			return cur
 		}
 		cur = prev
+		budget--
 	}
-	// Subtracting a compound period does not undo adding it (P1M1W from
-	// Dec 1 lands on Nov 24, and Nov 24 plus P1M1W is Dec 31), so Druid's
-	// backward walk can return a bucket that ends before t. Walk forward
-	// until the bucket holds t.
-	for {
+	// Walk forward until the bucket holds t. After a backward walk this
+	// also repairs Druid's answer: subtracting a compound period does not
+	// undo adding it (P1M1W from Dec 1 lands on Nov 24, and Nov 24 plus
+	// P1M1W is Dec 31), so the bucket found walking back may end before t.
+	for budget > 0 {
 		next := g.add(cur, 1)
 		if next > t || next <= cur {
 			return cur
 		}
 		cur = next
+		budget--
 	}
+	return cur
 }
 
 // estimateSteps approximates how many periods lie between the origin and t.

@@ -130,6 +130,16 @@ func TestZoneConversions(t *testing.T) {
 	if got := base.FormatTimeIn(la.fromLocalHint(ov, hint), la.loc); got != "2013-11-03T01:30:00.000-08:00" {
 		t.Errorf("overlap with hint resolves to %s", got)
 	}
+	// Rule-based years after the tz database's explicit transitions (Go
+	// reports pseudo zone boundaries at their year ends).
+	for _, c := range []struct {
+		at   string
+		want int64
+	}{{"2041-03-10T09:59:59Z", -8 * msHour}, {"2041-03-10T10:00:00Z", -7 * msHour}, {"2040-12-31T12:00:00Z", -8 * msHour}, {"2099-07-01T00:00:00Z", -7 * msHour}} {
+		if got := la.offset(ms(t, c.at)); got != c.want {
+			t.Errorf("offset at %s = %d, want %d", c.at, got, c.want)
+		}
+	}
 	berlin := newZone(mustLoad(t, "Europe/Berlin"))
 	ov = localOf(2013, 10, 27, 2*msHour+30*msMinute)
 	if got := base.FormatTimeIn(berlin.fromLocal(ov), berlin.loc); got != "2013-10-27T02:30:00.000+02:00" {

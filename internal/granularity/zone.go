@@ -159,16 +159,24 @@ const (
 
 func (t *offsetTable) build() {
 	at := tableStart
-	for {
+	for at < tableEnd {
 		tm := time.UnixMilli(at).In(t.loc)
 		_, off := tm.Zone()
-		t.starts = append(t.starts, at)
-		t.offs = append(t.offs, int64(off)*1000)
-		_, end := tm.ZoneBounds()
-		if end.IsZero() || end.UnixMilli() >= tableEnd || end.UnixMilli() <= at {
-			break
+		if n := len(t.offs); n == 0 || t.offs[n-1] != int64(off)*1000 {
+			t.starts = append(t.starts, at)
+			t.offs = append(t.offs, int64(off)*1000)
 		}
-		at = end.UnixMilli()
+		_, end := tm.ZoneBounds()
+		switch {
+		case end.IsZero():
+			at = tableEnd
+		case end.UnixMilli() <= at:
+			// time reports pseudo-boundaries at year ends of rule-based
+			// years and can return the instant itself; step past it.
+			at += msHour
+		default:
+			at = end.UnixMilli()
+		}
 	}
 	n := int((tableEnd-tableStart)>>tableShift) + 1
 	t.index = make([]int32, n)
@@ -182,14 +190,37 @@ func (t *offsetTable) build() {
 	}
 }
 
-// lookup returns the offset at ms, which must lie in the table's range.
-func (t *offsetTable) lookup(ms int64) int64 {
+// find returns the period in force at ms, which must lie in the table's
+// range.
+func (t *offsetTable) find(ms int64) int {
 	t.once.Do(t.build)
 	i := int(t.index[(ms-tableStart)>>tableShift])
 	for i+1 < len(t.starts) && t.starts[i+1] <= ms {
 		i++
 	}
-	return t.offs[i]
+	return i
+}
+
+// lookup returns the offset at ms, which must lie in the table's range.
+func (t *offsetTable) lookup(ms int64) int64 { return t.offs[t.find(ms)] }
+
+// next returns the first offset change after ms, if the table holds it.
+func (t *offsetTable) next(ms int64) (int64, bool) {
+	i := t.find(ms)
+	if i+1 < len(t.starts) {
+		return t.starts[i+1], true
+	}
+	return 0, false
+}
+
+// start returns the offset change that began the period holding ms, if
+// the table holds it.
+func (t *offsetTable) start(ms int64) (int64, bool) {
+	i := t.find(ms)
+	if i > 0 {
+		return t.starts[i], true
+	}
+	return 0, false
 }
 
 func newZone(loc *time.Location) zone {
@@ -225,6 +256,11 @@ func (z zone) nextTransition(ms int64) int64 {
 	if z.fixed {
 		return math.MaxInt64
 	}
+	if ms >= tableStart && ms < tableEnd {
+		if next, ok := z.tab.next(ms); ok {
+			return next
+		}
+	}
 	_, end := time.UnixMilli(ms).In(z.loc).ZoneBounds()
 	if end.IsZero() {
 		return math.MaxInt64
@@ -237,6 +273,11 @@ func (z zone) nextTransition(ms int64) int64 {
 func (z zone) prevTransition(ms int64) int64 {
 	if z.fixed {
 		return ms
+	}
+	if ms >= tableStart && ms < tableEnd {
+		if start, ok := z.tab.start(ms); ok {
+			return start - 1
+		}
 	}
 	start, _ := time.UnixMilli(ms).In(z.loc).ZoneBounds()
 	if start.IsZero() {
