@@ -3,6 +3,7 @@ package result
 import (
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/query/aggregation"
+	"github.com/dryaddb/dryad/internal/query/postagg"
 	"github.com/dryaddb/dryad/internal/query/value"
 )
 
@@ -20,7 +21,10 @@ type Aggregator interface {
 }
 
 // Pair is the intermediate value of a first/last aggregator: the value and
-// the time it was seen at.
+// the time it was seen at. Combining keeps the earlier (first) or later
+// (last) pair; on equal times a non-null value wins, then the smaller
+// (first) or larger (last) value, so that the merged result does not depend
+// on the order partial results arrive in.
 type Pair struct {
 	Time  int64
 	Value any
@@ -53,13 +57,22 @@ func (p *pairAgg) Combine(a, b any) any {
 	case !okB:
 		return a
 	}
-	if p.first {
-		if pb.Time < pa.Time {
+	switch {
+	case pa.Time == pb.Time:
+		// Equal times: prefer a non-null value, then the smaller (first)
+		// or larger (last) one, so that merging does not depend on order.
+		switch {
+		case pa.Value == nil:
+			return b
+		case pb.Value == nil:
+			return a
+		}
+		c := postagg.CompareValues(pa.Value, pb.Value, false)
+		if (p.first && c > 0) || (!p.first && c < 0) {
 			return b
 		}
 		return a
-	}
-	if pb.Time > pa.Time {
+	case p.first == (pb.Time < pa.Time):
 		return b
 	}
 	return a
