@@ -769,21 +769,7 @@ func writeSegment(dir, name string, p *prepared, part builtPart, version string)
 		meta.Metrics = append(meta.Metrics, segment.Metric{Name: a.Name(), Type: a.StorageType(), Aggregator: spec})
 		ds.Metrics = append(ds.Metrics, a.Name())
 	}
-	width := 1 + len(ix.dims) + len(ix.states)
-	flat := make([]segment.Value, len(rows)*width)
-	table := make([][]segment.Value, len(rows))
-	for i, r := range rows {
-		row := flat[i*width : (i+1)*width : (i+1)*width]
-		row[0] = segment.LongValue(ix.times[r])
-		for d := range ix.dims {
-			row[1+d] = ix.value(int(r), d)
-		}
-		for a, st := range ix.states {
-			row[1+len(ix.dims)+a] = st.Stored(int(r))
-		}
-		table[i] = row
-	}
-	cols, err := segment.ColumnsFromRows(&meta, table)
+	cols, err := buildColumns(ix, rows, &meta)
 	if err != nil {
 		return ds, "", fmt.Errorf("segment %s: %w", ds.ID(), err)
 	}

@@ -13,40 +13,121 @@ import (
 	"github.com/dryaddb/dryad/internal/segment"
 )
 
-// dimCol is one dimension column of a rollup index: its name and the stored
-// type, which widens as discovered values arrive (LONG → DOUBLE → STRING).
+// dimCol is one dimension column of a rollup index: its name, its stored
+// type, which widens as discovered values arrive (LONG → DOUBLE → STRING),
+// and its values, one per row.
+//
+// Declared string dimensions are dictionary-encoded: ids holds per row 0
+// for null, i+1 for dict[i], or -(k+1) for the multi-value row multis[k].
+// Every other column keeps its values in vals.
 type dimCol struct {
 	name  string
 	typ   base.ColumnType
 	fixed bool // declared in dimensionsSpec: the type never changes
 	multi bool // some row holds a multi-value string
+
+	dictEnc bool
+	ids     []int32
+	dict    []string
+	lookup  map[string]int32
+	multis  [][]int32
+	vals    []segment.Value
+}
+
+func (d *dimCol) intern(s string) int32 {
+	if id, ok := d.lookup[s]; ok {
+		return id
+	}
+	d.dict = append(d.dict, s)
+	id := int32(len(d.dict))
+	d.lookup[s] = id
+	return id
+}
+
+// push appends one row's value.
+func (d *dimCol) push(v segment.Value) {
+	if !d.dictEnc {
+		d.vals = append(d.vals, v)
+		return
+	}
+	switch v.Kind {
+	case segment.KindString:
+		d.ids = append(d.ids, d.intern(v.Str))
+	case segment.KindStrings:
+		if len(v.Strs) == 0 {
+			d.ids = append(d.ids, 0)
+			return
+		}
+		l := make([]int32, len(v.Strs))
+		for i, s := range v.Strs {
+			l[i] = d.intern(s)
+		}
+		d.multis = append(d.multis, l)
+		d.ids = append(d.ids, -int32(len(d.multis)))
+	case segment.KindNull:
+		d.ids = append(d.ids, 0)
+	default:
+		// A declared string dimension only receives strings from the
+		// parser; anything else is stored as its string form.
+		d.push(coerce(v, base.TypeString))
+	}
+}
+
+// get returns row r's value as stored (not coerced).
+func (d *dimCol) get(r int) segment.Value {
+	if !d.dictEnc {
+		if r < len(d.vals) {
+			return d.vals[r]
+		}
+		return segment.Value{}
+	}
+	id := d.ids[r]
+	switch {
+	case id == 0:
+		return segment.Value{}
+	case id > 0:
+		return segment.StringValue(d.dict[id-1])
+	}
+	l := d.multis[-id-1]
+	s := make([]string, len(l))
+	for i, x := range l {
+		s[i] = d.dict[x-1]
+	}
+	return segment.StringsValue(s)
 }
 
 // rollupIndex is the in-memory index of one time chunk (or of one open
 // segment of a chunk): rows keyed by truncated time and dimension values,
-// combined through the metrics' rollup states when rollup is on. It is owned
-// by one goroutine.
+// combined through the metrics' rollup states when rollup is on. Storage is
+// by column. It is owned by one goroutine.
 type rollupIndex struct {
 	rollup bool
 	aggs   []aggregation.Factory
 	states []aggregation.Rollup
-	dims   []dimCol
+	dims   []*dimCol
 	dimIdx map[string]int
 
 	keys  map[string]int32
 	times []int64
-	rows  [][]segment.Value // per row, one value per dimension known when it was added
 	bytes int64
 
 	keyBuf []byte
-	inBuf  []segment.Value
+	rowBuf []segment.Value
+	// lastNames and lastSlots cache the column of each name for rows that
+	// share their names slice (declared dimensions do).
+	lastNames []string
+	lastSlots []int
 }
 
 func newRollupIndex(declared []dimCol, aggs []aggregation.Factory, rollup bool) *rollupIndex {
 	ix := &rollupIndex{rollup: rollup, aggs: aggs, dimIdx: map[string]int{}}
 	for _, d := range declared {
+		c := &dimCol{name: d.name, typ: d.typ, fixed: d.fixed}
+		if d.fixed && d.typ == base.TypeString {
+			c.dictEnc, c.lookup = true, map[string]int32{}
+		}
 		ix.dimIdx[d.name] = len(ix.dims)
-		ix.dims = append(ix.dims, d)
+		ix.dims = append(ix.dims, c)
 	}
 	ix.states = make([]aggregation.Rollup, len(aggs))
 	for i, a := range aggs {
@@ -71,24 +152,14 @@ func (ix *rollupIndex) estimatedBytes() int64 {
 }
 
 // slot returns the column index of dimension name, adding a discovered
-// column of the value's type.
-func (ix *rollupIndex) slot(name string, v segment.Value) int {
+// column of the value's type (null for the rows before it).
+func (ix *rollupIndex) slot(name string) int {
 	if i, ok := ix.dimIdx[name]; ok {
-		d := &ix.dims[i]
-		if !d.fixed {
-			d.typ = widen(d.typ, v)
-		}
-		if v.Kind == segment.KindStrings {
-			d.multi = true
-		}
 		return i
 	}
-	d := dimCol{name: name, typ: widen(base.ColumnType{}, v)}
-	if v.Kind == segment.KindStrings {
-		d.multi = true
-	}
+	c := &dimCol{name: name, vals: make([]segment.Value, len(ix.times))}
 	ix.dimIdx[name] = len(ix.dims)
-	ix.dims = append(ix.dims, d)
+	ix.dims = append(ix.dims, c)
 	return len(ix.dims) - 1
 }
 
@@ -119,32 +190,71 @@ func widen(t base.ColumnType, v segment.Value) base.ColumnType {
 	}
 }
 
+// place lays a row's values out in column order in ix.rowBuf, adding
+// discovered columns.
+func (ix *rollupIndex) place(names []string, vals []segment.Value) []segment.Value {
+	if !(len(names) > 0 && len(names) == len(ix.lastNames) && &names[0] == &ix.lastNames[0]) {
+		slots := make([]int, len(names))
+		for i, n := range names {
+			slots[i] = ix.slot(n)
+		}
+		ix.lastNames, ix.lastSlots = names, slots
+	}
+	if cap(ix.rowBuf) < len(ix.dims) {
+		ix.rowBuf = make([]segment.Value, len(ix.dims))
+	}
+	row := ix.rowBuf[:len(ix.dims)]
+	clear(row)
+	for i, s := range ix.lastSlots {
+		v := vals[i]
+		d := ix.dims[s]
+		if v.Kind == segment.KindStrings {
+			d.multi = true
+		}
+		if !d.fixed {
+			d.typ = widen(d.typ, v)
+		}
+		row[s] = v
+	}
+	return row
+}
+
+// find returns the row equal to (t, row) when rolling up, registering the
+// key of a new row.
+func (ix *rollupIndex) find(t int64, row []segment.Value) (int32, bool) {
+	if !ix.rollup {
+		return 0, false
+	}
+	ix.keyBuf = appendKey(ix.keyBuf[:0], t, row)
+	if r, ok := ix.keys[string(ix.keyBuf)]; ok {
+		return r, true
+	}
+	ix.keys[string(ix.keyBuf)] = int32(len(ix.times))
+	ix.bytes += int64(len(ix.keyBuf)) + 48
+	return 0, false
+}
+
+func (ix *rollupIndex) appendRow(t int64, row []segment.Value) {
+	ix.times = append(ix.times, t)
+	ix.bytes += 8
+	for i, d := range ix.dims {
+		d.push(row[i])
+		ix.bytes += valueBytes(row[i], d.dictEnc)
+	}
+}
+
 // add adds one parsed row: truncated time t, dimension values by name and
 // the metrics' inputs (one slice per aggregator, in InputFields order).
 // rawTime is the untruncated time the first/last aggregators compare.
 func (ix *rollupIndex) add(t, rawTime int64, names []string, vals []segment.Value, inputs [][]segment.Value) {
-	row := make([]segment.Value, len(ix.dims), len(ix.dims)+len(names))
-	for i, n := range names {
-		s := ix.slot(n, vals[i])
-		if s >= len(row) {
-			row = append(row, make([]segment.Value, s+1-len(row))...)
+	row := ix.place(names, vals)
+	if r, ok := ix.find(t, row); ok {
+		for a, st := range ix.states {
+			st.Aggregate(int(r), rawTime, inputs[a])
 		}
-		row[s] = vals[i]
+		return
 	}
-	if ix.rollup {
-		ix.keyBuf = appendKey(ix.keyBuf[:0], t, row)
-		if r, ok := ix.keys[string(ix.keyBuf)]; ok {
-			for a, st := range ix.states {
-				st.Aggregate(int(r), rawTime, inputs[a])
-			}
-			return
-		}
-		ix.keys[string(ix.keyBuf)] = int32(len(ix.times))
-		ix.bytes += int64(len(ix.keyBuf)) + 48
-	}
-	ix.times = append(ix.times, t)
-	ix.rows = append(ix.rows, row)
-	ix.bytes += rowBytes(row)
+	ix.appendRow(t, row)
 	for a, st := range ix.states {
 		st.Add(rawTime, inputs[a])
 	}
@@ -153,30 +263,16 @@ func (ix *rollupIndex) add(t, rawTime int64, names []string, vals []segment.Valu
 // addStored adds a row whose metrics are stored states (from another index
 // being merged in), combining it with an equal row when rolling up.
 func (ix *rollupIndex) addStored(t int64, names []string, vals []segment.Value, stored []segment.Value) error {
-	row := make([]segment.Value, len(ix.dims), len(ix.dims)+len(names))
-	for i, n := range names {
-		s := ix.slot(n, vals[i])
-		if s >= len(row) {
-			row = append(row, make([]segment.Value, s+1-len(row))...)
-		}
-		row[s] = vals[i]
-	}
-	if ix.rollup {
-		ix.keyBuf = appendKey(ix.keyBuf[:0], t, row)
-		if r, ok := ix.keys[string(ix.keyBuf)]; ok {
-			for a, st := range ix.states {
-				if err := st.CombineStored(int(r), stored[a]); err != nil {
-					return err
-				}
+	row := ix.place(names, vals)
+	if r, ok := ix.find(t, row); ok {
+		for a, st := range ix.states {
+			if err := st.CombineStored(int(r), stored[a]); err != nil {
+				return err
 			}
-			return nil
 		}
-		ix.keys[string(ix.keyBuf)] = int32(len(ix.times))
-		ix.bytes += int64(len(ix.keyBuf)) + 48
+		return nil
 	}
-	ix.times = append(ix.times, t)
-	ix.rows = append(ix.rows, row)
-	ix.bytes += rowBytes(row)
+	ix.appendRow(t, row)
 	for a, st := range ix.states {
 		if err := st.AddStored(stored[a]); err != nil {
 			return err
@@ -194,8 +290,9 @@ func (ix *rollupIndex) mergeFrom(o *rollupIndex) error {
 	stored := make([]segment.Value, len(o.states))
 	vals := make([]segment.Value, len(names))
 	for r := range o.times {
-		clear(vals)
-		copy(vals, o.rows[r])
+		for d, c := range o.dims {
+			vals[d] = c.get(r)
+		}
 		for a, st := range o.states {
 			stored[a] = st.Stored(r)
 		}
@@ -206,13 +303,17 @@ func (ix *rollupIndex) mergeFrom(o *rollupIndex) error {
 	return nil
 }
 
-func rowBytes(row []segment.Value) int64 {
-	n := int64(24 + 56*len(row))
-	for _, v := range row {
-		n += int64(len(v.Str))
-		for _, s := range v.Strs {
-			n += int64(len(s)) + 16
+func valueBytes(v segment.Value, dictEnc bool) int64 {
+	if dictEnc {
+		n := int64(4)
+		if v.Kind == segment.KindString {
+			n += int64(len(v.Str)) / 4 // amortised: repeated values share the dictionary entry
 		}
+		return n
+	}
+	n := int64(88 + len(v.Str))
+	for _, s := range v.Strs {
+		n += int64(len(s)) + 16
 	}
 	return n
 }
@@ -249,11 +350,11 @@ func appendKey(b []byte, t int64, row []segment.Value) []byte {
 
 // value returns row r's value of dimension d, coerced to the column type.
 func (ix *rollupIndex) value(r, d int) segment.Value {
-	row := ix.rows[r]
-	if d >= len(row) {
-		return segment.Value{}
+	c := ix.dims[d]
+	if c.dictEnc {
+		return c.get(r)
 	}
-	return coerce(row[d], ix.dims[d].typ)
+	return coerce(c.get(r), c.typ)
 }
 
 // coerce converts v to a value of column type t.
@@ -320,6 +421,23 @@ func boolInt(b bool) int {
 	return 0
 }
 
+// ranks returns, for a dictionary-encoded column, each id's rank in byte
+// order (index 0, null, ranks first) and the dictionary sorted.
+func (d *dimCol) ranks() ([]int32, []string) {
+	order := make([]int32, len(d.dict))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(d.dict[a], d.dict[b]) })
+	rank := make([]int32, len(d.dict)+1)
+	sorted := make([]string, len(d.dict))
+	for r, old := range order {
+		rank[old+1] = int32(r) + 1
+		sorted[r] = d.dict[old]
+	}
+	return rank, sorted
+}
+
 // sortedRows returns the row numbers rs (all rows when nil) sorted by time
 // and then by the dimensions in column order.
 func (ix *rollupIndex) sortedRows(rs []int32) []int32 {
@@ -329,11 +447,26 @@ func (ix *rollupIndex) sortedRows(rs []int32) []int32 {
 			rs[i] = int32(i)
 		}
 	}
+	ranks := make([][]int32, len(ix.dims))
+	for d, c := range ix.dims {
+		if c.dictEnc {
+			ranks[d], _ = c.ranks()
+		}
+	}
 	slices.SortStableFunc(rs, func(a, b int32) int {
 		if c := cmp.Compare(ix.times[a], ix.times[b]); c != 0 {
 			return c
 		}
-		for d := range ix.dims {
+		for d, col := range ix.dims {
+			if rk := ranks[d]; rk != nil {
+				ia, ib := col.ids[a], col.ids[b]
+				if ia >= 0 && ib >= 0 {
+					if c := cmp.Compare(rk[ia], rk[ib]); c != 0 {
+						return c
+					}
+					continue
+				}
+			}
 			if c := compareValues(ix.value(int(a), d), ix.value(int(b), d)); c != 0 {
 				return c
 			}

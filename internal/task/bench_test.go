@@ -1,0 +1,72 @@
+package task
+
+import (
+	"bufio"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/dryaddb/dryad/bench/datagen"
+)
+
+// wikiFile writes n generated wiki rows as gzipped JSON lines.
+func wikiFile(b *testing.B, n int64) string {
+	b.Helper()
+	p := filepath.Join(b.TempDir(), "wiki.json.gz")
+	f, err := os.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
+	w := bufio.NewWriterSize(zw, 1<<20)
+	g := datagen.NewWiki(1, n)
+	var buf []byte
+	for range n {
+		buf = g.Next().AppendJSON(buf[:0])
+		buf = append(buf, '\n')
+		w.Write(buf)
+	}
+	w.Flush()
+	zw.Close()
+	f.Close()
+	return p
+}
+
+func wikiSpec(file string, readers int) []byte {
+	return []byte(`{"type":"index_parallel","spec":{"dataSchema":{"dataSource":"bench",
+"timestampSpec":{"column":"timestamp","format":"iso"},
+"dimensionsSpec":{"dimensions":["channel","namespace","countryName","countryIsoCode","regionName","cityName","metroCode",
+"page","user","comment","isRobot","isAnonymous","isMinor","isNew","isUnpatrolled","language","tags"]},
+"metricsSpec":[{"type":"count","name":"count"},{"type":"longSum","name":"added","fieldName":"added"},
+{"type":"longSum","name":"deleted","fieldName":"deleted"},{"type":"longSum","name":"delta","fieldName":"delta"},
+{"type":"doubleSum","name":"deltaScore","fieldName":"deltaScore"}],
+"granularitySpec":{"segmentGranularity":"day","queryGranularity":"none","rollup":false}},
+"ioConfig":{"type":"index_parallel","inputSource":{"type":"local","files":["` + file + `"]},"inputFormat":{"type":"json"}},
+"tuningConfig":{"type":"index_parallel","maxNumConcurrentSubTasks":` + strconv.Itoa(readers) + `}}}`)
+}
+
+// BenchmarkIngestWiki measures generated wiki rows (17 dimensions, 5
+// metrics, gzipped JSON) to published segments, end to end through the
+// queue. 200K rows, or 1M without -short.
+func BenchmarkIngestWiki(b *testing.B) {
+	n := int64(1_000_000)
+	if testing.Short() {
+		n = 200_000
+	}
+	file := wikiFile(b, n)
+	fi, _ := os.Stat(file)
+	f := newFixture(b, 1)
+	spec := wikiSpec(file, 1)
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		st := f.run(b, spec)
+		if st.StatusCode != StateSuccess {
+			b.Fatal(st.ErrorMsg)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
