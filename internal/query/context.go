@@ -93,7 +93,8 @@ func toInt(v any) (int64, bool) {
 	case int64:
 		return x, true
 	case float64:
-		if x == math.Trunc(x) && !math.IsInf(x, 0) {
+		// Druid reads a number's longValue(): 1.5 is 1.
+		if !math.IsInf(x, 0) && !math.IsNaN(x) && math.Abs(x) < math.MaxInt64 {
 			return int64(x), true
 		}
 	case string:

@@ -141,7 +141,10 @@ func TestContext(t *testing.T) {
 	if to, _ := c.Timeout(); to != 5 || c.UseCache() || c.MinTopNThreshold() != 10 || c.QueryID() != "7" || !c.GrandTotal() {
 		t.Errorf("accessors: %v", c)
 	}
-	for _, bad := range []Context{{"timeout": -1}, {"priority": 1.5}, {"finalize": int64(1)}, {"queryId": []any{}}} {
+	if p := (Context{"priority": 1.5}); p.Validate("context") != nil || p.Priority() != 1 {
+		t.Error("fractional priority is truncated")
+	}
+	for _, bad := range []Context{{"timeout": -1}, {"priority": "high"}, {"finalize": int64(1)}, {"queryId": []any{}}} {
 		if bad["timeout"] == -1 {
 			bad["timeout"] = int64(-1)
 		}
