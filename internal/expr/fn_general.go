@@ -141,6 +141,7 @@ func bindCoalesce(_ *binder, n *callNode) error {
 		}
 		return Null(n.t), nil
 	}
+	n.vec = condKernel
 	return nil
 }
 
@@ -158,6 +159,7 @@ func bindIf(_ *binder, n *callNode) error {
 		v, err := pick.eval(e)
 		return conform(v, n.t), err
 	}
+	n.vec = condKernel
 	return nil
 }
 
@@ -171,6 +173,7 @@ func bindNvl(_ *binder, n *callNode) error {
 		v, err = n.args[1].eval(e)
 		return conform(v, n.t), err
 	}
+	n.vec = condKernel
 	return nil
 }
 
@@ -201,6 +204,7 @@ func bindCaseSearched(_ *binder, n *callNode) error {
 		}
 		return Null(n.t), nil
 	}
+	n.vec = condKernel
 	return nil
 }
 

@@ -176,3 +176,49 @@ func TestVectorNumericKernels(t *testing.T) {
 		}
 	}
 }
+
+func TestVectorConditionals(t *testing.T) {
+	vb := MapVectorBindings{
+		"x": {Type: TypeLong, Longs: []int64{1, 0, 3, -1}, Nulls: []bool{false, false, true, false}},
+		"y": {Type: TypeLong, Longs: []int64{10, 20, 30, 40}},
+		"d": {Type: TypeDouble, Doubles: []float64{0.5, 1.5, 2.5, 3.5}},
+		"s": {Type: TypeString, Strings: []string{"a", "b", "c", "d"}, Nulls: []bool{false, true, false, false}},
+	}
+	types := func(name string) (base.ColumnType, bool) {
+		if v, ok := vb[name]; ok {
+			return v.Type, true
+		}
+		return base.ColumnType{}, false
+	}
+	cases := []struct {
+		expr string
+		want []string
+	}{
+		{"if(x, y, d)", []string{"10.0", "1.5", "2.5", "3.5"}},
+		{"if(x > 0, if(y > 15, x, y), if(d > 2, y, x))", []string{"10", "0", "30", "40"}},
+		{"if(x, d, if(y > 15, y, d))", []string{"0.5", "20.0", "30.0", "40.0"}},
+		{"nvl(x, y)", []string{"1", "0", "30", "-1"}},
+		{"nvl(s, 'none')", []string{"'a'", "'none'", "'c'", "'d'"}},
+		{"coalesce(x, d)", []string{"1.0", "0.0", "2.5", "-1.0"}},
+		{"case_searched(x == 1, 'one', y > 25, 'big', 'other')", []string{"'one'", "'other'", "'big'", "'big'"}},
+		{"case_searched(x == 1, y)", []string{"10", "null", "null", "null"}},
+		{"if(x > 0, y / x, 0)", []string{"10", "0", "0", "0"}}, // y / x could fail: row fallback, lazily
+	}
+	for _, tc := range cases {
+		c, err := Compile(tc.expr, types)
+		if err != nil {
+			t.Errorf("%s: %v", tc.expr, err)
+			continue
+		}
+		out, err := c.NewVectorEvaluator().Eval(vb, 4)
+		if err != nil {
+			t.Errorf("%s: %v", tc.expr, err)
+			continue
+		}
+		for i, w := range tc.want {
+			if got := show(out.At(i)); got != w {
+				t.Errorf("%s row %d = %s, want %s", tc.expr, i, got, w)
+			}
+		}
+	}
+}

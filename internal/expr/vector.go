@@ -94,11 +94,12 @@ func (m MapVectorBindings) Column(name string) *Vector { return m[name] }
 // owns the buffers it returns and must be used by one goroutine at a time;
 // make one per goroutine with NewVectorEvaluator.
 type VectorEvaluator struct {
-	c    *Compiled
-	bufs []*Vector
-	tmp  [][]float64
-	tmp2 [][]float64
-	cols []*Vector
+	c     *Compiled
+	bufs  []*Vector
+	tmp   [][]float64
+	tmp2  [][]float64
+	slots map[[2]int]int // scratchSlot assignments
+	cols  []*Vector
 	// consts caches the filled buffers of constant nodes.
 	consts []constBuf
 	// dict and dictTable cache the per-entry results of the last
@@ -110,7 +111,7 @@ type VectorEvaluator struct {
 
 // NewVectorEvaluator returns an evaluator for c.
 func (c *Compiled) NewVectorEvaluator() *VectorEvaluator {
-	ev := &VectorEvaluator{c: c, bufs: make([]*Vector, c.nodes+2+len(c.columns)), tmp: make([][]float64, c.nodes+1), cols: make([]*Vector, len(c.columns))}
+	ev := &VectorEvaluator{c: c, bufs: make([]*Vector, c.nodes+2+len(c.columns)), cols: make([]*Vector, len(c.columns))}
 	if c.slots > 0 {
 		ev.env.slots = make([]Value, c.slots)
 	}
@@ -463,6 +464,9 @@ func (v *Vector) orNulls(a, b []bool, n int) []bool {
 func (ev *VectorEvaluator) asDoubles(v *Vector, slot, n int) []float64 {
 	if v.Doubles != nil {
 		return v.Doubles[:n]
+	}
+	for len(ev.tmp) <= slot {
+		ev.tmp = append(ev.tmp, nil)
 	}
 	buf := ev.tmp[slot]
 	if cap(buf) < n {
