@@ -102,6 +102,10 @@ func Decode(raw json.RawMessage, path string) (Format, error) {
 	return nil, specjson.Errorf(obj.At("type"), "unknown input format %q (supported: %v)", typ, supportedTypes)
 }
 
+// MaxLineBytes bounds one input line; a longer line fails the entity (it
+// would otherwise have to be held in memory whole).
+const MaxLineBytes = 128 << 20
+
 // lineReader splits a stream into lines without the terminator ("\n" or
 // "\r\n"), skipping a leading UTF-8 byte order mark.
 type lineReader struct {
@@ -122,6 +126,9 @@ func (l *lineReader) next() ([]byte, error) {
 	if errors.Is(err, bufio.ErrBufferFull) {
 		l.line = append(l.line[:0], frag...)
 		for errors.Is(err, bufio.ErrBufferFull) {
+			if len(l.line) > MaxLineBytes {
+				return nil, base.Errorf(base.ClassInvalidInput, "line %d is longer than %d bytes", l.n+1, MaxLineBytes)
+			}
 			frag, err = l.br.ReadSlice('\n')
 			l.line = append(l.line, frag...)
 		}

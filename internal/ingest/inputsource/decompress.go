@@ -88,7 +88,7 @@ func Decompress(raw io.ReadCloser, c Compression) (io.ReadCloser, error) {
 	case Bzip2:
 		return &stacked{Reader: bzip2.NewReader(raw), closers: []io.Closer{raw}}, nil
 	case Zstd:
-		zr, err := zstd.NewReader(raw, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<31))
+		zr, err := zstd.NewReader(raw, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
 		if err != nil {
 			return nil, base.Errorf(base.ClassInvalidInput, "zstd: %w", err)
 		}
