@@ -13,6 +13,9 @@ type Format struct {
 	pattern string
 	toks    []token
 	pivot   int // two-digit years parse into [pivot-50, pivot+49]
+	// zones resolves the abbreviations "z" parses, loaded once at Compile
+	// when the pattern has a "z" field.
+	zones map[string]*time.Location
 }
 
 type token struct {
@@ -94,6 +97,16 @@ func Compile(pattern string) (*Format, error) {
 		}
 	}
 	flush()
+	for _, t := range f.toks {
+		if t.sym == 'z' && f.zones == nil {
+			f.zones = map[string]*time.Location{}
+			for _, p := range shortZoneNames() {
+				if loc, err := loadZone(p[1]); err == nil {
+					f.zones[p[0]] = loc
+				}
+			}
+		}
+	}
 	for i := range f.toks {
 		t := &f.toks[i]
 		if t.sym == 0 {

@@ -17,7 +17,10 @@ func (f *Format) AppendFormat(dst []byte, ms int64, zone *time.Location) []byte 
 		zone = time.UTC
 	}
 	t := time.UnixMilli(ms).In(zone)
-	year := int64(t.Year())
+	yr, mon, day := t.Date()
+	hour, minute, sec := t.Clock()
+	abbr, off := t.Zone()
+	year := int64(yr)
 	for _, tk := range f.toks {
 		switch tk.sym {
 		case 0:
@@ -53,60 +56,59 @@ func (f *Format) AppendFormat(dst []byte, ms int64, zone *time.Location) []byte 
 		case 'M':
 			switch {
 			case tk.n >= 4:
-				dst = append(dst, monthName(int(t.Month()))...)
+				dst = append(dst, monthName(int(mon))...)
 			case tk.n == 3:
-				dst = append(dst, monthName(int(t.Month()))[:3]...)
+				dst = append(dst, monthName(int(mon))[:3]...)
 			default:
-				dst = appendPadded(dst, int64(t.Month()), tk.n)
+				dst = appendPadded(dst, int64(mon), tk.n)
 			}
 		case 'd':
-			dst = appendPadded(dst, int64(t.Day()), tk.n)
+			dst = appendPadded(dst, int64(day), tk.n)
 		case 'a':
-			if t.Hour() < 12 {
+			if hour < 12 {
 				dst = append(dst, "AM"...)
 			} else {
 				dst = append(dst, "PM"...)
 			}
 		case 'K':
-			dst = appendPadded(dst, int64(t.Hour()%12), tk.n)
+			dst = appendPadded(dst, int64(hour%12), tk.n)
 		case 'h':
-			h := t.Hour() % 12
+			h := hour % 12
 			if h == 0 {
 				h = 12
 			}
 			dst = appendPadded(dst, int64(h), tk.n)
 		case 'H':
-			dst = appendPadded(dst, int64(t.Hour()), tk.n)
+			dst = appendPadded(dst, int64(hour), tk.n)
 		case 'k':
-			h := t.Hour()
+			h := hour
 			if h == 0 {
 				h = 24
 			}
 			dst = appendPadded(dst, int64(h), tk.n)
 		case 'm':
-			dst = appendPadded(dst, int64(t.Minute()), tk.n)
+			dst = appendPadded(dst, int64(minute), tk.n)
 		case 's':
-			dst = appendPadded(dst, int64(t.Second()), tk.n)
+			dst = appendPadded(dst, int64(sec), tk.n)
 		case 'S':
 			dst = appendFraction(dst, t.Nanosecond()/1e6, tk.n)
 		case 'z':
-			abbr, off := t.Zone()
+			name := abbr
 			if zone == time.UTC {
-				abbr = "UTC"
-			} else if abbr == "" {
-				abbr = offsetString(off, true)
+				name = "UTC"
+			} else if name == "" {
+				name = offsetString(off, true)
 			}
 			if tk.n >= 4 {
-				abbr = zoneLongName(abbr)
+				name = zoneLongName(name)
 			}
-			dst = append(dst, abbr...)
+			dst = append(dst, name...)
 		case 'Z':
-			_, off := t.Zone()
 			switch tk.n {
 			case 1:
-				dst = append(dst, offsetString(off, false)...)
+				dst = appendOffset(dst, off, false)
 			case 2:
-				dst = append(dst, offsetString(off, true)...)
+				dst = appendOffset(dst, off, true)
 			default:
 				dst = append(dst, zoneID(zone)...)
 			}
@@ -182,7 +184,11 @@ func appendFraction(dst []byte, millis, n int) []byte {
 
 // offsetString prints seconds east of UTC as -0800 or, with colon, -08:00.
 func offsetString(off int, colon bool) string {
-	b := make([]byte, 0, 9)
+	return string(appendOffset(make([]byte, 0, 9), off, colon))
+}
+
+// appendOffset appends offsetString(off, colon) to b.
+func appendOffset(b []byte, off int, colon bool) []byte {
 	if off < 0 {
 		b = append(b, '-')
 		off = -off
@@ -201,5 +207,5 @@ func offsetString(off int, colon bool) string {
 		}
 		b = append(b, byte('0'+s/10), byte('0'+s%10))
 	}
-	return string(b)
+	return b
 }

@@ -152,15 +152,15 @@ func (f *Format) parseToken(b *bucket, tk token, idx int, s string, pos int) (in
 		best, bestLen := "", 0
 		for _, p := range shortZoneNames() {
 			if len(p[0]) > bestLen && len(s)-pos >= len(p[0]) && strings.EqualFold(s[pos:pos+len(p[0])], p[0]) {
-				best, bestLen = p[1], len(p[0])
+				best, bestLen = p[0], len(p[0])
 			}
 		}
 		if bestLen == 0 {
 			return pos, f.parseError(s, pos, "expected a time zone name")
 		}
-		loc, err := loadZone(best)
-		if err != nil {
-			return pos, f.parseError(s, pos, err.Error())
+		loc, ok := f.zones[best]
+		if !ok {
+			return pos, f.parseError(s, pos, "time zone "+best+" is not available")
 		}
 		b.loc, b.hasO = loc, false
 		return pos + bestLen, nil

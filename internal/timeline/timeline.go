@@ -2,6 +2,7 @@ package timeline
 
 import (
 	"container/heap"
+	"slices"
 	"sort"
 	"sync"
 
@@ -395,7 +396,7 @@ func sweep[T any](region base.Interval, cands []*entry[T]) []piece[T] {
 			points = append(points, e.iv.End)
 		}
 	}
-	sort.Slice(points, func(i, j int) bool { return points[i] < points[j] })
+	slices.Sort(points)
 	var out []piece[T]
 	var h entryHeap[T]
 	next := 0

@@ -286,3 +286,43 @@ func TestLookupWithIncomplete(t *testing.T) {
 		t.Errorf("Lookup = %v", hs)
 	}
 }
+
+// Readers run alongside a writer; run with -race.
+func TestConcurrentReaders(t *testing.T) {
+	tl := New[int]()
+	done := make(chan struct{})
+	var readers [4]chan struct{}
+	for r := range readers {
+		readers[r] = make(chan struct{})
+		go func(stop chan struct{}) {
+			defer close(stop)
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				for _, h := range tl.Lookup(base.Interval{Start: 0, End: 1000}) {
+					if len(h.Chunks) == 0 || h.Interval.IsEmpty() {
+						t.Error("empty holder")
+						return
+					}
+				}
+				tl.IsOvershadowed(base.Interval{Start: 0, End: 10}, "v1", 0)
+				tl.FindFullyOvershadowed()
+			}
+		}(readers[r])
+	}
+	for i := 0; i < 2000; i++ {
+		s := int64(i % 100 * 10)
+		v := fmt.Sprintf("v%d", i%3)
+		_ = tl.Add(base.Interval{Start: s, End: s + 15}, v, numbered(i%2, 2), i)
+		if i%5 == 0 {
+			tl.Remove(base.Interval{Start: s, End: s + 15}, v, 0)
+		}
+	}
+	close(done)
+	for _, r := range readers {
+		<-r
+	}
+}
