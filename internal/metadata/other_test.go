@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -516,5 +517,37 @@ func TestKeyLength(t *testing.T) {
 		wantClass(t, s.InsertPendingSegment(ctx, PendingSegment{ID: base.SegmentID{DataSource: "ds", Interval: iv(t, "2020/2021"), Version: "v"}, SequenceName: long, Payload: []byte(`{}`)}), base.ClassInvalidInput)
 		// At the limit is fine.
 		must(t, s.InsertTask(ctx, TaskEntry{ID: long[:255], Payload: []byte(`{}`), Status: []byte(`{}`)}))
+	})
+}
+
+// TestConcurrentSetRules sets rules of one datasource from many
+// goroutines at once, all within the same millisecond of the store clock.
+func TestConcurrentSetRules(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		clock := &testClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		s := b.open(t, Config{Clock: clock.now})
+		ctx := context.Background()
+		const n = 8
+		errs := make(chan error, n*2)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				errs <- s.SetRules(ctx, "wiki", json.RawMessage(`[]`), AuditInfo{Author: string(rune('a' + i))})
+				errs <- s.EnsureDefaultRules(ctx, json.RawMessage(`[]`), AuditInfo{})
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			must(t, err)
+		}
+		var versions int
+		must(t, s.rdb.QueryRow(s.q(`SELECT COUNT(DISTINCT version) FROM {rules} WHERE dataSource = ?`), "wiki").Scan(&versions))
+		if versions != n {
+			t.Fatalf("%d distinct rule versions, want %d", versions, n)
+		}
+		if c := countRows(t, s, "{audit}"); c < n+1 {
+			t.Fatalf("%d audit rows, want at least %d", c, n+1)
+		}
 	})
 }

@@ -143,9 +143,25 @@ func (s *Store) SetRules(ctx context.Context, dataSource string, rules json.RawM
 	if err := json.Unmarshal(rules, &arr); err != nil {
 		return base.Errorf(base.ClassInvalidInput, "metadata: rules of %q must be a JSON array: %w", dataSource, err)
 	}
-	return s.inTx(ctx, "set rules of "+dataSource, func(tx *sql.Tx) error {
-		return s.setRulesTx(ctx, tx, dataSource, rules, audit)
+	return s.retryOnDuplicate(func() error {
+		return s.inTx(ctx, "set rules of "+dataSource, func(tx *sql.Tx) error {
+			return s.setRulesTx(ctx, tx, dataSource, rules, audit)
+		})
 	})
+}
+
+// retryOnDuplicate runs fn again (up to 20 times in all) while it fails on a
+// duplicate key: two PostgreSQL transactions that read the same latest
+// rule version in the same millisecond pick the same next version, and
+// the loser retries with a fresh read.
+func (s *Store) retryOnDuplicate(fn func() error) error {
+	var err error
+	for range 20 {
+		if err = fn(); err == nil || !isUniqueViolation(err) {
+			return err
+		}
+	}
+	return err
 }
 
 func (s *Store) setRulesTx(ctx context.Context, tx *sql.Tx, dataSource string, rules json.RawMessage, audit AuditInfo) error {
@@ -174,6 +190,12 @@ func (s *Store) setRulesTx(ctx context.Context, tx *sql.Tx, dataSource string, r
 // rules exist already (the coordinator calls it at start with Druid's
 // loadForever default).
 func (s *Store) EnsureDefaultRules(ctx context.Context, rules json.RawMessage, audit AuditInfo) error {
+	return s.retryOnDuplicate(func() error {
+		return s.ensureDefaultRules(ctx, rules, audit)
+	})
+}
+
+func (s *Store) ensureDefaultRules(ctx context.Context, rules json.RawMessage, audit AuditInfo) error {
 	return s.inTx(ctx, "ensure default rules", func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM {rules} WHERE dataSource = ?`), DefaultRulesKey).Scan(&n); err != nil {

@@ -64,7 +64,10 @@ type Tx struct {
 // nil; any error rolls back everything fn did. Use it to combine the Tx
 // operations, e.g. the overlord's segment allocation (read pending and
 // used segments, insert a pending segment) or inserting a task with its
-// first lock.
+// first lock. SQLite runs write transactions one at a time; PostgreSQL
+// runs them concurrently at READ COMMITTED, where two allocations may read
+// the same state and the second insert then fails on a unique key with a
+// base.ClassConflict error: retry the whole InTx.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	return s.inTx(ctx, "transaction", func(tx *sql.Tx) error {
 		return fn(ctx, &Tx{s: s, tx: tx})
