@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -541,5 +542,26 @@ func TestOpenRowsCombining(t *testing.T) {
 	}
 	if st := it.Stats(); st.Processed != 2 || st.Unparseable != 1 {
 		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestParseExceptionsLogging(t *testing.T) {
+	var buf strings.Builder
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	tc := TuningConfig{MaxParseExceptions: Unlimited, LogParseExceptions: true}
+	pe := NewParseExceptions(&tc, logger)
+	if err := pe.Add("unparseable", "raw line", "Unable to parse row [raw line]"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "errorType=unparseable") || !strings.Contains(buf.String(), `input="raw line"`) {
+		t.Errorf("log: %s", buf.String())
+	}
+	if len(pe.Saved()) != 0 {
+		t.Errorf("saved %v with maxSavedParseExceptions 0", pe.Saved())
+	}
+	quiet := NewParseExceptions(&TuningConfig{MaxParseExceptions: 0}, logger)
+	buf.Reset()
+	if err := quiet.Add("processedWithError", "x", "d"); err == nil || buf.Len() != 0 {
+		t.Errorf("max 0: err %v, log %q", err, buf.String())
 	}
 }
