@@ -90,6 +90,10 @@ func ColumnsFromRows(meta *Metadata, rows [][]Value) ([]ColumnData, error) {
 			if err := stringColumnFromRows(cd, rows, c, bad); err != nil {
 				return nil, err
 			}
+		case SectionArray:
+			if err := arrayColumnFromRows(cd, rows, c, nulls, bad); err != nil {
+				return nil, err
+			}
 		}
 		if !nulls.IsEmpty() {
 			cd.Nulls = nulls
@@ -153,6 +157,74 @@ func stringColumnFromRows(cd *ColumnData, rows [][]Value, c int, bad func(int, V
 			}
 			cd.Offsets = append(cd.Offsets, int32(len(cd.IDs)))
 		}
+	}
+	return nil
+}
+
+func arrayColumnFromRows(cd *ColumnData, rows [][]Value, c int, nulls *roaring.Bitmap, bad func(int, Value) error) error {
+	elem := cd.Type.Elem
+	elemNulls := roaring.New()
+	cd.ArrayOffsets = make([]int32, 1, len(rows)+1)
+	set := map[string]int32{}
+	var strs []string
+	for r, row := range rows {
+		v := row[c]
+		switch v.Kind {
+		case KindNull:
+			nulls.Add(uint32(r))
+		case KindArray:
+			for _, e := range v.Elems {
+				idx := uint32(len(cd.IDs) + len(cd.Longs) + len(cd.Doubles))
+				if e.Kind == KindNull {
+					elemNulls.Add(idx)
+				}
+				switch {
+				case elem == base.KindString && (e.Kind == KindString || e.Kind == KindNull):
+					if e.Kind == KindString {
+						if _, ok := set[e.Str]; !ok {
+							set[e.Str] = 0
+							strs = append(strs, e.Str)
+						}
+					}
+					cd.IDs = append(cd.IDs, 0)
+				case elem == base.KindLong && (e.Kind == KindLong || e.Kind == KindNull):
+					cd.Longs = append(cd.Longs, e.Long)
+				case elem == base.KindDouble && (e.Kind == KindDouble || e.Kind == KindNull):
+					cd.Doubles = append(cd.Doubles, e.Double)
+				default:
+					return bad(r, v)
+				}
+			}
+		default:
+			return bad(r, v)
+		}
+		n := len(cd.IDs) + len(cd.Longs) + len(cd.Doubles)
+		if n > math.MaxInt32 {
+			return base.Errorf(base.ClassInvalidInput, "column %q holds more than %d elements", cd.Name, math.MaxInt32)
+		}
+		cd.ArrayOffsets = append(cd.ArrayOffsets, int32(n))
+	}
+	if elem == base.KindString {
+		slices.Sort(strs)
+		cd.Dict = strs
+		for i, s := range strs {
+			set[s] = int32(i)
+		}
+		k := 0
+		for _, row := range rows {
+			if row[c].Kind != KindArray {
+				continue
+			}
+			for _, e := range row[c].Elems {
+				if e.Kind == KindString {
+					cd.IDs[k] = set[e.Str]
+				}
+				k++
+			}
+		}
+	}
+	if !elemNulls.IsEmpty() {
+		cd.ElemNulls = elemNulls
 	}
 	return nil
 }

@@ -327,3 +327,155 @@ func (c *complexColumn) Value(row int) []byte {
 	}
 	return c.data[s:e:e]
 }
+
+// ArrayColumn is an ARRAY<STRING|LONG|DOUBLE> column. Its rows are arrays
+// of elements (possibly empty; elements may be null) or null. Elements of
+// all rows are numbered consecutively: row r holds elements
+// [offset(r), offset(r+1)). String elements are dictionary ids into a
+// sorted dictionary without a null entry (null elements are in
+// ElementNulls and read as id 0).
+type ArrayColumn interface {
+	Column
+	// ElementType is STRING, LONG or DOUBLE.
+	ElementType() base.TypeKind
+	// Nulls returns the null rows, or nil.
+	Nulls() *roaring.Bitmap
+	// ElementNulls returns the null elements by element index, or nil.
+	ElementNulls() *roaring.Bitmap
+	// NumElements is the total number of elements.
+	NumElements() int
+	// ReadOffsets decodes element offsets [start, start+len(dst)) of the
+	// Len()+1 offsets (offset r is where row r's elements begin) and
+	// returns how many it wrote.
+	ReadOffsets(start int, dst []int64) int
+	// ReadElementIDs decodes dictionary ids of elements [start, ...) of an
+	// ARRAY<STRING> column.
+	ReadElementIDs(start int, dst []int32) int
+	// ReadLongElements decodes elements of an ARRAY<LONG> column.
+	ReadLongElements(start int, dst []int64) int
+	// ReadDoubleElements decodes elements of an ARRAY<DOUBLE> column.
+	ReadDoubleElements(start int, dst []float64) int
+	// Cardinality, Lookup and IndexOf give the element dictionary of an
+	// ARRAY<STRING> column (Cardinality is 0 otherwise).
+	Cardinality() int
+	Lookup(id int) string
+	IndexOf(value string) (int, bool)
+	// Row returns one row's value (null or an array), copying strings.
+	Row(row int) Value
+}
+
+type arrayColumn struct {
+	info      ColumnInfo
+	rows      int
+	n         int
+	elem      base.TypeKind
+	nulls     *roaring.Bitmap
+	elemNulls *roaring.Bitmap
+	offs      seq
+	vals      seq
+	dict      *stringColumn // ARRAY<STRING>: the element dictionary (no null entry)
+}
+
+func (c *arrayColumn) Info() ColumnInfo              { return c.info }
+func (c *arrayColumn) Len() int                      { return c.rows }
+func (c *arrayColumn) ElementType() base.TypeKind    { return c.elem }
+func (c *arrayColumn) Nulls() *roaring.Bitmap        { return c.nulls }
+func (c *arrayColumn) ElementNulls() *roaring.Bitmap { return c.elemNulls }
+func (c *arrayColumn) NumElements() int              { return c.n }
+
+func (c *arrayColumn) ReadOffsets(start int, dst []int64) int {
+	if start < 0 || start > c.rows {
+		return 0
+	}
+	n := min(len(dst), c.rows+1-start)
+	c.offs.readInt64(start, dst[:n])
+	return n
+}
+
+func (c *arrayColumn) elemRange(start, n int) int {
+	if start < 0 || start >= c.n {
+		return 0
+	}
+	return min(n, c.n-start)
+}
+
+func (c *arrayColumn) ReadElementIDs(start int, dst []int32) int {
+	if c.elem != base.KindString {
+		return 0
+	}
+	n := c.elemRange(start, len(dst))
+	c.vals.readInt32(start, dst[:n])
+	return n
+}
+
+func (c *arrayColumn) ReadLongElements(start int, dst []int64) int {
+	if c.elem != base.KindLong {
+		return 0
+	}
+	n := c.elemRange(start, len(dst))
+	c.vals.readInt64(start, dst[:n])
+	return n
+}
+
+func (c *arrayColumn) ReadDoubleElements(start int, dst []float64) int {
+	if c.elem != base.KindDouble {
+		return 0
+	}
+	n := c.elemRange(start, len(dst))
+	c.vals.readFloat64(start, dst[:n])
+	return n
+}
+
+func (c *arrayColumn) Cardinality() int {
+	if c.dict == nil {
+		return 0
+	}
+	return c.dict.card
+}
+
+func (c *arrayColumn) Lookup(id int) string {
+	s, _ := c.dict.Lookup(id)
+	return s
+}
+
+func (c *arrayColumn) IndexOf(value string) (int, bool) {
+	if c.dict == nil {
+		return 0, false
+	}
+	return c.dict.IndexOf(value)
+}
+
+func (c *arrayColumn) Row(row int) Value {
+	if row < 0 || row >= c.rows || (c.nulls != nil && c.nulls.Contains(uint32(row))) {
+		return Value{}
+	}
+	var o [2]int64
+	c.offs.readInt64(row, o[:])
+	return c.elements(int(o[0]), int(o[1]))
+}
+
+// elements builds the array of elements [s, e).
+func (c *arrayColumn) elements(s, e int) Value {
+	elems := make([]Value, e-s)
+	for i := range elems {
+		el := s + i
+		if c.elemNulls != nil && c.elemNulls.Contains(uint32(el)) {
+			continue
+		}
+		switch c.elem {
+		case base.KindString:
+			var id [1]int32
+			c.vals.readInt32(el, id[:])
+			elems[i] = StringValue(c.Lookup(int(id[0])))
+		case base.KindLong:
+			var v [1]int64
+			c.vals.readInt64(el, v[:])
+			elems[i] = LongValue(v[0])
+		default:
+			var v [1]float64
+			c.vals.readFloat64(el, v[:])
+			elems[i] = DoubleValue(v[0])
+		}
+	}
+	return ArrayValue(elems)
+}

@@ -41,6 +41,7 @@ const (
 	SectionFloat    SectionKind = 5
 	SectionDouble   SectionKind = 6
 	SectionComplex  SectionKind = 7
+	SectionArray    SectionKind = 8
 )
 
 // String names the kind as docs/segment-format.md does.
@@ -60,6 +61,8 @@ func (k SectionKind) String() string {
 		return "double"
 	case SectionComplex:
 		return "complex"
+	case SectionArray:
+		return "array"
 	}
 	return "unknown"
 }

@@ -57,6 +57,27 @@ func emptySegment(t fataler) []byte {
 	return writeSegment(t, meta, nil)
 }
 
+// arraySegment has one array column of each element type; its bytes are
+// pinned by testdata/arrays.seg.
+func arraySegment(t fataler) []byte {
+	meta := Metadata{
+		DataSource: "arrays",
+		Version:    "v",
+		Dimensions: []Dimension{
+			{Name: "tags", Type: base.ArrayType(base.KindString)},
+			{Name: "ns", Type: base.ArrayType(base.KindLong)},
+			{Name: "ds", Type: base.ArrayType(base.KindDouble)},
+		},
+	}
+	s := func(v string) Value { return StringValue(v) }
+	rows := [][]Value{
+		{LongValue(1), ArrayValue([]Value{s("t2"), s("t1"), {}}), ArrayValue([]Value{LongValue(3), LongValue(-1)}), ArrayValue(nil)},
+		{LongValue(2), {}, ArrayValue([]Value{{}}), ArrayValue([]Value{DoubleValue(0.5)})},
+		{LongValue(3), ArrayValue(nil), {}, {}},
+	}
+	return writeSegment(t, meta, rows)
+}
+
 func TestGoldenLayout(t *testing.T) {
 	for _, tc := range []struct {
 		file string
@@ -64,6 +85,7 @@ func TestGoldenLayout(t *testing.T) {
 	}{
 		{"small.seg", smallSegment(t)},
 		{"empty.seg", emptySegment(t)},
+		{"arrays.seg", arraySegment(t)},
 	} {
 		path := filepath.Join("testdata", tc.file)
 		if *update {
@@ -135,6 +157,19 @@ func exercise(data []byte) error {
 			for r := 0; r < n; r++ {
 				c.Value(r)
 			}
+		case ArrayColumn:
+			m := min(c.NumElements(), 1<<16)
+			c.ReadOffsets(0, make([]int64, n+1))
+			c.ReadElementIDs(0, make([]int32, m))
+			c.ReadLongElements(0, make([]int64, m))
+			c.ReadDoubleElements(0, make([]float64, m))
+			for id := 0; id < c.Cardinality(); id++ {
+				c.Lookup(id)
+			}
+			c.IndexOf("a")
+			for r := 0; r < n; r++ {
+				c.Row(r)
+			}
 		}
 	}
 	if firstErr != nil {
@@ -182,7 +217,12 @@ func checkNamed(t *testing.T, err error, what string) {
 }
 
 func TestTruncatedAndFlipped(t *testing.T) {
-	data := smallSegment(t)
+	for _, data := range [][]byte{smallSegment(t), arraySegment(t)} {
+		truncateAndFlip(t, data)
+	}
+}
+
+func truncateAndFlip(t *testing.T, data []byte) {
 	for n := 0; n < len(data); n++ {
 		err := exercise(bytes.Clone(data[:n]))
 		if err == nil {
@@ -215,6 +255,7 @@ func TestUnknownVersion(t *testing.T) {
 
 func FuzzReader(f *testing.F) {
 	f.Add(smallSegment(f))
+	f.Add(arraySegment(f))
 	f.Add([]byte(Magic))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_ = exercise(data)
@@ -224,6 +265,7 @@ func FuzzReader(f *testing.F) {
 func FuzzReaderValidChecksums(f *testing.F) {
 	seed := smallSegment(f)
 	f.Add(seed, uint(100), byte(1))
+	f.Add(arraySegment(f), uint(200), byte(4))
 	f.Add(seed, uint(300), byte(0x80))
 	f.Fuzz(func(t *testing.T, data []byte, pos uint, x byte) {
 		d := bytes.Clone(data)

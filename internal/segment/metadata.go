@@ -88,13 +88,15 @@ func kindOfType(t base.ColumnType) SectionKind {
 		return SectionDouble
 	case base.KindComplex:
 		return SectionComplex
+	case base.KindArray:
+		return SectionArray
 	}
 	return 0
 }
 
 // Validate checks the schema: unique, non-empty column names other than
-// __time; dimensions of type STRING, LONG, FLOAT or DOUBLE (multi-value only
-// for STRING); metrics of type LONG, FLOAT, DOUBLE or COMPLEX<name>.
+// __time; dimensions of type STRING, LONG, FLOAT, DOUBLE or
+// ARRAY<STRING|LONG|DOUBLE> (multi-value only for STRING); metrics of type LONG, FLOAT, DOUBLE or COMPLEX<name>.
 func (m *Metadata) Validate() error {
 	seen := map[string]bool{base.TimeColumn: true}
 	check := func(what, name string) error {
@@ -118,7 +120,14 @@ func (m *Metadata) Validate() error {
 				return base.Errorf(base.ClassInvalidInput, "dimension %q: only STRING dimensions can be multi-value", d.Name)
 			}
 		case base.KindArray:
-			return base.Errorf(base.ClassUnsupported, "dimension %q: %s columns are not supported by segment format %d", d.Name, d.Type, MajorVersion)
+			if d.MultiValue {
+				return base.Errorf(base.ClassInvalidInput, "dimension %q: only STRING dimensions can be multi-value", d.Name)
+			}
+			switch d.Type.Elem {
+			case base.KindString, base.KindLong, base.KindDouble:
+			default:
+				return base.Errorf(base.ClassUnsupported, "dimension %q: %s columns are not supported (arrays hold STRING, LONG or DOUBLE)", d.Name, d.Type)
+			}
 		default:
 			return base.Errorf(base.ClassInvalidInput, "dimension %q: type %s is not a dimension type", d.Name, d.Type)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 
+	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/segment/encoding"
 )
 
@@ -526,4 +527,124 @@ func (p *parser) complexColumn(h columnHeader, info ColumnInfo) Column {
 	}
 	info.HasNulls = nulls != nil
 	return &complexColumn{info: info, rows: h.rows, nulls: nulls, offs: offs, data: data[:prev]}
+}
+
+func (p *parser) arrayColumn(h columnHeader, info ColumnInfo) Column {
+	if h.flags&(flagMultiValue|flagNoValues) != 0 {
+		p.fail("array column with string or numeric flags")
+	}
+	eb := p.take(8, "element type")
+	if p.err != nil {
+		return nil
+	}
+	if base.TypeKind(eb[0]) != info.Type.Elem || string(eb[1:]) != "\x00\x00\x00\x00\x00\x00\x00" {
+		p.fail("element type %d, schema says %s", eb[0], info.Type)
+		return nil
+	}
+	nulls := p.nullBitmap(h.rows, h.flags&flagHasNulls != 0)
+	// The element null bitmap's presence is not flagged; accept either.
+	at := p.off
+	elemNullLen := p.u32("element null bitmap length")
+	p.off = at
+	if p.err != nil {
+		return nil
+	}
+	// Its row limit is the element count, known only after the offsets;
+	// parse it against a generous limit first and check below.
+	elemNulls := p.nullBitmap(math.MaxInt32, elemNullLen != 0)
+	c := &arrayColumn{info: info, rows: h.rows, nulls: nulls, elemNulls: elemNulls, elem: info.Type.Elem}
+	c.offs = p.seq(seqInt64, h.rows+1, "array offsets")
+	if p.err != nil {
+		return nil
+	}
+	var buf [BlockSize]int64
+	prev := int64(0)
+	for start := 0; start < h.rows+1; start += BlockSize {
+		k := min(BlockSize, h.rows+1-start)
+		c.offs.readInt64(start, buf[:k])
+		for j, o := range buf[:k] {
+			row := start + j
+			if (row == 0 && o != 0) || o < prev || o > math.MaxInt32 {
+				p.fail("array offset %d (%d) out of order", row, o)
+				return nil
+			}
+			if row > 0 && o != prev && nulls != nil && nulls.Contains(uint32(row-1)) {
+				p.fail("null array row %d holds elements", row-1)
+				return nil
+			}
+			prev = o
+		}
+	}
+	c.n = int(prev)
+	if elemNulls != nil && int(elemNulls.Maximum()) >= c.n {
+		p.fail("element null bitmap names element %d of %d", elemNulls.Maximum(), c.n)
+		return nil
+	}
+	switch c.elem {
+	case base.KindString:
+		card := p.u32("element cardinality")
+		if p.u32("reserved") != 0 {
+			p.fail("reserved bytes set")
+		}
+		if p.err != nil || uint64(card) > uint64(len(p.b)) {
+			p.fail("element cardinality %d impossible", card)
+			return nil
+		}
+		dictOffs := p.take(uint64(card+1)*4, "element dictionary offsets")
+		if p.err != nil {
+			return nil
+		}
+		dictLen := binary.LittleEndian.Uint32(dictOffs[card*4:])
+		dict := p.take(uint64(dictLen), "element dictionary")
+		p.align()
+		if p.err != nil {
+			return nil
+		}
+		prevOff := uint32(0)
+		for i := 0; i <= int(card); i++ {
+			o := binary.LittleEndian.Uint32(dictOffs[i*4:])
+			if (i == 0 && o != 0) || o < prevOff || o > dictLen {
+				p.fail("element dictionary offset %d (%d) out of order", i, o)
+				return nil
+			}
+			if i > 1 && bytes.Compare(dict[binary.LittleEndian.Uint32(dictOffs[(i-2)*4:]):prevOff], dict[prevOff:o]) >= 0 {
+				p.fail("element dictionary not sorted at id %d", i-1)
+				return nil
+			}
+			prevOff = o
+		}
+		c.dict = &stringColumn{info: info, rows: 0, card: int(card), dictOffs: dictOffs, dict: dict}
+		c.vals = p.seq(seqInt64, c.n, "element ids")
+		if p.err != nil {
+			return nil
+		}
+		for start := 0; start < c.n; start += BlockSize {
+			k := min(BlockSize, c.n-start)
+			c.vals.readInt64(start, buf[:k])
+			for j, id := range buf[:k] {
+				if id < 0 || id >= max(int64(card), 1) || (card == 0 && (elemNulls == nil || !elemNulls.Contains(uint32(start+j)))) {
+					p.fail("element %d id %d out of range [0,%d)", start+j, id, card)
+					return nil
+				}
+			}
+		}
+	case base.KindLong:
+		c.vals = p.seq(seqInt64, c.n, "elements")
+	case base.KindDouble:
+		c.vals = p.seq(seqFloat64, c.n, "elements")
+	default:
+		p.fail("array element type %s", info.Type)
+	}
+	if p.err == nil && p.off != len(p.b) {
+		p.fail("%d trailing bytes", len(p.b)-p.off)
+	}
+	if p.err != nil {
+		return nil
+	}
+	c.info.Encodings = c.vals.encodings()
+	c.info.HasNulls = nulls != nil
+	if c.dict != nil {
+		c.info.Cardinality = c.dict.card
+	}
+	return c
 }

@@ -237,6 +237,8 @@ func (s *Segment) openColumn(i int) (Column, error) {
 		col = p.stringColumn(h, info)
 	case SectionComplex:
 		col = p.complexColumn(h, info)
+	case SectionArray:
+		col = p.arrayColumn(h, info)
 	}
 	if p.err != nil {
 		return nil, p.err

@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/dryaddb/dryad/internal/base"
 )
 
 // RowReader reads a segment row by row, decoding each column a block at a
@@ -23,6 +25,7 @@ type RowReader struct {
 	flts  [][]float32
 	ids   [][]int32
 	ends  [][]int32 // multi-value: row ends into ids
+	arrs  []*arrayBuf
 	nulls []*roaring.Bitmap
 	row1  []Value
 }
@@ -38,6 +41,7 @@ func (s *Segment) NewRowReader() (*RowReader, error) {
 	r.flts = make([][]float32, k)
 	r.ids = make([][]int32, k)
 	r.ends = make([][]int32, k)
+	r.arrs = make([]*arrayBuf, k)
 	r.nulls = make([]*roaring.Bitmap, k)
 	r.row1 = make([]Value, k)
 	for i, name := range s.names {
@@ -61,6 +65,9 @@ func (s *Segment) NewRowReader() (*RowReader, error) {
 			if c.IsMultiValue() {
 				r.ends[i] = make([]int32, BlockSize)
 			}
+		case ArrayColumn:
+			r.arrs[i] = &arrayBuf{offs: make([]int64, BlockSize+1)}
+			r.nulls[i] = c.Nulls()
 		}
 	}
 	return r, nil
@@ -98,6 +105,8 @@ func (r *RowReader) Next() bool {
 					}
 					r.ids[i] = make([]int32, 2*len(r.ids[i]))
 				}
+			case ArrayColumn:
+				r.arrs[i].fill(c, r.base, r.n)
 			}
 		}
 	}
@@ -133,6 +142,8 @@ func (r *RowReader) Next() bool {
 				vals[k], _ = c.Lookup(int(id))
 			}
 			r.row1[i] = StringsValue(vals)
+		case ArrayColumn:
+			r.row1[i] = r.arrs[i].row(c, j)
 		case ComplexColumn:
 			if b := c.Value(r.row); b != nil {
 				r.row1[i] = ComplexValue(b)
@@ -181,4 +192,51 @@ func (s *Segment) ReadRows(start, n int) ([][]Value, error) {
 		out = append(out, row)
 	}
 	return out, nil
+}
+
+// arrayBuf holds one block of an array column's rows for RowReader.
+type arrayBuf struct {
+	offs  []int64 // n+1 offsets of the block's rows
+	ids   []int32
+	longs []int64
+	dbls  []float64
+}
+
+func (a *arrayBuf) fill(c ArrayColumn, start, n int) {
+	c.ReadOffsets(start, a.offs[:n+1])
+	first, k := int(a.offs[0]), int(a.offs[n]-a.offs[0])
+	switch c.ElementType() {
+	case base.KindString:
+		a.ids = slices.Grow(a.ids[:0], k)[:k]
+		c.ReadElementIDs(first, a.ids)
+	case base.KindLong:
+		a.longs = slices.Grow(a.longs[:0], k)[:k]
+		c.ReadLongElements(first, a.longs)
+	default:
+		a.dbls = slices.Grow(a.dbls[:0], k)[:k]
+		c.ReadDoubleElements(first, a.dbls)
+	}
+}
+
+// row builds row j of the block (a non-null row).
+func (a *arrayBuf) row(c ArrayColumn, j int) Value {
+	s, e := int(a.offs[j]-a.offs[0]), int(a.offs[j+1]-a.offs[0])
+	first := int(a.offs[0])
+	en := c.ElementNulls()
+	elems := make([]Value, e-s)
+	for i := range elems {
+		k := s + i
+		if en != nil && en.Contains(uint32(first+k)) {
+			continue
+		}
+		switch c.ElementType() {
+		case base.KindString:
+			elems[i] = StringValue(c.Lookup(int(a.ids[k])))
+		case base.KindLong:
+			elems[i] = LongValue(a.longs[k])
+		default:
+			elems[i] = DoubleValue(a.dbls[k])
+		}
+	}
+	return ArrayValue(elems)
 }

@@ -32,7 +32,13 @@ func genSegment(t *rapid.T) (Metadata, [][]Value) {
 	nd := rapid.IntRange(0, 4).Draw(t, "dims")
 	for i := 0; i < nd; i++ {
 		g := colGen{card: rapid.SampledFrom([]int{1, 2, 10, 100000}).Draw(t, "card")}
-		switch rapid.IntRange(0, 4).Draw(t, "dimType") {
+		switch rapid.IntRange(0, 7).Draw(t, "dimType") {
+		case 5:
+			g.typ = base.ArrayType(base.KindString)
+		case 6:
+			g.typ = base.ArrayType(base.KindLong)
+		case 7:
+			g.typ = base.ArrayType(base.KindDouble)
 		case 0:
 			g.typ = base.TypeString
 		case 1:
@@ -92,6 +98,23 @@ func genSegment(t *rapid.T) (Metadata, [][]Value) {
 				row[1+c] = FloatValue(float32(rng.intn(g.card)) / 3)
 			case base.KindDouble:
 				row[1+c] = DoubleValue(float64(rng.intn(g.card)) / 7)
+			case base.KindArray:
+				elems := make([]Value, rng.intn(4))
+				for i := range elems {
+					if rng.intn(5) == 0 {
+						continue // a null element
+					}
+					k := rng.intn(g.card)
+					switch g.typ.Elem {
+					case base.KindString:
+						elems[i] = StringValue(fmt.Sprint("e", k))
+					case base.KindLong:
+						elems[i] = LongValue(int64(k) - 5)
+					default:
+						elems[i] = DoubleValue(float64(k) / 8)
+					}
+				}
+				row[1+c] = ArrayValue(elems)
 			case base.KindComplex:
 				b := make([]byte, rng.intn(20))
 				for i := range b {
@@ -230,6 +253,12 @@ func checkColumns(t *rapid.T, s *Segment, rows [][]Value) {
 			}
 			if _, ok := col.IndexOf("\xff\xff"); ok {
 				t.Fatalf("%s: IndexOf of an absent value found it", name)
+			}
+		case ArrayColumn:
+			for r := range rows {
+				if got := col.Row(r); !got.Equal(rows[r][c]) {
+					t.Fatalf("%s: Row(%d) = %s, want %s", name, r, got, rows[r][c])
+				}
 			}
 		case LongColumn:
 			if len(rows) == 0 {

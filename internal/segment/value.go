@@ -19,6 +19,7 @@ const (
 	KindFloat             // Double holds the float32 value, exactly
 	KindDouble            // Double
 	KindComplex           // Bytes: an opaque serialized value
+	KindArray             // Elems: an array (ARRAY<STRING|LONG|DOUBLE>); elements may be null
 )
 
 // Value is one cell of a row (the zero Value is null): a tagged union that avoids boxing, so that
@@ -32,6 +33,7 @@ type Value struct {
 	Str    string
 	Strs   []string
 	Bytes  []byte
+	Elems  []Value
 }
 
 // StringValue returns a string value.
@@ -52,6 +54,15 @@ func FloatValue(v float32) Value { return Value{Kind: KindFloat, Double: float64
 // ComplexValue returns an opaque complex value.
 func ComplexValue(b []byte) Value { return Value{Kind: KindComplex, Bytes: b} }
 
+// ArrayValue returns an array value; elements are null, string, long or
+// double values. A nil or empty elems is the empty array, not null.
+func ArrayValue(elems []Value) Value {
+	if elems == nil {
+		elems = []Value{}
+	}
+	return Value{Kind: KindArray, Elems: elems}
+}
+
 // IsNull reports whether v is null.
 func (v Value) IsNull() bool { return v.Kind == KindNull }
 
@@ -71,6 +82,8 @@ func (v Value) Equal(w Value) bool {
 		return math.Float64bits(v.Double) == math.Float64bits(w.Double)
 	case KindComplex:
 		return string(v.Bytes) == string(w.Bytes)
+	case KindArray:
+		return slices.EqualFunc(v.Elems, w.Elems, Value.Equal)
 	}
 	return true
 }
@@ -94,6 +107,12 @@ func (v Value) String() string {
 		return strconv.FormatFloat(v.Double, 'g', -1, 64)
 	case KindComplex:
 		return "<" + strconv.Itoa(len(v.Bytes)) + " bytes>"
+	case KindArray:
+		q := make([]string, len(v.Elems))
+		for i, e := range v.Elems {
+			q[i] = e.String()
+		}
+		return "[" + strings.Join(q, ",") + "]"
 	}
 	return "null"
 }

@@ -30,6 +30,12 @@ import (
 //     IDs[Offsets[r]:Offsets[r+1]]; a row must hold at least one id (write a
 //     null row as the null id).
 //   - COMPLEX: Blobs, one per row; a nil blob is null.
+//   - ARRAY<elem>: row r's elements are elements ArrayOffsets[r] to
+//     ArrayOffsets[r+1] (nondecreasing; len rows+1); Nulls marks null rows,
+//     which hold no elements (an empty array is not null); ElemNulls marks
+//     null elements by element index. The elements are in Dict/IDs for
+//     ARRAY<STRING> (Dict sorted and unique, IDs index Dict; 0 at null
+//     elements), Longs for ARRAY<LONG>, Doubles for ARRAY<DOUBLE>.
 type ColumnData struct {
 	Name       string
 	Type       base.ColumnType
@@ -43,6 +49,9 @@ type ColumnData struct {
 	IDs        []int32
 	Offsets    []int32
 	Blobs      [][]byte
+	// Arrays only.
+	ArrayOffsets []int32
+	ElemNulls    *roaring.Bitmap
 }
 
 // WriteFile writes a segment to path (through a temporary file in the same
@@ -237,6 +246,8 @@ func appendColumn(dst []byte, enc *encoding.Encoder, kind SectionKind, c *Column
 		return appendString(dst, enc, c, rows)
 	case SectionComplex:
 		return appendComplex(dst, c, rows)
+	case SectionArray:
+		return appendArray(dst, enc, c, rows)
 	}
 	return nil, base.Errorf(base.ClassInvalidInput, "column type %s cannot be stored", c.Type)
 }
@@ -580,4 +591,106 @@ func appendComplex(dst []byte, c *ColumnData, rows int) ([]byte, error) {
 		dst = append(dst, b...)
 	}
 	return padTo8(dst), nil
+}
+
+func appendArray(dst []byte, enc *encoding.Encoder, c *ColumnData, rows int) ([]byte, error) {
+	if len(c.ArrayOffsets) != rows+1 || c.ArrayOffsets[0] != 0 {
+		return nil, base.Errorf(base.ClassInvalidInput, "array offsets do not cover %d rows", rows)
+	}
+	for r := 0; r < rows; r++ {
+		if c.ArrayOffsets[r+1] < c.ArrayOffsets[r] {
+			return nil, base.Errorf(base.ClassInvalidInput, "array offsets decrease at row %d", r)
+		}
+		if c.Nulls != nil && c.Nulls.Contains(uint32(r)) && c.ArrayOffsets[r+1] != c.ArrayOffsets[r] {
+			return nil, base.Errorf(base.ClassInvalidInput, "null array row %d holds elements", r)
+		}
+	}
+	elems := int(c.ArrayOffsets[rows])
+	var n int
+	switch c.Type.Elem {
+	case base.KindString:
+		n = len(c.IDs)
+		for i := 1; i < len(c.Dict); i++ {
+			if c.Dict[i-1] >= c.Dict[i] {
+				return nil, base.Errorf(base.ClassInvalidInput, "element dictionary not sorted and unique at %d", i)
+			}
+		}
+		for _, id := range c.IDs {
+			if id < 0 || int(id) >= max(len(c.Dict), 1) {
+				return nil, base.Errorf(base.ClassInvalidInput, "element id %d out of range [0,%d)", id, len(c.Dict))
+			}
+		}
+	case base.KindLong:
+		n = len(c.Longs)
+	case base.KindDouble:
+		n = len(c.Doubles)
+	default:
+		return nil, base.Errorf(base.ClassInvalidInput, "array element type %s", c.Type)
+	}
+	if n != elems {
+		return nil, base.Errorf(base.ClassInvalidInput, "%d elements, offsets say %d", n, elems)
+	}
+	if c.ElemNulls != nil && !c.ElemNulls.IsEmpty() && int(c.ElemNulls.Maximum()) >= elems {
+		return nil, base.Errorf(base.ClassInvalidInput, "element null bitmap names element %d of %d", c.ElemNulls.Maximum(), elems)
+	}
+	var flags byte
+	if c.Nulls != nil && !c.Nulls.IsEmpty() {
+		flags |= flagHasNulls
+	}
+	dst = appendColumnHeader(dst, SectionArray, flags, rows)
+	dst = append(dst, byte(c.Type.Elem), 0, 0, 0, 0, 0, 0, 0)
+	var err error
+	if dst, err = appendNullBitmap(dst, c.Nulls, rows); err != nil {
+		return nil, err
+	}
+	if dst, err = appendNullBitmap(dst, c.ElemNulls, elems); err != nil {
+		return nil, err
+	}
+	offs := make([]int64, rows+1)
+	for i, o := range c.ArrayOffsets {
+		offs[i] = int64(o)
+	}
+	dst = appendInt64Seq(dst, enc, offs)
+	isNullElem := func(i int) bool { return c.ElemNulls != nil && c.ElemNulls.Contains(uint32(i)) }
+	switch c.Type.Elem {
+	case base.KindString:
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(len(c.Dict)))
+		dst = binary.LittleEndian.AppendUint32(dst, 0)
+		off := uint64(0)
+		dst = binary.LittleEndian.AppendUint32(dst, 0)
+		for _, s := range c.Dict {
+			off += uint64(len(s))
+			if off > math.MaxUint32 {
+				return nil, base.Errorf(base.ClassInvalidInput, "element dictionary exceeds 4 GiB")
+			}
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(off))
+		}
+		for _, s := range c.Dict {
+			dst = append(dst, s...)
+		}
+		dst = padTo8(dst)
+		ids := make([]int64, elems)
+		for i, id := range c.IDs {
+			if !isNullElem(i) {
+				ids[i] = int64(id)
+			}
+		}
+		return appendInt64Seq(dst, enc, ids), nil
+	case base.KindLong:
+		vals := slices.Clone(c.Longs)
+		for i := range vals {
+			if isNullElem(i) {
+				vals[i] = 0
+			}
+		}
+		return appendInt64Seq(dst, enc, vals), nil
+	default:
+		vals := slices.Clone(c.Doubles)
+		for i := range vals {
+			if isNullElem(i) {
+				vals[i] = 0
+			}
+		}
+		return appendSeq(dst, elems, func(d []byte, s, e int) []byte { return enc.AppendFloat64Block(d, vals[s:e]) }), nil
+	}
 }
