@@ -53,9 +53,13 @@ func writeJSONString(b *bytes.Buffer, s string) {
 // "origin") or "period" (fields "period", optional "timeZone" and
 // "origin"). Origins are ISO-8601 instants (UTC unless they carry an
 // offset) or epoch milliseconds. Unknown fields are ignored, as Druid
-// ignores them. Errors are base.ClassInvalidInput and name the field.
+// ignores them; null leaves g unchanged. Errors are base.ClassInvalidInput
+// and name the field.
 func (g *Granularity) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
+	if string(data) == "null" {
+		return nil // JSON null leaves the granularity as it was
+	}
 	if len(data) > 0 && data[0] == '"' {
 		var s string
 		if err := json.Unmarshal(data, &s); err != nil {

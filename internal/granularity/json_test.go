@@ -93,6 +93,19 @@ func TestJSONErrors(t *testing.T) {
 	}
 }
 
+func TestJSONNullKeepsDefault(t *testing.T) {
+	var spec struct {
+		G Granularity `json:"granularity"`
+	}
+	spec.G = MustParse("day")
+	if err := json.Unmarshal([]byte(`{"granularity":null}`), &spec); err != nil {
+		t.Fatal(err)
+	}
+	if spec.G.Name() != "DAY" {
+		t.Errorf("null replaced the default with %v", spec.G)
+	}
+}
+
 func TestLoadZone(t *testing.T) {
 	cases := []struct{ in, id string }{
 		{"UTC", "UTC"},
