@@ -349,3 +349,39 @@ func TestISOBound(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentOpen starts several stores on one fresh database at once,
+// as several dryad processes would: migrations run exactly once.
+func TestConcurrentOpen(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) {
+		cfg := Config{Type: TypeSQLite, ConnectURI: filepath.Join(t.TempDir(), "metadata.db")}
+		if b.name == TypePostgreSQL {
+			cfg = Config{Type: TypePostgreSQL, ConnectURI: pgSchemaURI(t)}
+		}
+		const n = 4
+		stores := make([]*Store, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { stores[i], errs[i] = Open(context.Background(), cfg, nil) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("open #%d: %v", i, err)
+			}
+			defer stores[i].Close()
+		}
+		var rows int
+		must(t, stores[0].rdb.QueryRow(stores[0].q(`SELECT COUNT(*) FROM `+migrationsTable+` WHERE table_prefix = ?`), "druid").Scan(&rows))
+		if rows != len(migrations) {
+			t.Fatalf("%d migration rows after concurrent opens, want %d", rows, len(migrations))
+		}
+		must(t, stores[1].PublishSegments(context.Background(), daySegs("ds", 2, "v1"), PublishOptions{}))
+		got, err := stores[3].AllUsedSegments(context.Background())
+		must(t, err)
+		if len(got) != 2 {
+			t.Fatalf("store 3 sees %d segments published through store 1", len(got))
+		}
+	})
+}
