@@ -84,6 +84,7 @@ func TestParse(t *testing.T) {
 		{"EEEE, MMMM d, yyyy", "Friday, August 30, 2013", nil, "2013-08-30T00:00:00.000Z"},
 		{"yyyyMMdd", "20130830", nil, "2013-08-30T00:00:00.000Z"},
 		{"yyyyMMddHHmmss", "20130830180203", nil, "2013-08-30T18:02:03.000Z"},
+		{"yyyyMMddHH", "2013083118", nil, "2013-08-31T18:00:00.000Z"}, // Druid IT batch_hadoop_indexer timestampSpec
 		{"yy-MM-dd", "13-08-30", nil, "2013-08-30T00:00:00.000Z"},
 		{"yy-MM-dd", "97-08-30", nil, "1997-08-30T00:00:00.000Z"},
 		{"yy-MM-dd", "1897-08-30", nil, "1897-08-30T00:00:00.000Z"},

@@ -192,6 +192,30 @@ func (tl *Timeline[T]) lookup(t *itree[*entry[T]], iv base.Interval) []Holder[T]
 	return out
 }
 
+// NonOvershadowed returns the payloads of the chunks visible over iv (in
+// complete sets), each once, in time order: Druid's
+// findNonOvershadowedObjectsInInterval. Tombstones are included; use
+// Lookup to tell them apart.
+func (tl *Timeline[T]) NonOvershadowed(iv base.Interval) []T {
+	if iv.IsEmpty() {
+		return nil
+	}
+	tl.mu.RLock()
+	defer tl.mu.RUnlock()
+	var out []T
+	seen := map[*entry[T]]bool{}
+	tl.complete.overlapping(iv.Start, iv.End, func(_ key, e *entry[T]) bool {
+		if !seen[e] {
+			seen[e] = true
+			for _, c := range e.chunks {
+				out = append(out, c.Payload)
+			}
+		}
+		return true
+	})
+	return out
+}
+
 // IsOvershadowed reports whether a segment with this interval and version
 // is hidden by newer data: every instant of iv is covered, without gaps,
 // by visible complete versions higher than version. The partition number

@@ -271,6 +271,21 @@ func TestAddErrorsAndReplace(t *testing.T) {
 	}
 }
 
+func TestNonOvershadowed(t *testing.T) {
+	tl := build(t, []op{
+		add("2013-01-01/2013-01-10", "v1", numbered(0, 2)), add("2013-01-01/2013-01-10", "v1", numbered(1, 2)),
+		add("2013-01-03/2013-01-05", "v2", numbered(0, 1)),
+	})
+	got := tl.NonOvershadowed(iv(t, "2013-01-01/2013-01-10"))
+	if want := []string{"v10", "v11", "v20"}; !slices.Equal(got, want) {
+		t.Errorf("NonOvershadowed = %v, want %v", got, want)
+	}
+	got = tl.NonOvershadowed(iv(t, "2013-01-03/2013-01-04"))
+	if want := []string{"v20"}; !slices.Equal(got, want) {
+		t.Errorf("NonOvershadowed = %v, want %v", got, want)
+	}
+}
+
 func TestLookupWithIncomplete(t *testing.T) {
 	tl := build(t, []op{add(day1, "v1", numbered(0, 1)), add(day1, "v2", numbered(1, 2))})
 	got := render(tl.LookupWithIncomplete(iv(t, days)))
