@@ -1,0 +1,495 @@
+package engine
+
+import (
+	"encoding/binary"
+	"math"
+	"math/bits"
+
+	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/granularity"
+	"github.com/dryaddb/dryad/internal/query/dimension"
+	"github.com/dryaddb/dryad/internal/query/result"
+	"github.com/dryaddb/dryad/internal/segment"
+)
+
+// bucketer assigns selected rows to granularity buckets. Rows arrive in
+// time order, so bucket indexes only grow; Floor and Next run once per
+// bucket, not per row.
+type bucketer struct {
+	g        granularity.Granularity
+	all      bool
+	time     source
+	starts   []int64
+	curEnd   int64
+	buf      []int32
+	firstT   int64
+	lastT    int64
+	any      bool
+	lastSpan struct{ start, n, i int }
+}
+
+func newBucketer(p *plan, g granularity.Granularity) (*bucketer, error) {
+	b := &bucketer{g: g, all: g.IsAll(), buf: make([]int32, segment.BlockSize)}
+	ts, err := p.source(base.TimeColumn)
+	if err != nil {
+		return nil, err
+	}
+	b.time = ts
+	if b.all {
+		b.starts = []int64{0}
+	}
+	return b, nil
+}
+
+// assign returns the bucket of every selected row (groups nil and one set
+// when they all fall into one bucket).
+func (b *bucketer) assign(start, n int, sel []int32) (groups []int32, one int32, err error) {
+	if b.all {
+		if !b.any {
+			v, err := b.time.load(start, n)
+			if err != nil {
+				return nil, 0, err
+			}
+			b.firstT, b.any = v.longs[sel[0]], true
+		}
+		b.lastSpan.start, b.lastSpan.n, b.lastSpan.i = start, n, int(sel[len(sel)-1])
+		return nil, 0, nil
+	}
+	v, err := b.time.load(start, n)
+	if err != nil {
+		return nil, 0, err
+	}
+	ts := v.longs
+	if !b.any {
+		b.firstT, b.any = ts[sel[0]], true
+	}
+	b.lastT = ts[sel[len(sel)-1]]
+	if len(b.starts) > 0 && b.lastT < b.curEnd && ts[sel[0]] >= b.starts[len(b.starts)-1] {
+		return nil, int32(len(b.starts) - 1), nil
+	}
+	out := b.buf[:len(sel)]
+	for k, i := range sel {
+		t := ts[i]
+		if len(b.starts) == 0 || t >= b.curEnd {
+			s := b.g.Floor(t)
+			b.starts = append(b.starts, s)
+			b.curEnd = b.g.Next(s)
+		}
+		out[k] = int32(len(b.starts) - 1)
+	}
+	return out, 0, nil
+}
+
+// span returns the first and last selected row times (after all blocks).
+func (b *bucketer) span() (lo, hi int64, ok bool, err error) {
+	if !b.any {
+		return 0, 0, false, nil
+	}
+	if b.all {
+		v, err := b.time.load(b.lastSpan.start, b.lastSpan.n)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		b.lastT = v.longs[b.lastSpan.i]
+	}
+	return b.firstT, b.lastT, true, nil
+}
+
+// dimKind is how a dimension's keys are made.
+type dimKind uint8
+
+const (
+	dimDirect  dimKind = iota // a string column's dictionary ids (STRING output, no extraction)
+	dimMapped                 // a single-value string column's ids mapped through a per-entry table
+	dimGeneric                // values computed per row and numbered as they appear
+)
+
+// dimReader turns a dimension spec into per-row integer keys and resolves
+// keys back to values.
+type dimReader struct {
+	spec    dimension.Spec
+	kind    dimKind
+	src     source
+	ss      *stringSource
+	nullKey int32 // dimDirect: the key of null
+	fixed   int   // dimDirect/dimMapped: the number of keys
+	idMap   []int32
+	values  []any // dimMapped/dimGeneric: key → value
+	index   map[any]int32
+	keyBuf  []int32
+	offBuf  []int32
+}
+
+func (p *plan) newDimReader(spec dimension.Spec) (*dimReader, error) {
+	src, err := p.source(spec.Dimension)
+	if err != nil {
+		return nil, err
+	}
+	r := &dimReader{spec: spec, src: src}
+	ss, isString := src.(*stringSource)
+	if _, isVC := p.vcs[spec.Dimension]; isVC {
+		isString = false
+	}
+	stringOut := spec.OutputType.Kind == base.KindString || spec.OutputType.Kind == base.KindUnknown
+	switch {
+	case isString && spec.ExtractionFn == nil && stringOut:
+		r.kind, r.ss = dimDirect, ss
+		r.fixed = ss.d.card
+		if ss.d.hasNull {
+			r.nullKey = 0
+		} else {
+			r.nullKey = int32(ss.d.card)
+			r.fixed++
+		}
+	case isString && !ss.multi:
+		r.kind, r.ss = dimMapped, ss
+		vals := ss.d.boxed()
+		r.idMap = make([]int32, len(vals))
+		r.index = map[any]int32{}
+		for id, v := range vals {
+			if spec.ExtractionFn != nil {
+				v = spec.ExtractionFn.ApplyValue(v)
+			}
+			dv := dimValues(v, spec.OutputType)
+			r.idMap[id] = r.keyOf(dv[0])
+		}
+		r.fixed = len(r.values)
+	default:
+		r.kind = dimGeneric
+		r.index = map[any]int32{}
+	}
+	return r, nil
+}
+
+// keyOf numbers a value (dimMapped, dimGeneric).
+func (r *dimReader) keyOf(v any) int32 {
+	k := mapKey(v)
+	if id, ok := r.index[k]; ok {
+		return id
+	}
+	id := int32(len(r.values))
+	r.index[k] = id
+	r.values = append(r.values, v)
+	return id
+}
+
+// value resolves a key.
+func (r *dimReader) value(key int32) any {
+	if r.kind == dimDirect {
+		if key == r.nullKey {
+			return nil
+		}
+		return r.ss.d.value(key)
+	}
+	return r.values[key]
+}
+
+// bits is the width of this dimension's keys in a packed group key (0:
+// not fixed).
+func (r *dimReader) bits() int {
+	if r.kind == dimGeneric {
+		return 32
+	}
+	return bits.Len(uint(max(r.fixed-1, 0)))
+}
+
+// keys returns the keys of the selected rows: with offs nil, keys[k] is
+// row sel[k]'s key; otherwise row sel[k]'s keys are keys[offs[k]:offs[k+1]]
+// (a multi-value row has one key per value, a null or empty row one null
+// key).
+func (r *dimReader) keys(start, n int, sel []int32) (keys, offs []int32, err error) {
+	v, err := r.src.load(start, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.keyBuf == nil {
+		r.keyBuf = make([]int32, 0, segment.BlockSize)
+	}
+	keys = r.keyBuf[:0]
+	switch {
+	case r.kind == dimDirect && v.kind == vecDict:
+		for _, i := range sel {
+			keys = append(keys, v.ids[i])
+		}
+		r.keyBuf = keys
+		return keys, nil, nil
+	case r.kind == dimDirect:
+		offs = r.offBuf[:0]
+		offs = append(offs, 0)
+		for _, i := range sel {
+			lo, hi := v.rowSpan(int(i))
+			added := false
+			for _, id := range v.mids[lo:hi] {
+				if !v.d.null(id) {
+					keys = append(keys, id)
+					added = true
+				}
+			}
+			if !added {
+				keys = append(keys, r.nullKey)
+			}
+			offs = append(offs, int32(len(keys)))
+		}
+		r.keyBuf, r.offBuf = keys, offs
+		return keys, offs, nil
+	case r.kind == dimMapped:
+		for _, i := range sel {
+			keys = append(keys, r.idMap[v.ids[i]])
+		}
+		r.keyBuf = keys
+		return keys, nil, nil
+	}
+	offs = r.offBuf[:0]
+	offs = append(offs, 0)
+	multi := false
+	for _, i := range sel {
+		raw := v.at(int(i))
+		if r.spec.ExtractionFn != nil {
+			raw = r.spec.ExtractionFn.ApplyValue(raw)
+		}
+		switch x := raw.(type) {
+		case []string:
+			if len(x) == 0 {
+				keys = append(keys, r.keyOf(nil))
+				break
+			}
+			multi = multi || len(x) > 1
+			for _, s := range x {
+				keys = append(keys, r.keyOf(castTo(s, r.spec.OutputType)))
+			}
+		case []any:
+			if len(x) == 0 {
+				keys = append(keys, r.keyOf(nil))
+				break
+			}
+			multi = multi || len(x) > 1
+			for _, e := range x {
+				keys = append(keys, r.keyOf(castTo(e, r.spec.OutputType)))
+			}
+		default:
+			keys = append(keys, r.keyOf(castTo(raw, r.spec.OutputType)))
+		}
+		offs = append(offs, int32(len(keys)))
+	}
+	r.keyBuf, r.offBuf = keys, offs
+	if !multi {
+		return keys, nil, nil
+	}
+	return keys, offs, nil
+}
+
+// dimValues returns the values a dimension yields for a (possibly
+// extracted) raw value: one, or several for a multi-value row.
+func dimValues(raw any, t base.ColumnType) []any {
+	switch x := raw.(type) {
+	case []string:
+		if len(x) == 0 {
+			return []any{nil}
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = castTo(e, t)
+		}
+		return out
+	case []any:
+		if len(x) == 0 {
+			return []any{nil}
+		}
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = castTo(e, t)
+		}
+		return out
+	}
+	return []any{castTo(raw, t)}
+}
+
+// mapKey makes a comparable map key of a dimension value.
+func mapKey(d any) any {
+	switch x := d.(type) {
+	case nil, string, int64, float32:
+		return d
+	case float64:
+		if math.IsNaN(x) {
+			return "\x00NaN"
+		}
+		return d
+	}
+	return "\x00" + string(result.AppendValue(nil, d))
+}
+
+// grouper numbers groups of (bucket, dimension keys) and feeds the
+// aggregators block by block.
+type grouper struct {
+	p       *plan
+	bk      *bucketer
+	dims    []*dimReader
+	aggs    []aggregator
+	shifts  []uint // bit offset of each dim in a packed key (bucket above)
+	packed  bool
+	m       map[uint64]int32
+	ms      map[string]int32
+	dense   []int32 // one-dimension fast path: key → group + 1, per bucket
+	denseB  int     // bucket the dense table is for
+	keys    []int32 // per group: bucket, then one key per dim
+	groupsB []int32
+	selB    []int32
+	keyB    []byte
+	nGroups int
+}
+
+func newGrouper(p *plan, bk *bucketer, dims []*dimReader, aggs []aggregator) *grouper {
+	g := &grouper{p: p, bk: bk, dims: dims, aggs: aggs, denseB: -1}
+	total := 0
+	for _, d := range dims {
+		g.shifts = append(g.shifts, uint(total))
+		total += d.bits()
+	}
+	g.packed = total <= 40
+	if g.packed {
+		g.m = map[uint64]int32{}
+	} else {
+		g.ms = map[string]int32{}
+	}
+	if len(dims) == 1 && dims[0].kind != dimGeneric && dims[0].fixed <= 1<<22 {
+		g.dense = make([]int32, dims[0].fixed)
+	}
+	return g
+}
+
+// group returns the group of a bucket and keys, creating it if needed.
+func (g *grouper) group(bucket int32, ks []int32) int32 {
+	if g.dense != nil {
+		if int(bucket) != g.denseB {
+			clear(g.dense)
+			g.denseB = int(bucket)
+		}
+		if x := g.dense[ks[0]]; x > 0 {
+			return x - 1
+		}
+		id := g.newGroup(bucket, ks)
+		g.dense[ks[0]] = id + 1
+		return id
+	}
+	if g.packed {
+		k := uint64(bucket) << 40
+		for i, x := range ks {
+			k |= uint64(uint32(x)) << g.shifts[i]
+		}
+		if id, ok := g.m[k]; ok {
+			return id
+		}
+		id := g.newGroup(bucket, ks)
+		g.m[k] = id
+		return id
+	}
+	b := binary.LittleEndian.AppendUint32(g.keyB[:0], uint32(bucket))
+	for _, x := range ks {
+		b = binary.LittleEndian.AppendUint32(b, uint32(x))
+	}
+	g.keyB = b
+	if id, ok := g.ms[string(b)]; ok {
+		return id
+	}
+	id := g.newGroup(bucket, ks)
+	g.ms[string(b)] = id
+	return id
+}
+
+func (g *grouper) newGroup(bucket int32, ks []int32) int32 {
+	id := int32(g.nGroups)
+	g.nGroups++
+	g.keys = append(g.keys, bucket)
+	g.keys = append(g.keys, ks...)
+	return id
+}
+
+// run aggregates every selected row.
+func (g *grouper) run() error {
+	nd := len(g.dims)
+	perDim := make([][]int32, nd)
+	perOff := make([][]int32, nd)
+	ks := make([]int32, nd)
+	idx := make([]int32, nd)
+	return g.p.eachBlock(func(start, n int, sel []int32) error {
+		bgroups, one, err := g.bk.assign(start, n, sel)
+		if err != nil {
+			return err
+		}
+		anyMulti := false
+		for d, r := range g.dims {
+			perDim[d], perOff[d], err = r.keys(start, n, sel)
+			if err != nil {
+				return err
+			}
+			anyMulti = anyMulti || perOff[d] != nil
+		}
+		groups, rows := g.groupsB[:0], g.selB[:0]
+		for k, i := range sel {
+			b := one
+			if bgroups != nil {
+				b = bgroups[k]
+			}
+			if !anyMulti {
+				for d := range nd {
+					ks[d] = perDim[d][k]
+				}
+				groups = append(groups, g.group(b, ks))
+				continue
+			}
+			// The cartesian product of the row's values.
+			for d := range nd {
+				idx[d] = 0
+			}
+			for {
+				for d := range nd {
+					if perOff[d] == nil {
+						ks[d] = perDim[d][k]
+					} else {
+						ks[d] = perDim[d][perOff[d][k]+idx[d]]
+					}
+				}
+				groups = append(groups, g.group(b, ks))
+				rows = append(rows, i)
+				d := nd - 1
+				for d >= 0 {
+					idx[d]++
+					if perOff[d] != nil && perOff[d][k]+idx[d] < perOff[d][k+1] {
+						break
+					}
+					idx[d] = 0
+					d--
+				}
+				if d < 0 {
+					break
+				}
+			}
+		}
+		g.groupsB = groups
+		rowSel := sel
+		if anyMulti {
+			rowSel = rows
+			g.selB = rows
+		}
+		for _, a := range g.aggs {
+			a.grow(g.nGroups)
+			if err := a.add(start, n, rowSel, groups, 0); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// dimsOf resolves group id's dimension values.
+func (g *grouper) dimsOf(id int) (bucket int32, dims []any) {
+	nd := len(g.dims)
+	rec := g.keys[id*(nd+1) : (id+1)*(nd+1)]
+	dims = make([]any, nd)
+	for d, r := range g.dims {
+		dims[d] = r.value(rec[d+1])
+	}
+	return rec[0], dims
+}
+
+

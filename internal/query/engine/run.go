@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"context"
+	"slices"
+
+	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/query"
+	"github.com/dryaddb/dryad/internal/query/result"
+	"github.com/dryaddb/dryad/internal/segment"
+)
+
+// allLabel labels the single bucket of granularity "all": max(query start,
+// first matching row time).
+func allLabel(ivs []base.Interval, first int64) int64 {
+	if len(ivs) > 0 && ivs[0].Start > first {
+		return ivs[0].Start
+	}
+	return first
+}
+
+func runTimeseries(ctx context.Context, q *query.Timeseries, seg *segment.Segment) ([]result.TimeseriesRow, error) {
+	merge, err := result.FromFactories(q.Aggregations)
+	if err != nil {
+		return nil, err
+	}
+	p, err := newPlan(ctx, &q.Common, seg)
+	if err != nil {
+		return nil, err
+	}
+	aggs, err := p.newAggregators(q.Aggregations)
+	if err != nil {
+		return nil, err
+	}
+	bk, err := newBucketer(p, q.Granularity)
+	if err != nil {
+		return nil, err
+	}
+	err = p.eachBlock(func(start, n int, sel []int32) error {
+		groups, one, err := bk.assign(start, n, sel)
+		if err != nil {
+			return err
+		}
+		for _, a := range aggs {
+			a.grow(len(bk.starts))
+			if err := a.add(start, n, sel, groups, one); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	lo, hi, seen, err := bk.span()
+	if err != nil || !seen {
+		return nil, err
+	}
+	out := make([]result.TimeseriesRow, len(bk.starts))
+	for b, ts := range bk.starts {
+		vals := make([]any, len(aggs))
+		for i, a := range aggs {
+			vals[i] = a.value(b)
+		}
+		out[b] = result.TimeseriesRow{Timestamp: ts, Values: vals}
+	}
+	if q.Granularity.IsAll() {
+		out[0].Timestamp = allLabel(q.Intervals, lo)
+		return out, nil
+	}
+	return result.FillTimeseries(q, merge, out, base.NewInterval(lo, hi+1)), nil
+}
+
+func runTopN(ctx context.Context, q *query.TopN, seg *segment.Segment) ([]result.TopNBucket, error) {
+	merge, err := result.FromFactories(q.Aggregations)
+	if err != nil {
+		return nil, err
+	}
+	p, err := newPlan(ctx, &q.Common, seg)
+	if err != nil {
+		return nil, err
+	}
+	aggs, err := p.newAggregators(q.Aggregations)
+	if err != nil {
+		return nil, err
+	}
+	bk, err := newBucketer(p, q.Granularity)
+	if err != nil {
+		return nil, err
+	}
+	dim, err := p.newDimReader(q.Dimension)
+	if err != nil {
+		return nil, err
+	}
+	g := newGrouper(p, bk, []*dimReader{dim}, aggs)
+	if err := g.run(); err != nil {
+		return nil, err
+	}
+	lo, _, seen, err := bk.span()
+	if err != nil || !seen {
+		return nil, err
+	}
+	buckets := make([]result.TopNBucket, len(bk.starts))
+	for b, ts := range bk.starts {
+		buckets[b].Timestamp = ts
+	}
+	if q.Granularity.IsAll() {
+		buckets[0].Timestamp = allLabel(q.Intervals, lo)
+	}
+	for id := range g.nGroups {
+		b, dims := g.dimsOf(id)
+		vals := make([]any, len(aggs))
+		for i, a := range aggs {
+			vals[i] = a.value(id)
+		}
+		buckets[b].Rows = append(buckets[b].Rows, result.TopNRow{Dim: dims[0], Values: vals})
+	}
+	buckets = slices.DeleteFunc(buckets, func(b result.TopNBucket) bool { return len(b.Rows) == 0 })
+	return result.MergeTopN(q, merge, result.PerSegmentThreshold(q), buckets)
+}
+
+func runGroupBy(ctx context.Context, q *query.GroupBy, seg *segment.Segment) ([]result.GroupByRow, error) {
+	if _, err := result.FromFactories(q.Aggregations); err != nil {
+		return nil, err
+	}
+	p, err := newPlan(ctx, &q.Common, seg)
+	if err != nil {
+		return nil, err
+	}
+	aggs, err := p.newAggregators(q.Aggregations)
+	if err != nil {
+		return nil, err
+	}
+	bk, err := newBucketer(p, q.Granularity)
+	if err != nil {
+		return nil, err
+	}
+	dims := make([]*dimReader, len(q.Dimensions))
+	for i, d := range q.Dimensions {
+		if dims[i], err = p.newDimReader(d); err != nil {
+			return nil, err
+		}
+	}
+	g := newGrouper(p, bk, dims, aggs)
+	if err := g.run(); err != nil {
+		return nil, err
+	}
+	out := make([]result.GroupByRow, g.nGroups)
+	for id := range g.nGroups {
+		b, ds := g.dimsOf(id)
+		vals := make([]any, len(aggs))
+		for i, a := range aggs {
+			vals[i] = a.value(id)
+		}
+		ts := bk.starts[b]
+		if q.Granularity.IsAll() {
+			ts = q.Granularity.Floor(0)
+		}
+		out[id] = result.GroupByRow{Timestamp: ts, Dims: ds, Values: vals}
+	}
+	return out, nil
+}
