@@ -869,6 +869,11 @@ func buildAndPublish(ctx context.Context, env *engineEnv, t *ingest.Task, p *pre
 			}
 		}
 	}
+	if spec.IOConfig.AppendToExisting {
+		if err := recordAllocations(ctx, env, spec.DataSchema.DataSource, parts, versions); err != nil {
+			return res, err
+		}
+	}
 	if err := os.MkdirAll(env.workDir, 0o755); err != nil {
 		return res, base.Errorf(base.ClassUnavailable, "task directory %s: %w", env.workDir, err)
 	}
@@ -990,6 +995,28 @@ func allocateAppend(ctx context.Context, env *engineEnv, dataSource string, c ba
 		}
 	}
 	vc.nextPartition = next
+	return nil
+}
+
+// recordAllocations stores the ids an append allocated as pending
+// segments, as Druid's segment allocation does, so later appends continue
+// after them even before they are published. Each task's allocations form
+// one sequence (named after the task) per interval.
+func recordAllocations(ctx context.Context, env *engineEnv, dataSource string, parts []builtPart, versions map[int64]*versionedChunk) error {
+	prev := map[int64]string{}
+	for _, pt := range parts {
+		id := base.SegmentID{DataSource: dataSource, Interval: pt.chunk, Version: versions[pt.chunk.Start].version, Partition: pt.shard.PartitionNum}
+		payload, err := json.Marshal(map[string]any{"dataSource": dataSource, "interval": pt.chunk, "version": id.Version, "shardSpec": pt.shard})
+		if err != nil {
+			return base.Errorf(base.ClassInternal, "pending segment %s: %w", id, err)
+		}
+		err = env.store.InsertPendingSegment(ctx, metadata.PendingSegment{ID: id, SequenceName: env.taskID,
+			SequencePrevID: prev[pt.chunk.Start], TaskAllocatorID: env.taskID, CreatedTime: env.now().UnixMilli(), Payload: payload})
+		if err != nil {
+			return fmt.Errorf("allocating %s: %w", id, err)
+		}
+		prev[pt.chunk.Start] = id.String()
+	}
 	return nil
 }
 

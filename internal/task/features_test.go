@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -197,6 +198,21 @@ func TestAppendAndReplace(t *testing.T) {
 		if s.ShardSpec.PartitionNum > maxPart[s.Interval] && (s.ShardSpec.Partitions == nil || *s.ShardSpec.Partitions != maxPart[s.Interval]+1) {
 			t.Errorf("appended %s: core partitions %v, want %d", s.ID(), s.ShardSpec.Partitions, maxPart[s.Interval]+1)
 		}
+	}
+	pending, err := f.store.PendingSegments(context.Background(), ds, base.Interval{Start: base.MinTime, End: base.MaxTime})
+	if err != nil || len(pending) != len(first) {
+		t.Errorf("pending segments after append: %d (%v), want %d", len(pending), err, len(first))
+	}
+	req, _ := http.NewRequest("DELETE", f.srv.URL+"/druid/indexer/v1/pendingSegments/"+ds, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var del map[string]int
+	json.NewDecoder(resp.Body).Decode(&del)
+	resp.Body.Close()
+	if del["numDeleted"] != len(first) {
+		t.Errorf("DELETE pendingSegments: %v, want numDeleted %d", del, len(first))
 	}
 	// Replace: a newer version per chunk.
 	mustRun(localSpec(t, ds, "json", `{"type":"json"}`, dyn, false, false))
