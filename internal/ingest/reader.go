@@ -67,12 +67,13 @@ type RowReader struct {
 	reads   int
 	records int                 // records attempted in the current entity
 	sys     []inputformat.Field // system fields of the current entity
+	hints   fieldHints
 }
 
 // NewRowReader reads entities in order. Rows whose time fails filter are
 // counted as thrownAway and skipped.
 func NewRowReader(ctx context.Context, entities []inputsource.Entity, format inputformat.Format, parser *RowParser, filter IntervalFilter) *RowReader {
-	return &RowReader{ctx: ctx, entities: entities, format: format, parser: parser, filter: filter}
+	return &RowReader{ctx: ctx, entities: entities, format: format, parser: parser, filter: filter, hints: parser.newHints()}
 }
 
 // Next returns the next row. Unparseable input (bad syntax, bad timestamp)
@@ -121,7 +122,7 @@ func (r *RowReader) Next() (Row, error) {
 				rec = append(rec, f)
 			}
 		}
-		row, err := r.parser.Parse(rec)
+		row, err := r.parser.parse(rec, r.hints)
 		if err != nil {
 			r.stats.Unparseable++
 			return Row{}, err

@@ -86,8 +86,42 @@ func NewRowParser(ds *DataSchema) *RowParser {
 
 // Parse parses one record. An unparseable timestamp is a *ParseError whose
 // message is Druid's ("Timestamp[x] is unparseable! Event: {...}").
-func (p *RowParser) Parse(rec Record) (Row, error) {
-	raw, _ := rec.Get(p.ts.Column)
+func (p *RowParser) Parse(rec Record) (Row, error) { return p.parse(rec, nil) }
+
+// Hints remember where each field was found in the previous record (the
+// dimensions, then the timestamp column); records of one file usually keep
+// their field order, which turns lookups into one comparison. Owned by one
+// reader.
+type fieldHints []int
+
+func (p *RowParser) newHints() fieldHints {
+	h := make(fieldHints, len(p.dims)+1)
+	for i := range h {
+		h[i] = -1
+	}
+	return h
+}
+
+// lookup returns field name of rec, trying hint slot i first.
+func lookup(rec Record, name string, hints fieldHints, i int) any {
+	if hints != nil {
+		if h := hints[i]; h >= 0 && h < len(rec) && rec[h].Name == name {
+			return rec[h].Value
+		}
+	}
+	for j := range rec {
+		if rec[j].Name == name {
+			if hints != nil {
+				hints[i] = j
+			}
+			return rec[j].Value
+		}
+	}
+	return nil
+}
+
+func (p *RowParser) parse(rec Record, hints fieldHints) (Row, error) {
+	raw := lookup(rec, p.ts.Column, hints, len(p.dims))
 	t, err := p.ts.Parse(raw)
 	if err != nil {
 		ev := eventText(rec)
@@ -118,7 +152,7 @@ func (p *RowParser) Parse(rec Record) (Row, error) {
 	}
 	for i := range p.dims {
 		d := &p.dims[i]
-		v, _ := rec.Get(d.Name)
+		v := lookup(rec, d.Name, hints, i)
 		cv, problem := ConvertDimension(d, v)
 		if problem != "" {
 			row.Errors = append(row.Errors, problem)

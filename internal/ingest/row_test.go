@@ -565,3 +565,21 @@ func TestParseExceptionsLogging(t *testing.T) {
 		t.Errorf("max 0: err %v, log %q", err, buf.String())
 	}
 }
+
+func TestFieldHintsFollowOrderChanges(t *testing.T) {
+	p := NewRowParser(schema(t, `{"dimensions":["a","b"]}`, ""))
+	hints := p.newHints()
+	recs := []inputformat.Record{
+		{{Name: "ts", Value: "2020"}, {Name: "a", Value: "1"}, {Name: "b", Value: "2"}},
+		{{Name: "b", Value: "3"}, {Name: "ts", Value: "2021"}, {Name: "a", Value: "4"}},
+		{{Name: "a", Value: "5"}},
+		{{Name: "ts", Value: "2022"}, {Name: "a", Value: "6"}, {Name: "b", Value: "7"}},
+	}
+	for i, rec := range recs {
+		want, werr := p.Parse(rec)
+		got, gerr := p.parse(rec, hints)
+		if (werr == nil) != (gerr == nil) || !reflect.DeepEqual(got, want) {
+			t.Errorf("record %d: hinted %+v %v, plain %+v %v", i, got, gerr, want, werr)
+		}
+	}
+}
