@@ -35,16 +35,28 @@ type InlineDataSource struct {
 	Rows [][]any
 }
 
-// Types.
-func (*TableDataSource) Type() string  { return "table" }
-func (*UnionDataSource) Type() string  { return "union" }
-func (*QueryDataSource) Type() string  { return "query" }
+// Type implements the interface: the Druid type name.
+func (*TableDataSource) Type() string { return "table" }
+
+// Type implements the interface: the Druid type name.
+func (*UnionDataSource) Type() string { return "union" }
+
+// Type implements the interface: the Druid type name.
+func (*QueryDataSource) Type() string { return "query" }
+
+// Type implements the interface: the Druid type name.
 func (*InlineDataSource) Type() string { return "inline" }
 
-// Tables implementations.
-func (d *TableDataSource) Tables() []string  { return []string{d.Name} }
-func (d *UnionDataSource) Tables() []string  { return append([]string(nil), d.DataSources...) }
-func (d *QueryDataSource) Tables() []string  { return d.Query.Base().DataSource.Tables() }
+// Tables implements DataSource.
+func (d *TableDataSource) Tables() []string { return []string{d.Name} }
+
+// Tables implements DataSource.
+func (d *UnionDataSource) Tables() []string { return append([]string(nil), d.DataSources...) }
+
+// Tables implements DataSource.
+func (d *QueryDataSource) Tables() []string { return d.Query.Base().DataSource.Tables() }
+
+// Tables implements DataSource.
 func (d *InlineDataSource) Tables() []string { return nil }
 
 func decodeDataSource(raw json.RawMessage, path string, depth int) (DataSource, error) {

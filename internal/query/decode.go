@@ -277,7 +277,10 @@ type prefixed struct {
 	err    error
 }
 
+// Error implements error.
 func (p *prefixed) Error() string { return p.prefix + ": " + p.err.Error() }
+
+// Unwrap returns the cause.
 func (p *prefixed) Unwrap() error { return p.err }
 
 func prefixErr(path string, err error) error { return &prefixed{path, err} }

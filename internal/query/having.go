@@ -47,13 +47,25 @@ type HavingNot struct{ Spec Having }
 // HavingConst is "always" (true) or "never" (false).
 type HavingConst struct{ Value bool }
 
-// Types.
-func (h *HavingCompare) Type() string   { return h.Op }
+// Type implements the interface: the Druid type name.
+func (h *HavingCompare) Type() string { return h.Op }
+
+// Type implements the interface: the Druid type name.
 func (*HavingDimSelector) Type() string { return "dimSelector" }
-func (*HavingFilter) Type() string      { return "filter" }
-func (*HavingAnd) Type() string         { return "and" }
-func (*HavingOr) Type() string          { return "or" }
-func (*HavingNot) Type() string         { return "not" }
+
+// Type implements the interface: the Druid type name.
+func (*HavingFilter) Type() string { return "filter" }
+
+// Type implements the interface: the Druid type name.
+func (*HavingAnd) Type() string { return "and" }
+
+// Type implements the interface: the Druid type name.
+func (*HavingOr) Type() string { return "or" }
+
+// Type implements the interface: the Druid type name.
+func (*HavingNot) Type() string { return "not" }
+
+// Type implements the interface: the Druid type name.
 func (h *HavingConst) Type() string {
 	if h.Value {
 		return "always"

@@ -15,13 +15,27 @@ import (
 func Encode(q Query) ([]byte, error) { return json.Marshal(toJSON(q)) }
 
 // MarshalJSON methods write each query type as Druid's JSON.
-func (q *Timeseries) MarshalJSON() ([]byte, error)         { return Encode(q) }
-func (q *TopN) MarshalJSON() ([]byte, error)               { return Encode(q) }
-func (q *GroupBy) MarshalJSON() ([]byte, error)            { return Encode(q) }
-func (q *Scan) MarshalJSON() ([]byte, error)               { return Encode(q) }
-func (q *Search) MarshalJSON() ([]byte, error)             { return Encode(q) }
-func (q *TimeBoundary) MarshalJSON() ([]byte, error)       { return Encode(q) }
-func (q *SegmentMetadata) MarshalJSON() ([]byte, error)    { return Encode(q) }
+func (q *Timeseries) MarshalJSON() ([]byte, error) { return Encode(q) }
+
+// MarshalJSON writes Druid's JSON.
+func (q *TopN) MarshalJSON() ([]byte, error) { return Encode(q) }
+
+// MarshalJSON writes Druid's JSON.
+func (q *GroupBy) MarshalJSON() ([]byte, error) { return Encode(q) }
+
+// MarshalJSON writes Druid's JSON.
+func (q *Scan) MarshalJSON() ([]byte, error) { return Encode(q) }
+
+// MarshalJSON writes Druid's JSON.
+func (q *Search) MarshalJSON() ([]byte, error) { return Encode(q) }
+
+// MarshalJSON writes Druid's JSON.
+func (q *TimeBoundary) MarshalJSON() ([]byte, error) { return Encode(q) }
+
+// MarshalJSON writes Druid's JSON.
+func (q *SegmentMetadata) MarshalJSON() ([]byte, error) { return Encode(q) }
+
+// MarshalJSON writes Druid's JSON.
 func (q *DataSourceMetadata) MarshalJSON() ([]byte, error) { return Encode(q) }
 
 func toJSON(q Query) map[string]any {

@@ -141,12 +141,26 @@ type DataSourceMetadata struct {
 	Common
 }
 
-// Type implementations.
-func (*Timeseries) Type() string         { return TypeTimeseries }
-func (*TopN) Type() string               { return TypeTopN }
-func (*GroupBy) Type() string            { return TypeGroupBy }
-func (*Scan) Type() string               { return TypeScan }
-func (*Search) Type() string             { return TypeSearch }
-func (*TimeBoundary) Type() string       { return TypeTimeBoundary }
-func (*SegmentMetadata) Type() string    { return TypeSegmentMetadata }
+// Type implements Query.
+func (*Timeseries) Type() string { return TypeTimeseries }
+
+// Type implements the interface: the Druid type name.
+func (*TopN) Type() string { return TypeTopN }
+
+// Type implements the interface: the Druid type name.
+func (*GroupBy) Type() string { return TypeGroupBy }
+
+// Type implements the interface: the Druid type name.
+func (*Scan) Type() string { return TypeScan }
+
+// Type implements the interface: the Druid type name.
+func (*Search) Type() string { return TypeSearch }
+
+// Type implements the interface: the Druid type name.
+func (*TimeBoundary) Type() string { return TypeTimeBoundary }
+
+// Type implements the interface: the Druid type name.
+func (*SegmentMetadata) Type() string { return TypeSegmentMetadata }
+
+// Type implements the interface: the Druid type name.
 func (*DataSourceMetadata) Type() string { return TypeDataSourceMetadata }

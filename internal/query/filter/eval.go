@@ -52,6 +52,7 @@ func Matches(m Matcher, r Row) bool { return m.Eval(r) == TriTrue }
 
 type matchFunc func(Row) Tri
 
+// Eval implements Matcher.
 func (f matchFunc) Eval(r Row) Tri { return f(r) }
 
 // Compile builds the row-level matcher for f. A nil filter matches every
@@ -282,6 +283,7 @@ type extractedRow struct {
 	fn  *dimension.ExtractionFn
 }
 
+// Value implements the row interface.
 func (e extractedRow) Value(name string) any {
 	v := e.r.Value(name)
 	if name != e.col {
@@ -706,4 +708,5 @@ func SearchPredicate(q SearchSpec) (func(string) bool, error) {
 // exprRow adapts a Row to the expression evaluator's bindings.
 type exprRow struct{ r Row }
 
+// Value implements the row interface.
 func (e exprRow) Value(name string) expr.Value { return expr.FromAny(e.r.Value(name)) }

@@ -156,26 +156,62 @@ type Extraction struct {
 	ExtractionFn *dimension.ExtractionFn `json:"extractionFn"`
 }
 
-// Type names.
-func (*Selector) Type() string             { return "selector" }
-func (*Equals) Type() string               { return "equals" }
-func (*In) Type() string                   { return "in" }
-func (*Bound) Type() string                { return "bound" }
-func (*Range) Type() string                { return "range" }
-func (*Null) Type() string                 { return "null" }
-func (*Like) Type() string                 { return "like" }
-func (*Regex) Type() string                { return "regex" }
-func (*Search) Type() string               { return "search" }
-func (*And) Type() string                  { return "and" }
-func (*Or) Type() string                   { return "or" }
-func (*Not) Type() string                  { return "not" }
-func (*Interval) Type() string             { return "interval" }
-func (*Expression) Type() string           { return "expression" }
-func (*True) Type() string                 { return "true" }
-func (*False) Type() string                { return "false" }
-func (*ColumnComparison) Type() string     { return "columnComparison" }
+// Type implements the interface: the Druid type name.
+func (*Selector) Type() string { return "selector" }
+
+// Type implements the interface: the Druid type name.
+func (*Equals) Type() string { return "equals" }
+
+// Type implements the interface: the Druid type name.
+func (*In) Type() string { return "in" }
+
+// Type implements the interface: the Druid type name.
+func (*Bound) Type() string { return "bound" }
+
+// Type implements the interface: the Druid type name.
+func (*Range) Type() string { return "range" }
+
+// Type implements the interface: the Druid type name.
+func (*Null) Type() string { return "null" }
+
+// Type implements the interface: the Druid type name.
+func (*Like) Type() string { return "like" }
+
+// Type implements the interface: the Druid type name.
+func (*Regex) Type() string { return "regex" }
+
+// Type implements the interface: the Druid type name.
+func (*Search) Type() string { return "search" }
+
+// Type implements the interface: the Druid type name.
+func (*And) Type() string { return "and" }
+
+// Type implements the interface: the Druid type name.
+func (*Or) Type() string { return "or" }
+
+// Type implements the interface: the Druid type name.
+func (*Not) Type() string { return "not" }
+
+// Type implements the interface: the Druid type name.
+func (*Interval) Type() string { return "interval" }
+
+// Type implements the interface: the Druid type name.
+func (*Expression) Type() string { return "expression" }
+
+// Type implements the interface: the Druid type name.
+func (*True) Type() string { return "true" }
+
+// Type implements the interface: the Druid type name.
+func (*False) Type() string { return "false" }
+
+// Type implements the interface: the Druid type name.
+func (*ColumnComparison) Type() string { return "columnComparison" }
+
+// Type implements the interface: the Druid type name.
 func (*ArrayContainsElement) Type() string { return "arrayContainsElement" }
-func (*Extraction) Type() string           { return "extraction" }
+
+// Type implements the interface: the Druid type name.
+func (*Extraction) Type() string { return "extraction" }
 
 // marshalTyped writes v's fields preceded by "type".
 func marshalTyped(typ string, v any) ([]byte, error) {
@@ -200,35 +236,71 @@ func (f *Selector) MarshalJSON() ([]byte, error) {
 	type a Selector
 	return marshalTyped(f.Type(), (*a)(f))
 }
+
+// MarshalJSON writes Druid's JSON.
 func (f *Equals) MarshalJSON() ([]byte, error) { type a Equals; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *In) MarshalJSON() ([]byte, error)     { type a In; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Bound) MarshalJSON() ([]byte, error)  { type a Bound; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Range) MarshalJSON() ([]byte, error)  { type a Range; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Null) MarshalJSON() ([]byte, error)   { type a Null; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Like) MarshalJSON() ([]byte, error)   { type a Like; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Regex) MarshalJSON() ([]byte, error)  { type a Regex; return marshalTyped(f.Type(), (*a)(f)) }
+
+// MarshalJSON writes Druid's JSON.
+func (f *In) MarshalJSON() ([]byte, error) { type a In; return marshalTyped(f.Type(), (*a)(f)) }
+
+// MarshalJSON writes Druid's JSON.
+func (f *Bound) MarshalJSON() ([]byte, error) { type a Bound; return marshalTyped(f.Type(), (*a)(f)) }
+
+// MarshalJSON writes Druid's JSON.
+func (f *Range) MarshalJSON() ([]byte, error) { type a Range; return marshalTyped(f.Type(), (*a)(f)) }
+
+// MarshalJSON writes Druid's JSON.
+func (f *Null) MarshalJSON() ([]byte, error) { type a Null; return marshalTyped(f.Type(), (*a)(f)) }
+
+// MarshalJSON writes Druid's JSON.
+func (f *Like) MarshalJSON() ([]byte, error) { type a Like; return marshalTyped(f.Type(), (*a)(f)) }
+
+// MarshalJSON writes Druid's JSON.
+func (f *Regex) MarshalJSON() ([]byte, error) { type a Regex; return marshalTyped(f.Type(), (*a)(f)) }
+
+// MarshalJSON writes Druid's JSON.
 func (f *Search) MarshalJSON() ([]byte, error) { type a Search; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *And) MarshalJSON() ([]byte, error)    { type a And; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Or) MarshalJSON() ([]byte, error)     { type a Or; return marshalTyped(f.Type(), (*a)(f)) }
-func (f *Not) MarshalJSON() ([]byte, error)    { type a Not; return marshalTyped(f.Type(), (*a)(f)) }
+
+// MarshalJSON writes Druid's JSON.
+func (f *And) MarshalJSON() ([]byte, error) { type a And; return marshalTyped(f.Type(), (*a)(f)) }
+
+// MarshalJSON writes Druid's JSON.
+func (f *Or) MarshalJSON() ([]byte, error) { type a Or; return marshalTyped(f.Type(), (*a)(f)) }
+
+// MarshalJSON writes Druid's JSON.
+func (f *Not) MarshalJSON() ([]byte, error) { type a Not; return marshalTyped(f.Type(), (*a)(f)) }
+
+// MarshalJSON writes Druid's JSON.
 func (f *Interval) MarshalJSON() ([]byte, error) {
 	type a Interval
 	return marshalTyped(f.Type(), (*a)(f))
 }
+
+// MarshalJSON writes Druid's JSON.
 func (f *Expression) MarshalJSON() ([]byte, error) {
 	type a Expression
 	return marshalTyped(f.Type(), (*a)(f))
 }
-func (f *True) MarshalJSON() ([]byte, error)  { return []byte(`{"type":"true"}`), nil }
+
+// MarshalJSON writes Druid's JSON.
+func (f *True) MarshalJSON() ([]byte, error) { return []byte(`{"type":"true"}`), nil }
+
+// MarshalJSON writes Druid's JSON.
 func (f *False) MarshalJSON() ([]byte, error) { return []byte(`{"type":"false"}`), nil }
+
+// MarshalJSON writes Druid's JSON.
 func (f *ColumnComparison) MarshalJSON() ([]byte, error) {
 	type a ColumnComparison
 	return marshalTyped(f.Type(), (*a)(f))
 }
+
+// MarshalJSON writes Druid's JSON.
 func (f *ArrayContainsElement) MarshalJSON() ([]byte, error) {
 	type a ArrayContainsElement
 	return marshalTyped(f.Type(), (*a)(f))
 }
+
+// MarshalJSON writes Druid's JSON.
 func (f *Extraction) MarshalJSON() ([]byte, error) {
 	type a Extraction
 	return marshalTyped(f.Type(), (*a)(f))

@@ -180,6 +180,7 @@ func ScalarString(raw json.RawMessage) (string, error) {
 
 type errString string
 
+// Error implements error.
 func (e errString) Error() string { return string(e) }
 
 // Bool reads an optional boolean field with a default.

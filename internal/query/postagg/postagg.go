@@ -62,24 +62,40 @@ type Extremum struct {
 	Fields     []PostAggregator `json:"fields"`
 }
 
-// Names.
-func (p *Arithmetic) Name() string  { return p.OutputName }
-func (p *FieldAccess) Name() string { return p.OutputName }
-func (p *Constant) Name() string    { return p.OutputName }
-func (p *Expression) Name() string  { return p.OutputName }
-func (p *Extremum) Name() string    { return p.OutputName }
+// Name returns the output name.
+func (p *Arithmetic) Name() string { return p.OutputName }
 
-// Types.
+// Name returns the output name.
+func (p *FieldAccess) Name() string { return p.OutputName }
+
+// Name returns the output name.
+func (p *Constant) Name() string { return p.OutputName }
+
+// Name returns the output name.
+func (p *Expression) Name() string { return p.OutputName }
+
+// Name returns the output name.
+func (p *Extremum) Name() string { return p.OutputName }
+
+// Type implements the interface: the Druid type name.
 func (p *Arithmetic) Type() string { return "arithmetic" }
+
+// Type implements the interface: the Druid type name.
 func (p *FieldAccess) Type() string {
 	if p.Finalizing {
 		return "finalizingFieldAccess"
 	}
 	return "fieldAccess"
 }
-func (p *Constant) Type() string   { return "constant" }
+
+// Type implements the interface: the Druid type name.
+func (p *Constant) Type() string { return "constant" }
+
+// Type implements the interface: the Druid type name.
 func (p *Expression) Type() string { return "expression" }
-func (p *Extremum) Type() string   { return p.Kind }
+
+// Type implements the interface: the Druid type name.
+func (p *Extremum) Type() string { return p.Kind }
 
 func (p *Arithmetic) inputs(d []string) []string {
 	for _, f := range p.Fields {
@@ -125,18 +141,26 @@ func (p *Arithmetic) MarshalJSON() ([]byte, error) {
 	type a Arithmetic
 	return marshalTyped(p.Type(), (*a)(p))
 }
+
+// MarshalJSON writes Druid's JSON.
 func (p *FieldAccess) MarshalJSON() ([]byte, error) {
 	type a FieldAccess
 	return marshalTyped(p.Type(), (*a)(p))
 }
+
+// MarshalJSON writes Druid's JSON.
 func (p *Constant) MarshalJSON() ([]byte, error) {
 	type a Constant
 	return marshalTyped(p.Type(), (*a)(p))
 }
+
+// MarshalJSON writes Druid's JSON.
 func (p *Expression) MarshalJSON() ([]byte, error) {
 	type a Expression
 	return marshalTyped(p.Type(), (*a)(p))
 }
+
+// MarshalJSON writes Druid's JSON.
 func (p *Extremum) MarshalJSON() ([]byte, error) {
 	type a Extremum
 	return marshalTyped(p.Type(), (*a)(p))
@@ -589,4 +613,5 @@ func finiteRank(f float64) int {
 // exprRow adapts a result row to the expression evaluator's bindings.
 type exprRow struct{ r value.Row }
 
+// Value implements the row interface.
 func (e exprRow) Value(name string) expr.Value { return expr.FromAny(e.r.Value(name)) }

@@ -36,18 +36,30 @@ type simpleAgg struct {
 	combine func(a, b any) any
 }
 
-func (s *simpleAgg) Name() string         { return s.name }
-func (s *simpleAgg) Empty() any           { return s.empty }
+// Name returns the output name.
+func (s *simpleAgg) Name() string { return s.name }
+
+// Empty implements the interface.
+func (s *simpleAgg) Empty() any { return s.empty }
+
+// Combine implements the interface.
 func (s *simpleAgg) Combine(a, b any) any { return s.combine(a, b) }
-func (s *simpleAgg) Finalize(v any) any   { return v }
+
+// Finalize implements the interface.
+func (s *simpleAgg) Finalize(v any) any { return v }
 
 type pairAgg struct {
 	name  string
 	first bool
 }
 
+// Name returns the output name.
 func (p *pairAgg) Name() string { return p.name }
-func (p *pairAgg) Empty() any   { return nil }
+
+// Empty implements the interface.
+func (p *pairAgg) Empty() any { return nil }
+
+// Combine implements the interface.
 func (p *pairAgg) Combine(a, b any) any {
 	pa, okA := a.(Pair)
 	pb, okB := b.(Pair)
@@ -77,6 +89,8 @@ func (p *pairAgg) Combine(a, b any) any {
 	}
 	return a
 }
+
+// Finalize implements the interface.
 func (p *pairAgg) Finalize(v any) any {
 	if pv, ok := v.(Pair); ok {
 		return pv.Value

@@ -76,6 +76,7 @@ type rowView struct {
 	vals []any
 }
 
+// Value implements the row interface.
 func (r rowView) Value(name string) any {
 	i, ok := r.f.index[name]
 	if !ok || i >= len(r.vals) {

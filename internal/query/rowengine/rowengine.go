@@ -32,6 +32,7 @@ type sliceRow struct {
 	vals []any
 }
 
+// Value implements the row interface.
 func (s sliceRow) Value(name string) any {
 	if i, ok := s.idx[name]; ok {
 		return s.vals[i]
@@ -72,6 +73,7 @@ type view struct {
 	depth int
 }
 
+// Value implements the row interface.
 func (v view) Value(name string) any {
 	c, ok := v.p.vcs[name]
 	if !ok {
@@ -89,6 +91,7 @@ func (v view) Value(name string) any {
 
 type exprRow struct{ v view }
 
+// Value implements the row interface.
 func (e exprRow) Value(name string) expr.Value { return expr.FromAny(e.v.Value(name)) }
 
 // castTo converts a value to a column type (zero type: unchanged).
@@ -471,6 +474,7 @@ type tableRow struct {
 	r   result.Row
 }
 
+// Value implements the row interface.
 func (t tableRow) Value(name string) any {
 	if i, ok := t.idx[name]; ok {
 		return t.r.Values[i]
