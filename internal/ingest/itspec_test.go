@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/ingest/inputformat"
+	"github.com/dryaddb/dryad/internal/ingest/inputsource"
 )
 
 // itDir is Druid's conformance corpus, beside the repository.
@@ -151,5 +153,60 @@ func TestDecodeITSpecs(t *testing.T) {
 				t.Fatalf("decode: got %v (class %v), want class %v", err, base.ClassOf(err), want)
 			}
 		})
+	}
+}
+
+func decodeIT(t *testing.T, name string) *Task {
+	t.Helper()
+	dir := itPath(t, "specs")
+	dataDir, _ := filepath.Abs(filepath.Join(itDir, "data"))
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := DecodeTask([]byte(substituteIT(string(data), dataDir, nil)), DecodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return task
+}
+
+func TestITSpecValues(t *testing.T) {
+	task := decodeIT(t, "wikipedia_index_task.json")
+	ds := task.Spec.DataSchema
+	if task.Type != "index" || len(ds.DimensionsSpec.Dimensions) != 13 || ds.DimensionsSpec.Dimensions[1].Name != "language" || ds.DimensionsSpec.Dimensions[1].CreateBitmapIndex {
+		t.Errorf("dimensions %+v", ds.DimensionsSpec.Dimensions)
+	}
+	if len(ds.Metrics) != 7 || ds.Metrics[4].Type != "thetaSketch" || ds.Metrics[4].Inputs[0] != "user" {
+		t.Errorf("metrics %+v", ds.Metrics)
+	}
+	if p := task.Spec.TuningConfig.PartitionsSpec; p.Type != "dynamic" || p.MaxRowsPerSegment != 3 {
+		t.Errorf("partitions %+v", p)
+	}
+	if !ds.GranularitySpec.QueryGranularity.Equal(granularityMust("second")) || len(ds.GranularitySpec.Intervals) != 1 {
+		t.Errorf("granularity %+v", ds.GranularitySpec)
+	}
+
+	task = decodeIT(t, "json_path_index_task.json")
+	f := task.Spec.IOConfig.InputFormat.(*inputformat.JSONFormat)
+	if f.Flatten == nil || len(f.Flatten.Fields) != 4 || !f.Flatten.UseFieldDiscovery || f.Flatten.Fields[0].Expr != "$.values.length()" {
+		t.Errorf("flattenSpec %+v", f.Flatten)
+	}
+	if g := task.Spec.DataSchema.GranularitySpec; !g.QueryGranularity.IsNone() || !g.SegmentGranularity.Equal(granularityMust("hour")) {
+		t.Errorf("granularity %+v", g)
+	}
+
+	task = decodeIT(t, "tutorial-updates-append-index.json")
+	tc := task.Spec.TuningConfig
+	if !tc.ForceGuaranteedRollup || tc.PartitionsSpec.Type != "hashed" || tc.PartitionsSpec.NumShards != 1 || tc.MaxRowsInMemory != 25000 || tc.MaxNumConcurrentSubTasks != 2 {
+		t.Errorf("tuning %+v", tc)
+	}
+	if c, ok := task.Spec.IOConfig.InputSource.(*inputsource.Combining); !ok || len(c.Delegates) != 2 {
+		t.Errorf("input source %T", task.Spec.IOConfig.InputSource)
+	}
+
+	task = decodeIT(t, "tutorial-transform-index.json")
+	if tr := task.Spec.DataSchema.TransformSpec; len(tr.Transforms) == 0 || tr.Filter == nil {
+		t.Errorf("transformSpec %+v", tr)
 	}
 }
