@@ -34,7 +34,8 @@ type Row struct {
 	Errors []string
 }
 
-// Get returns the raw input field name.
+// Get returns the raw value of the input field name and whether it is
+// present.
 func (r *Row) Get(name string) (any, bool) { return r.Fields.Get(name) }
 
 // RowParser turns records into rows following a DataSchema's timestampSpec
