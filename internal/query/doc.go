@@ -17,7 +17,8 @@
 // Subpackages: filter (filters and the row-level evaluator), postagg
 // (post-aggregators), dimension (dimension specs), value (the row value
 // model, Java number formatting, string orderings), jsonspec (field
-// decoding), result (partial results, merging and Druid's result JSON).
+// decoding), result (partial results, merging and Druid's result JSON),
+// rowengine (row-at-a-time execution over in-memory rows).
 // Aggregator specs come from the aggregation subpackage.
 //
 // A decoded Query is immutable and safe for concurrent use.
