@@ -285,21 +285,11 @@ func (g Granularity) Iterate(iv base.Interval) iter.Seq[base.Interval] {
 	}
 }
 
-// IsFinerThan reports whether g's buckets are shorter than o's, comparing
-// the end of the bucket that starts at the epoch as Druid does; "none" is
-// the finest and "all" the coarsest.
+// IsFinerThan reports whether g is finer than o by Druid's rule
+// (Granularity.IS_FINER_THAN): the bucket holding the epoch ends earlier.
+// "none" is the finest and "all" the coarsest.
 func (g Granularity) IsFinerThan(o Granularity) bool {
-	return g.rank() < o.rank()
-}
-
-func (g Granularity) rank() int64 {
-	switch g.kind {
-	case KindNone:
-		return 0
-	case KindAll:
-		return base.MaxTime
-	}
-	return g.Next(g.Floor(0)) - g.Floor(0)
+	return g.Next(g.Floor(0)) < o.Next(o.Floor(0))
 }
 
 // Equal reports whether g and o bucket time identically and print the same.
