@@ -167,7 +167,7 @@ func (p *RowParser) parse(rec Record, hints fieldHints) (Row, error) {
 			}
 			if p.typed {
 				row.Dimensions = append(row.Dimensions, f.Name)
-				row.Values = append(row.Values, f.Value)
+				row.Values = append(row.Values, discoveredValue(f.Value))
 				continue
 			}
 			if !primitiveOrList(f.Value) {
@@ -190,6 +190,31 @@ func (p *RowParser) declared(name string) bool {
 		}
 	}
 	return false
+}
+
+// discoveredValue prepares a value for type-aware schema discovery:
+// booleans become longs (1/0), as Druid's auto column indexer reads them,
+// also inside arrays; everything else is kept.
+func discoveredValue(v any) any {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return int64(1)
+		}
+		return int64(0)
+	case []any:
+		for i, e := range x {
+			if _, ok := e.(bool); ok {
+				out := make([]any, len(x))
+				copy(out, x)
+				for j := i; j < len(out); j++ {
+					out[j] = discoveredValue(out[j])
+				}
+				return out
+			}
+		}
+	}
+	return v
 }
 
 // primitiveOrList reports whether v is a scalar or a list of scalars (what

@@ -163,7 +163,7 @@ func TestRowParserSchemaless(t *testing.T) {
 		{"include all", `{"dimensions":["user"],"includeAllDimensions":true}`,
 			[]string{"user", "page", "tags", "excluded", "flag"}, []any{"u", "P", []string{"a", "b"}, "e", "true"}},
 		{"schema discovery", `{"useSchemaDiscovery":true}`,
-			[]string{"page", "tags", "nested", "excluded", "flag"}, []any{"P", []any{"b", "a"}, map[string]any{"x": int64(1)}, "e", true}},
+			[]string{"page", "tags", "nested", "excluded", "flag"}, []any{"P", []any{"b", "a"}, map[string]any{"x": int64(1)}, "e", int64(1)}},
 	}
 	for _, tt := range tests {
 		row, err := NewRowParser(schema(t, tt.dims, metrics)).Parse(rec)
