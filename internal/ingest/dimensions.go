@@ -168,6 +168,8 @@ func ConvertDimension(d *DimensionSchema, v any) (out any, problem string) {
 		return numericDimension(v, d, false)
 	case DimFloat, DimDouble:
 		return numericDimension(v, d, true)
+	case DimAuto:
+		return discoveredValue(v), ""
 	}
 	return v, ""
 }
