@@ -194,7 +194,16 @@ func finishGroups(q *query.GroupBy, f *finisher, having query.HavingMatcher, row
 	if len(l.Columns) > 0 {
 		cols := make([]int, len(l.Columns))
 		for i, c := range l.Columns {
-			cols[i] = f.index[c.Dimension]
+			cols[i] = -1 // not an output column (decoding rejects this): compares as null
+			if j, ok := f.index[c.Dimension]; ok {
+				cols[i] = j
+			}
+		}
+		at := func(r Row, i int) any {
+			if i < 0 {
+				return nil
+			}
+			return r.Values[i]
 		}
 		sort.SliceStable(out, func(i, j int) bool {
 			a, b := out[i], out[j]
@@ -202,7 +211,7 @@ func finishGroups(q *query.GroupBy, f *finisher, having query.HavingMatcher, row
 				return a.Timestamp < b.Timestamp
 			}
 			for k, c := range l.Columns {
-				if r := c.CompareColumn(a.Values[cols[k]], b.Values[cols[k]]); r != 0 {
+				if r := c.CompareColumn(at(a, cols[k]), at(b, cols[k])); r != 0 {
 					return r < 0
 				}
 			}

@@ -167,7 +167,11 @@ func appendObject(dst []byte, cols []string, vals []any) []byte {
 		}
 		dst = AppendString(dst, c)
 		dst = append(dst, ':')
-		dst = AppendValue(dst, vals[i])
+		if i < len(vals) {
+			dst = AppendValue(dst, vals[i])
+		} else {
+			dst = append(dst, "null"...)
+		}
 	}
 	return append(dst, '}')
 }

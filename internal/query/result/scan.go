@@ -69,6 +69,9 @@ func MergeScan(q *query.Scan, batches []ScanBatch) ([]ScanBatch, error) {
 			return nil, base.Errorf(base.ClassInvalidInput, "scan ordering by __time needs the __time column, segment %q returned %v", b.SegmentID, b.Columns)
 		}
 		for _, e := range b.Events {
+			if len(e) != len(b.Columns) {
+				return nil, base.Errorf(base.ClassInternal, "scan batch of segment %q has a row of %d values for %d columns", b.SegmentID, len(e), len(b.Columns))
+			}
 			t, _ := value.ToInt64(e[ti])
 			refs = append(refs, rowRef{t, bi, e})
 		}

@@ -114,7 +114,9 @@ func MergeTopN(q *query.TopN, aggs []Aggregator, keep int, parts ...[]TopNBucket
 func orderTopN(q *query.TopN, f *finisher, rows []TopNRow, n int) []TopNRow {
 	metricIdx := -1
 	if q.Metric.Kind == "numeric" {
-		metricIdx = f.index[q.Metric.Metric]
+		if i, ok := f.index[q.Metric.Metric]; ok {
+			metricIdx = i
+		}
 	}
 	type cand struct {
 		row TopNRow
