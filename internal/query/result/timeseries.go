@@ -15,43 +15,59 @@ type TimeseriesRow struct {
 	Values    []any
 }
 
-// FillTimeseries adds empty buckets, as a per-segment timeseries engine
-// does: every granularity bucket of the query intervals that overlaps data
-// (the segment's data interval) and is missing from rows gets each
-// aggregator's empty value. Granularity "all" and context
+// MaxFillBuckets is the most empty buckets FillTimeseriesChecked adds for
+// one call (a "none" granularity over a long interval would otherwise
+// allocate a row per millisecond).
+const MaxFillBuckets = 1_000_000
+
+// FillTimeseriesChecked adds empty buckets, as a per-segment timeseries
+// engine does: every granularity bucket of the query intervals that
+// overlaps data (the segment's data interval) and is missing from rows gets
+// each aggregator's empty value. Granularity "all" and context
 // skipEmptyBuckets disable filling. rows must be sorted by timestamp; the
-// result is sorted too.
-func FillTimeseries(q *query.Timeseries, aggs []Aggregator, rows []TimeseriesRow, data base.Interval) []TimeseriesRow {
+// result is sorted too. More than MaxFillBuckets empty buckets is a
+// base.ClassCapacity error naming the query's granularity.
+func FillTimeseriesChecked(q *query.Timeseries, aggs []Aggregator, rows []TimeseriesRow, data base.Interval) ([]TimeseriesRow, error) {
 	g := q.Granularity
 	if g.IsAll() || q.Context.SkipEmptyBuckets() {
-		return rows
+		return rows, nil
 	}
 	have := make(map[int64]bool, len(rows))
 	for _, r := range rows {
 		have[r.Timestamp] = true
 	}
-	added := false
+	added := 0
 	for _, qi := range q.Intervals {
 		iv, ok := qi.Intersect(data)
 		if !ok || iv.IsEmpty() {
 			continue
 		}
-		n := 0
 		for b := range g.Iterate(iv) {
-			if n++; n > 10_000_000 {
-				break // a runaway granularity ("none" over years); engines cap buckets earlier
+			if have[b.Start] {
+				continue
 			}
-			if !have[b.Start] {
-				rows = append(rows, TimeseriesRow{Timestamp: b.Start, Values: emptyValues(aggs)})
-				have[b.Start] = true
-				added = true
+			if added++; added > MaxFillBuckets {
+				return nil, base.Errorf(base.ClassCapacity, "timeseries with granularity %s would zero-fill more than %d empty buckets over %s; use a coarser granularity or context skipEmptyBuckets", g, MaxFillBuckets, iv)
 			}
+			rows = append(rows, TimeseriesRow{Timestamp: b.Start, Values: emptyValues(aggs)})
+			have[b.Start] = true
 		}
 	}
-	if added {
+	if added > 0 {
 		sort.Slice(rows, func(i, j int) bool { return rows[i].Timestamp < rows[j].Timestamp })
 	}
-	return rows
+	return rows, nil
+}
+
+// FillTimeseries is FillTimeseriesChecked for callers that do not handle
+// the bucket limit: past MaxFillBuckets it returns rows without filling.
+// New code should call FillTimeseriesChecked.
+func FillTimeseries(q *query.Timeseries, aggs []Aggregator, rows []TimeseriesRow, data base.Interval) []TimeseriesRow {
+	filled, err := FillTimeseriesChecked(q, aggs, rows, data)
+	if err != nil {
+		return rows
+	}
+	return filled
 }
 
 // MergeTimeseries combines partial results (one slice per segment or data

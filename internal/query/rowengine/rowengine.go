@@ -352,7 +352,7 @@ func Timeseries(q *query.Timeseries, aggs []result.Aggregator, rows []value.Row)
 	}
 	slices.SortFunc(out, func(a, b result.TimeseriesRow) int { return cmpInt(a.Timestamp, b.Timestamp) })
 	if sp.any {
-		out = result.FillTimeseries(q, aggs, out, base.NewInterval(sp.lo, sp.hi+1))
+		return result.FillTimeseriesChecked(q, aggs, out, base.NewInterval(sp.lo, sp.hi+1))
 	}
 	return out, nil
 }
