@@ -235,7 +235,7 @@ func (g *PeriodGranularity) EffectiveOrigin() int64 { return g.origin }
 // changes, or periods of hours and smaller in any zone).
 func (g *PeriodGranularity) FixedMillis() (int64, bool) { return g.fixed, g.fixed > 0 }
 
-// add adds the period k times (k = ±1) field by field, as Joda's
+// add adds the period multiplied by k, field by field, as Joda's
 // chronology.add(period, instant, k) does.
 func (g *PeriodGranularity) add(ms int64, k int64) int64 {
 	vals := periodValues(g.Period)
@@ -352,7 +352,7 @@ func (g *PeriodGranularity) floorCompound(t int64) int64 {
 		if est < 0 {
 			k = est + maxSteps/2
 		}
-		start = g.addMultiple(start, k)
+		start = g.add(start, k)
 	}
 	// The walks are bounded so that instants beyond the supported range
 	// (where field arithmetic overflows) cannot loop for ever.
@@ -396,15 +396,4 @@ func (g *PeriodGranularity) estimateSteps(t int64) int64 {
 		return -(1 << 60)
 	}
 	return int64(e)
-}
-
-// addMultiple adds the period multiplied by k in one go.
-func (g *PeriodGranularity) addMultiple(ms, k int64) int64 {
-	vals := periodValues(g.Period)
-	for f, v := range vals {
-		if v != 0 {
-			ms = g.addField(field(f), ms, v*k)
-		}
-	}
-	return ms
 }
