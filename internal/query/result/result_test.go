@@ -316,8 +316,8 @@ func TestFillLimit(t *testing.T) {
 	q := mustQuery[*query.Timeseries](t, `{"queryType":"timeseries","dataSource":"w","intervals":["2013-01-01/2013-01-02"],"granularity":"none","aggregations":[{"type":"count","name":"c"}]}`)
 	aggs := mustAggs(t, q.Aggregations)
 	_, err := FillTimeseriesChecked(q, aggs, nil, base.NewInterval(ms("2013-01-01"), ms("2013-01-02")))
-	if base.ClassOf(err) != base.ClassCapacity {
-		t.Errorf("got %v, want a capacity error", err)
+	if base.ClassOf(err) != base.ClassInvalidInput {
+		t.Errorf("got %v, want a resource-limit error", err)
 	}
 	rows, err := FillTimeseriesChecked(q, aggs, nil, base.NewInterval(ms("2013-01-01"), ms("2013-01-01")+3))
 	if err != nil || len(rows) != 3 || rows[2].Timestamp != ms("2013-01-01")+2 || rows[0].Values[0] != int64(0) {

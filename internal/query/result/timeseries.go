@@ -26,7 +26,8 @@ const MaxFillBuckets = 1_000_000
 // each aggregator's empty value. Granularity "all" and context
 // skipEmptyBuckets disable filling. rows must be sorted by timestamp; the
 // result is sorted too. More than MaxFillBuckets empty buckets is a
-// base.ClassCapacity error naming the query's granularity.
+// base.ClassInvalidInput error (Druid answers "Resource limit exceeded"
+// with 400) naming the granularity.
 func FillTimeseriesChecked(q *query.Timeseries, aggs []Aggregator, rows []TimeseriesRow, data base.Interval) ([]TimeseriesRow, error) {
 	g := q.Granularity
 	if g.IsAll() || q.Context.SkipEmptyBuckets() {
@@ -47,7 +48,7 @@ func FillTimeseriesChecked(q *query.Timeseries, aggs []Aggregator, rows []Timese
 				continue
 			}
 			if added++; added > MaxFillBuckets {
-				return nil, base.Errorf(base.ClassCapacity, "timeseries with granularity %s would zero-fill more than %d empty buckets over %s; use a coarser granularity or context skipEmptyBuckets", g, MaxFillBuckets, iv)
+				return nil, base.Errorf(base.ClassInvalidInput, "timeseries with granularity %s would zero-fill more than %d empty buckets over %s; use a coarser granularity or context skipEmptyBuckets", g, MaxFillBuckets, iv)
 			}
 			rows = append(rows, TimeseriesRow{Timestamp: b.Start, Values: emptyValues(aggs)})
 			have[b.Start] = true
