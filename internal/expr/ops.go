@@ -2,7 +2,6 @@ package expr
 
 import (
 	"math"
-	"strings"
 
 	"github.com/dryaddb/dryad/internal/base"
 )
@@ -187,7 +186,7 @@ func binaryOp(op string, l, r Value, t base.ColumnType) (Value, error) {
 	}
 	if lk == base.KindString && rk == base.KindString {
 		if cmp {
-			return Bool(cmpResult(op, strings.Compare(l.S, r.S))), nil
+			return Bool(cmpResult(op, compareStrings(l.S, r.S))), nil
 		}
 		if op == "+" {
 			return String(l.S + r.S), nil
@@ -355,7 +354,7 @@ func compareValues(a, b Value) int {
 		}
 	case base.KindString:
 		if b.Type.Kind == base.KindString {
-			return strings.Compare(a.S, b.S)
+			return compareStrings(a.S, b.S)
 		}
 	case base.KindArray:
 		return compareArrays(a, b)
@@ -373,7 +372,7 @@ func compareValues(a, b Value) int {
 	}
 	as, _ := a.AsString()
 	bs, _ := b.AsString()
-	return strings.Compare(as, bs)
+	return compareStrings(as, bs)
 }
 
 // valuesEqual is equality for array membership and case_simple: same type

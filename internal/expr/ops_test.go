@@ -222,3 +222,22 @@ func TestVectorConditionals(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareStringsUTF16(t *testing.T) {
+	cases := []struct {
+		a, b string
+		want int
+	}{
+		{"a", "b", -1}, {"b", "a", 1}, {"", "", 0}, {"ab", "a", 1}, {"a", "ab", -1},
+		{"\uFF01", "😀", 1}, // U+FF01 > U+D83D (the high surrogate of U+1F600)
+		{"😀", "\uFF01", -1},
+		{"\u00e9", "z", 1},
+		{"😀", "😁", -1},
+		{"\xff", "\xfe", 1}, {"\xfe", "\xff", -1},
+	}
+	for _, tc := range cases {
+		if got := compareStrings(tc.a, tc.b); got != tc.want {
+			t.Errorf("compareStrings(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

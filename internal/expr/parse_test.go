@@ -290,7 +290,7 @@ func FuzzEval(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_, _ = c.EvalRow(testRow())
+		rowVal, rowErr := c.EvalRow(testRow())
 		defer func() {
 			if r := recover(); r != nil {
 				t.Fatalf("%q: vector evaluation panicked: %v", s, r)
@@ -314,6 +314,15 @@ func FuzzEval(f *testing.F) {
 			}
 			vb[name] = vec
 		}
-		_, _ = c.NewVectorEvaluator().Eval(vb, 2)
+		out, err := c.NewVectorEvaluator().Eval(vb, 2)
+		if err == nil && rowErr == nil {
+			want := rowVal
+			if c.OutputType().Kind != base.KindUnknown {
+				want = conform(want, c.OutputType())
+			}
+			if got := show(out.At(0)); got != show(want) {
+				t.Fatalf("%q: vector row 0 = %s, row path = %s", s, got, show(want))
+			}
+		}
 	})
 }

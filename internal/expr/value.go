@@ -224,7 +224,6 @@ func (v Value) IsNumeric() bool {
 // parseNumber reads a string as Druid does when a number is needed: a long
 // if it parses as one, else a double, else no number.
 func parseNumber(s string) (l int64, d float64, isLong, ok bool) {
-	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, 0, false, false
 	}

@@ -1,6 +1,10 @@
 package expr
 
-import "github.com/dryaddb/dryad/internal/base"
+import (
+	"unicode/utf8"
+
+	"github.com/dryaddb/dryad/internal/base"
+)
 
 // cannotFail reports whether evaluating n can never return an error, so
 // that evaluating it eagerly for every row (as vector kernels do) is
@@ -150,12 +154,54 @@ func (ev *VectorEvaluator) stringCmpVec(x *binaryNode, n int) (*Vector, bool, er
 	return out, true, nil
 }
 
+// compareStrings orders strings as Java's String.compareTo: by UTF-16 code
+// units. That is byte order except where a supplementary character
+// (encoded as surrogates, 0xD800-0xDFFF) meets a character in
+// U+E000-U+FFFF.
 func compareStrings(a, b string) int {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
 	switch {
-	case a < b:
+	case i == len(a) && i == len(b):
+		return 0
+	case i == len(a):
 		return -1
-	case a > b:
+	case i == len(b):
 		return 1
 	}
-	return 0
+	// Back up to the start of the differing runes.
+	for i > 0 && !utf8.RuneStart(a[i]) {
+		i--
+	}
+	ra, _ := utf8.DecodeRuneInString(a[i:])
+	rb, _ := utf8.DecodeRuneInString(b[i:])
+	ua, ub := utf16Unit(ra), utf16Unit(rb)
+	switch {
+	case ua < ub:
+		return -1
+	case ua > ub:
+		return 1
+	}
+	// Same first unit: two supplementary characters (code point order), or
+	// invalid UTF-8 (byte order).
+	if ra == rb {
+		if a[i] < b[i] {
+			return -1
+		}
+		return 1
+	}
+	if ra < rb {
+		return -1
+	}
+	return 1
+}
+
+// utf16Unit is the first UTF-16 code unit of r.
+func utf16Unit(r rune) rune {
+	if r >= 0x10000 {
+		return 0xD800 + (r-0x10000)>>10
+	}
+	return r
 }
