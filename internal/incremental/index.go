@@ -1,10 +1,8 @@
 package incremental
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -62,20 +60,31 @@ type dim struct {
 	handling string
 	declared bool
 	slot     int
-	// STRING: ids of row r are ids[offs[r]:offs[r+1]]; a null row holds the
-	// single id -1. dict maps values to ids in arrival order.
+	// dict maps string values (of STRING dimensions and ARRAY<STRING>
+	// elements) to ids in arrival order.
 	dict map[string]int32
 	vals []string
 	// lastVal/lastID cache the most recent lookup (lastID -1: none).
 	lastVal string
 	lastID  int32
-	ids     []int32
-	offs    []int32
-	multi   bool
-	// LONG, FLOAT, DOUBLE (and KindUnknown rows, all null).
+	// STRING: the ids of row r are ids[offs[r]:offs[r+1]]; a null row
+	// holds the single id -1.
+	ids   []int32
+	offs  []int32
+	multi bool
+	// LONG, FLOAT, DOUBLE and not-yet-typed (all null) dimensions.
 	longs []int64
 	dbls  []float64
 	null  []bool
+	// ARRAY: row r's elements are [aoffs[r], aoffs[r+1]); rowNull marks
+	// null rows. Every element has a string id (elemIDs, -1 unless a
+	// non-null ARRAY<STRING> element), number bits (elemBits: int64 for
+	// LONG, float64 bits for DOUBLE) and a null flag.
+	aoffs    []int32
+	rowNull  []bool
+	elemIDs  []int32
+	elemBits []uint64
+	elemNull []bool
 }
 
 // Index is an in-memory index of rows for one time chunk. It is not safe for
@@ -97,7 +106,6 @@ type Index struct {
 	keyBuf  []byte
 	in      []segment.Value
 	strs    []string
-	rowIDs  [][]int32
 }
 
 // Per-entry estimates used by EstimatedBytes.
@@ -131,7 +139,9 @@ func New(cfg Config) (*Index, error) {
 			typ = base.TypeString
 		case base.KindString, base.KindLong, base.KindFloat, base.KindDouble:
 		case base.KindArray:
-			return nil, base.Errorf(base.ClassUnsupported, "dimension %q: %s dimensions are not supported yet", d.Name, typ)
+			if typ.Elem != base.KindString && typ.Elem != base.KindLong && typ.Elem != base.KindDouble {
+				return nil, base.Errorf(base.ClassUnsupported, "dimension %q: %s dimensions are not supported (arrays hold STRING, LONG or DOUBLE)", d.Name, typ)
+			}
 		default:
 			return nil, base.Errorf(base.ClassInvalidInput, "dimension %q: type %s is not a dimension type", d.Name, typ)
 		}
@@ -190,26 +200,10 @@ func (x *Index) addDim(name string, typ base.ColumnType, handling string, declar
 	d := &dim{name: name, typ: typ, handling: handling, declared: declared, slot: x.slot(name), lastID: -1}
 	x.slotDim[d.slot] = len(x.dims)
 	x.dims = append(x.dims, d)
-	x.rowIDs = append(x.rowIDs, nil)
+	d.dict = map[string]int32{}
 	// Existing rows are null in the new dimension.
-	n := len(x.times)
-	if typ.Kind == base.KindString {
-		d.dict = map[string]int32{}
-		d.offs = make([]int32, n+1)
-		d.ids = make([]int32, n)
-		for i := range d.ids {
-			d.ids[i] = -1
-			d.offs[i+1] = int32(i + 1)
-		}
-	} else {
-		d.longs = make([]int64, n)
-		d.dbls = make([]float64, n)
-		d.null = make([]bool, n)
-		for i := range d.null {
-			d.null[i] = true
-		}
-	}
-	x.bytes += int64(n) * numberCellBytes
+	d.initNull(len(x.times))
+	x.bytes += int64(len(x.times)) * numberCellBytes
 	return d
 }
 
@@ -229,11 +223,7 @@ func (x *Index) EstimatedBytes() int64 {
 func (x *Index) Dimensions() []segment.Dimension {
 	out := make([]segment.Dimension, len(x.dims))
 	for i, d := range x.dims {
-		t := d.typ
-		if t.Kind == base.KindUnknown {
-			t = base.TypeString
-		}
-		out[i] = segment.Dimension{Name: d.name, Type: t, MultiValue: d.multi}
+		out[i] = segment.Dimension{Name: d.name, Type: d.storedType(), MultiValue: d.multi}
 	}
 	return out
 }
@@ -297,125 +287,6 @@ func (x *Index) clearScratch() {
 		x.scratch[s] = segment.Value{}
 	}
 	x.touched = x.touched[:0]
-}
-
-// findOrAdd encodes the row's dimension values and returns its row number:
-// an existing one when rollup finds the same key, else a new row.
-func (x *Index) findOrAdd(t int64, vals []segment.Value) (int, bool, error) {
-	x.keyBuf = binary.LittleEndian.AppendUint64(x.keyBuf[:0], uint64(t))
-	keyLen := len(x.keyBuf)
-	for di, d := range x.dims {
-		v := vals[d.slot]
-		if d.typ.Kind == base.KindString {
-			ids := x.encodeStrings(d, v, x.rowIDs[di][:0])
-			x.rowIDs[di] = ids
-			if x.keys == nil {
-				continue // no rollup: no key needed
-			}
-			if len(ids) == 1 && ids[0] < 0 {
-				x.keyBuf = append(x.keyBuf, 0)
-				continue
-			}
-			x.keyBuf = binary.AppendUvarint(x.keyBuf, uint64(len(ids)))
-			for _, id := range ids {
-				x.keyBuf = binary.LittleEndian.AppendUint32(x.keyBuf, uint32(id))
-			}
-		} else {
-			n, ok := numberOf(d.typ.Kind, v)
-			if !ok {
-				x.keyBuf = append(x.keyBuf, 0)
-				continue
-			}
-			x.keyBuf = append(x.keyBuf, 1)
-			x.keyBuf = binary.LittleEndian.AppendUint64(x.keyBuf, n)
-		}
-		keyLen = len(x.keyBuf)
-	}
-	// Trailing nulls are left out, so that rows added before a dimension
-	// was discovered keep matching.
-	key := x.keyBuf[:keyLen]
-	if x.keys != nil {
-		if row, ok := x.keys[string(key)]; ok {
-			return int(row), false, nil
-		}
-	}
-	row := len(x.times)
-	if row >= math.MaxInt32 {
-		return 0, false, base.Errorf(base.ClassCapacity, "incremental index is full (%d rows)", row)
-	}
-	if x.keys != nil {
-		x.keys[string(key)] = int32(row)
-		x.bytes += int64(len(key)) + keyEntryBytes
-	}
-	x.times = append(x.times, t)
-	x.bytes += rowOverhead
-	for di, d := range x.dims {
-		if d.typ.Kind == base.KindString {
-			ids := x.rowIDs[di]
-			d.ids = append(d.ids, ids...)
-			d.offs = append(d.offs, int32(len(d.ids)))
-			if len(ids) > 1 {
-				d.multi = true
-			}
-			x.bytes += int64(len(ids)) * stringCellBytes
-			continue
-		}
-		v := vals[d.slot]
-		n, ok := numberOf(d.typ.Kind, v)
-		d.null = append(d.null, !ok)
-		d.longs = append(d.longs, int64(n))
-		d.dbls = append(d.dbls, math.Float64frombits(n))
-		x.bytes += numberCellBytes
-	}
-	return row, true, nil
-}
-
-// encodeStrings appends the ids of a string dimension's value to dst (a
-// single -1 for null), adding new values to the dictionary.
-func (x *Index) encodeStrings(d *dim, v segment.Value, dst []int32) []int32 {
-	switch v.Kind {
-	case segment.KindNull:
-		return append(dst, -1)
-	case segment.KindStrings:
-		switch len(v.Strs) {
-		case 0:
-			return append(dst, -1)
-		case 1:
-			return append(dst, x.intern(d, v.Strs[0]))
-		}
-		x.strs = append(x.strs[:0], v.Strs...)
-		if d.handling != Array {
-			slices.Sort(x.strs)
-			if d.handling == SortedSet {
-				x.strs = slices.Compact(x.strs)
-			}
-		}
-		for _, s := range x.strs {
-			dst = append(dst, x.intern(d, s))
-		}
-		return dst
-	}
-	s, _ := stringOf(v)
-	return append(dst, x.intern(d, s))
-}
-
-func (x *Index) intern(d *dim, s string) int32 {
-	// Consecutive rows often repeat a value (sorted or clustered input,
-	// low-cardinality dimensions): check the last one before the map.
-	if d.lastID >= 0 && s == d.lastVal {
-		return d.lastID
-	}
-	if id, ok := d.dict[s]; ok {
-		d.lastVal, d.lastID = d.vals[id], id
-		return id
-	}
-	id := int32(len(d.vals))
-	s = strings.Clone(s) // the caller may reuse its buffers
-	d.dict[s] = id
-	d.vals = append(d.vals, s)
-	d.lastVal, d.lastID = s, id
-	x.bytes += int64(len(s)) + dictEntryBytes
-	return id
 }
 
 // stringOf renders a value for a string dimension.
@@ -514,115 +385,4 @@ func numberOf(k base.TypeKind, v segment.Value) (uint64, bool) {
 		return math.Float64bits(f), true
 	}
 	return 0, false // KindUnknown: no value yet
-}
-
-// discover applies type-aware schema discovery to a discovered dimension.
-func (x *Index) discover(d *dim, v segment.Value) error {
-	var want base.TypeKind
-	switch v.Kind {
-	case segment.KindNull:
-		return nil
-	case segment.KindString:
-		want = base.KindString
-	case segment.KindLong:
-		want = base.KindLong
-	case segment.KindFloat, segment.KindDouble:
-		want = base.KindDouble
-	case segment.KindStrings:
-		return base.Errorf(base.ClassUnsupported, "dimension %q: schema discovery found an array (ARRAY<STRING>), which dryad does not store yet", d.name)
-	default:
-		return base.Errorf(base.ClassInvalidInput, "dimension %q: value %s cannot be a dimension", d.name, v)
-	}
-	cur := d.typ.Kind
-	next := cur
-	switch {
-	case cur == base.KindUnknown:
-		next = want
-	case cur == want, cur == base.KindString:
-	case want == base.KindString:
-		next = base.KindString
-	case cur == base.KindLong && want == base.KindDouble:
-		next = base.KindDouble
-	}
-	if next != cur {
-		x.convert(d, base.ColumnType{Kind: next})
-	}
-	return nil
-}
-
-// convert changes a discovered dimension's type, re-encoding its stored
-// rows, and rebuilds the rollup keys.
-func (x *Index) convert(d *dim, to base.ColumnType) {
-	from := d.typ.Kind
-	n := len(x.times)
-	switch to.Kind {
-	case base.KindString:
-		d.dict = map[string]int32{}
-		d.vals = nil
-		d.lastVal, d.lastID = "", -1
-		d.ids = make([]int32, 0, n)
-		d.offs = make([]int32, 1, n+1)
-		for r := 0; r < n; r++ {
-			id := int32(-1)
-			if !d.null[r] {
-				var s string
-				if from == base.KindLong {
-					s = strconv.FormatInt(d.longs[r], 10)
-				} else {
-					s = javaDouble(d.dbls[r], 64)
-				}
-				id = x.intern(d, s)
-			}
-			d.ids = append(d.ids, id)
-			d.offs = append(d.offs, int32(len(d.ids)))
-		}
-		d.longs, d.dbls, d.null = nil, nil, nil
-	case base.KindDouble:
-		for r := 0; r < n; r++ {
-			if from == base.KindLong {
-				d.dbls[r] = float64(d.longs[r])
-			}
-		}
-	}
-	d.typ = to
-	if x.keys != nil {
-		x.rebuildKeys()
-	}
-}
-
-func (x *Index) rebuildKeys() {
-	clear(x.keys)
-	var key []byte
-	for r := range x.times {
-		key = binary.LittleEndian.AppendUint64(key[:0], uint64(x.times[r]))
-		keyLen := len(key)
-		for _, d := range x.dims {
-			if d.typ.Kind == base.KindString {
-				ids := d.ids[d.offs[r]:d.offs[r+1]]
-				if len(ids) == 1 && ids[0] < 0 {
-					key = append(key, 0)
-					continue
-				}
-				key = binary.AppendUvarint(key, uint64(len(ids)))
-				for _, id := range ids {
-					key = binary.LittleEndian.AppendUint32(key, uint32(id))
-				}
-			} else {
-				if d.null[r] {
-					key = append(key, 0)
-					continue
-				}
-				var bits uint64
-				if d.typ.Kind == base.KindLong {
-					bits = uint64(d.longs[r])
-				} else {
-					bits = math.Float64bits(d.dbls[r])
-				}
-				key = append(key, 1)
-				key = binary.LittleEndian.AppendUint64(key, bits)
-			}
-			keyLen = len(key)
-		}
-		x.keys[string(key[:keyLen])] = int32(r)
-	}
 }

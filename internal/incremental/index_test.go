@@ -237,9 +237,10 @@ func TestSchemaDiscovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := []map[string]any{
-		{"l": int64(1), "d": int64(1), "s": int64(1), "u": nil},
-		{"l": int64(2), "d": 2.5, "s": "x"},
-		{"l": int64(1), "d": int64(1), "s": int64(1)},
+		{"l": int64(1), "d": int64(1), "s": int64(1), "u": nil, "tags": []any{"t1", "t2"}, "sc": int64(1), "e": []any{}},
+		{"l": int64(2), "d": 2.5, "s": "x", "nums": []any{int64(1), nil}, "mix": []any{int64(1)}},
+		{"l": int64(1), "d": int64(1), "s": int64(1), "tags": []any{"t1", "t2"}, "sc": []any{int64(1)}, "e": []any{}},
+		{"l": int64(3), "mix": []any{2.5, "z"}, "sc": []any{int64(2), int64(3)}, "e": []any{nil}},
 	}
 	for i, m := range rows {
 		r, _ := RowFromMap(100, m)
@@ -251,16 +252,29 @@ func TestSchemaDiscovery(t *testing.T) {
 	for _, d := range x.Dimensions() {
 		got = append(got, d.Name+":"+d.Type.String())
 	}
-	if want := []string{"d:DOUBLE", "l:LONG", "s:STRING", "u:STRING"}; !slices.Equal(got, want) {
+	want := []string{"d:DOUBLE", "e:ARRAY<STRING>", "l:LONG", "s:STRING", "sc:ARRAY<LONG>", "tags:ARRAY<STRING>", "u:STRING", "mix:ARRAY<STRING>", "nums:ARRAY<LONG>"}
+	if !slices.Equal(got, want) {
 		t.Fatalf("types %v, want %v", got, want)
 	}
-	// Rows 0 and 2 are equal after widening and roll up.
-	if x.Rows() != 2 {
-		t.Fatalf("%d rows, want 2", x.Rows())
+	// Rows 0 and 2 are equal after widening (sc 1 became [1]) and roll up.
+	if x.Rows() != 3 {
+		t.Fatalf("%d rows, want 3", x.Rows())
 	}
-	r, _ := RowFromMap(1, map[string]any{"arr": []any{"a", "b"}})
-	if err := x.Add(&r); base.ClassOf(err) != base.ClassUnsupported {
-		t.Fatalf("array discovery: %v", err)
+	seg := persist(t, x)
+	out := readAll(t, seg)
+	names := seg.ColumnNames()
+	col := func(row []segment.Value, name string) string {
+		return row[slices.Index(names, name)].String()
+	}
+	// Rows sort by time, then d (null < 1 < 2.5).
+	if got := col(out[0], "mix") + " " + col(out[0], "sc") + " " + col(out[0], "e"); got != `["2.5","z"] [2,3] [null]` {
+		t.Errorf("row 0: %s", got)
+	}
+	if got := col(out[1], "sc") + " " + col(out[1], "tags") + " " + col(out[1], "e") + " " + col(out[1], "c"); got != `[1] ["t1","t2"] [] 2` {
+		t.Errorf("row 1: %s", got)
+	}
+	if got := col(out[2], "nums") + " " + col(out[2], "mix"); got != `[1,null] ["1"]` {
+		t.Errorf("row 2: %s", got)
 	}
 }
 
@@ -303,7 +317,7 @@ func TestMergeEqualsSingleIndex(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		cfg := func() Config {
 			return Config{
-				Dimensions: []DimensionSpec{{Name: "a"}, {Name: "n", Type: base.TypeDouble}, {Name: "m"}},
+				Dimensions: []DimensionSpec{{Name: "a"}, {Name: "n", Type: base.TypeDouble}, {Name: "m"}, {Name: "arr", Type: base.ArrayType(base.KindLong)}},
 				Metrics:    mustFactories(t, testMetrics), Rollup: rapid.Bool().Draw(t, "rollup"),
 				// Raw times are unique, so first/last have no ties whose
 				// outcome would depend on the order of the parts.
@@ -327,6 +341,15 @@ func TestMergeEqualsSingleIndex(t *testing.T) {
 				r.Set("n", segment.DoubleValue(float64(rapid.IntRange(0, 2).Draw(t, "n"))))
 			}
 			r.Set("m", segment.StringsValue(rapid.SliceOfN(rapid.SampledFrom([]string{"p", "q"}), 0, 2).Draw(t, "m")))
+			if k := rapid.IntRange(-1, 2).Draw(t, "arrLen"); k >= 0 {
+				elems := make([]segment.Value, k)
+				for e := range elems {
+					if v := rapid.IntRange(-1, 1).Draw(t, "elem"); v >= 0 {
+						elems[e] = segment.LongValue(int64(v))
+					}
+				}
+				r.Set("arr", segment.ArrayValue(elems))
+			}
 			r.Set("x", segment.LongValue(int64(rapid.IntRange(0, 9).Draw(t, "x"))))
 			r.Set("y", segment.DoubleValue(float64(i)))
 			r.Set("s", segment.StringValue(fmt.Sprint(i)))

@@ -15,7 +15,8 @@ import (
 //
 // The merged schema is the union of the inputs': dimensions in order of
 // first appearance, with conflicting types widened (LONG and DOUBLE to
-// DOUBLE, FLOAT and DOUBLE to DOUBLE, numeric and STRING to STRING); metrics
+// DOUBLE, FLOAT and DOUBLE to DOUBLE, numeric and STRING to STRING, a scalar
+// and an array to an array of the wider element type); metrics
 // by name, whose aggregator specs must agree. Rollup is re-applied (stored
 // metric states are combined) when every input was rolled up; otherwise all
 // rows are kept. Rows' timestamps are taken as stored (already truncated).
@@ -119,11 +120,25 @@ func Merge(inputs []*segment.Segment) (*Index, error) {
 	return x, nil
 }
 
+// scalarKind maps FLOAT to DOUBLE (arrays hold STRING, LONG or DOUBLE).
+func scalarKind(k base.TypeKind) base.TypeKind {
+	if k == base.KindFloat {
+		return base.KindDouble
+	}
+	return k
+}
+
 // widen returns the type that holds values of both a and b.
 func widen(a, b base.ColumnType) base.ColumnType {
 	switch {
 	case a == b:
 		return a
+	case a.Kind == base.KindArray && b.Kind == base.KindArray:
+		return base.ArrayType(widenKind(a.Elem, b.Elem))
+	case a.Kind == base.KindArray:
+		return base.ArrayType(widenKind(a.Elem, scalarKind(b.Kind)))
+	case b.Kind == base.KindArray:
+		return base.ArrayType(widenKind(scalarKind(a.Kind), b.Elem))
 	case a.Kind == base.KindString || b.Kind == base.KindString:
 		return base.TypeString
 	case a.IsNumeric() && b.IsNumeric():

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -64,7 +65,7 @@ func (x *Index) columns(meta segment.Metadata) (segment.Metadata, []segment.Colu
 
 	orders := make([]dimOrder, len(x.dims))
 	for i, d := range x.dims {
-		if d.typ.Kind != base.KindString {
+		if d.typ.Kind != base.KindString && !(d.typ.Kind == base.KindArray && d.typ.Elem == base.KindString) {
 			continue
 		}
 		ids := make([]int32, len(d.vals))
@@ -130,6 +131,8 @@ func (x *Index) compareRows(orders []dimOrder, a, b int) int {
 			if c == 0 {
 				c = cmp.Compare(len(ia), len(ib))
 			}
+		case base.KindArray:
+			c = compareArrays(d, orders[i].rank, a, b)
 		default:
 			na, nb := d.null[a], d.null[b]
 			switch {
@@ -161,6 +164,8 @@ func (x *Index) dimColumn(d *dim, o dimOrder, perm []int32) segment.ColumnData {
 	}
 	c := segment.ColumnData{Name: d.name, Type: typ}
 	switch typ.Kind {
+	case base.KindArray:
+		return arrayColumn(d, o, perm)
 	case base.KindString:
 		for _, id := range d.ids {
 			if id < 0 {
@@ -269,4 +274,48 @@ func metricColumn(name string, typ base.ColumnType, rl storedRollup, perm []int3
 		c.Nulls = nulls
 	}
 	return c, nil
+}
+
+func arrayColumn(d *dim, o dimOrder, perm []int32) segment.ColumnData {
+	c := segment.ColumnData{Name: d.name, Type: d.storedType()}
+	n := len(perm)
+	nulls := roaring.New()
+	elemNulls := roaring.New()
+	c.ArrayOffsets = make([]int32, 1, n+1)
+	k := 0
+	for i, r := range perm {
+		if d.rowNull[r] {
+			nulls.Add(uint32(i))
+		}
+		for e := d.aoffs[r]; e < d.aoffs[r+1]; e++ {
+			null := d.elemNull[e]
+			if null {
+				elemNulls.Add(uint32(k))
+			}
+			switch c.Type.Elem {
+			case base.KindString:
+				id := int32(0)
+				if !null {
+					id = o.rank[d.elemIDs[e]]
+				}
+				c.IDs = append(c.IDs, id)
+			case base.KindLong:
+				c.Longs = append(c.Longs, int64(d.elemBits[e]))
+			default:
+				c.Doubles = append(c.Doubles, math.Float64frombits(d.elemBits[e]))
+			}
+			k++
+		}
+		c.ArrayOffsets = append(c.ArrayOffsets, int32(k))
+	}
+	if c.Type.Elem == base.KindString {
+		c.Dict = o.sorted
+	}
+	if !nulls.IsEmpty() {
+		c.Nulls = nulls
+	}
+	if !elemNulls.IsEmpty() {
+		c.ElemNulls = elemNulls
+	}
+	return c
 }

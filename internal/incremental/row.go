@@ -43,12 +43,13 @@ func (r *Row) Get(name string) segment.Value {
 	return segment.Value{}
 }
 
-// RowFromMap builds a Row from a decoded JSON-like map: nil, string,
-// []string, []any of strings, int/int64, float64 (integral values stay
-// doubles), json.Number-like fmt.Stringer numbers are not accepted, bool
-// (becomes "true"/"false", as Druid turns booleans into strings for string
-// dimensions). Fields are taken in sorted name order, since maps have none;
-// nested maps are dropped, as Druid's schemaless ingestion drops them.
+// RowFromMap builds a Row from a decoded JSON-like map whose values are
+// nil, string, bool (becomes "true"/"false", as Druid's string handling
+// does), int/int64, float64, []string (multi-value), or []any of those
+// scalars (an array: a multi-value string for string dimensions, an ARRAY
+// under type-aware discovery). Fields are taken in sorted name order, since
+// maps have none; nested maps and arrays of arrays or maps are dropped, as
+// Druid's string schema discovery drops nested data.
 func RowFromMap(t int64, m map[string]any) (Row, error) {
 	names := make([]string, 0, len(m))
 	for k := range m {
@@ -91,19 +92,20 @@ func valueOf(x any) (segment.Value, bool, error) {
 	case []string:
 		return segment.StringsValue(x), true, nil
 	case []any:
-		s := make([]string, 0, len(x))
-		for _, e := range x {
-			switch e := e.(type) {
-			case string:
-				s = append(s, e)
-			case nil:
-				// Druid keeps nulls in lists only for arrays; a
-				// multi-value string drops them.
-			default:
-				s = append(s, fmt.Sprint(e))
+		elems := make([]segment.Value, len(x))
+		for i, e := range x {
+			v, keep, err := valueOf(e)
+			if err != nil {
+				return segment.Value{}, false, err
 			}
+			if !keep || v.Kind == segment.KindArray || v.Kind == segment.KindStrings {
+				// Nested objects and arrays would make a COMPLEX<json>
+				// column, which dryad does not store: drop the field.
+				return segment.Value{}, false, nil
+			}
+			elems[i] = v
 		}
-		return segment.StringsValue(s), true, nil
+		return segment.ArrayValue(elems), true, nil
 	case map[string]any:
 		return segment.Value{}, false, nil
 	}
