@@ -135,6 +135,7 @@ func inspect(o options, w io.Writer) error {
 	if o.json {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(r)
 	}
 	return writeText(w, &r)
@@ -169,6 +170,12 @@ func jsonValue(v segment.Value, t base.ColumnType) any {
 		return v.Long
 	case segment.KindFloat, segment.KindDouble:
 		return v.Double
+	case segment.KindArray:
+		out := make([]any, len(v.Elems))
+		for i, e := range v.Elems {
+			out[i] = jsonValue(e, base.ColumnType{})
+		}
+		return out
 	case segment.KindComplex:
 		if tm, val, ok := pair(v, t); ok {
 			return map[string]any{"lhs": tm, "rhs": jsonValue(val, base.ColumnType{})}

@@ -28,7 +28,7 @@ func testSegment(t *testing.T) string {
 		t.Fatal(err)
 	}
 	x, err := incremental.New(incremental.Config{
-		Dimensions: []incremental.DimensionSpec{{Name: "channel"}, {Name: "tags"}, {Name: "robot", Type: base.TypeLong}},
+		Dimensions: []incremental.DimensionSpec{{Name: "channel"}, {Name: "tags"}, {Name: "robot", Type: base.TypeLong}, {Name: "sizes", Type: base.ArrayType(base.KindLong)}},
 		Metrics:    metrics, Rollup: true,
 		Truncate:         func(t int64) int64 { return t - t%60000 },
 		QueryGranularity: []byte(`"minute"`),
@@ -38,10 +38,10 @@ func testSegment(t *testing.T) string {
 	}
 	t0 := int64(1442016000000)
 	for i, m := range []map[string]any{
-		{"channel": "#en", "tags": []any{"b", "a"}, "robot": int64(0), "added": int64(10), "delta": 1.5, "page": "Main"},
-		{"channel": "#en", "tags": []any{"a", "b"}, "robot": int64(0), "added": int64(5), "delta": -2.0, "page": "Talk"},
+		{"channel": "#en", "tags": []any{"b", "a"}, "robot": int64(0), "added": int64(10), "delta": 1.5, "page": "Main", "sizes": []any{int64(3), nil}},
+		{"channel": "#en", "tags": []any{"a", "b"}, "robot": int64(0), "added": int64(5), "delta": -2.0, "page": "Talk", "sizes": []any{int64(3), nil}},
 		{"channel": "#fr", "robot": nil, "added": nil, "delta": 7.0, "page": "Paris"},
-		{"channel": "", "tags": "c", "robot": int64(1), "added": int64(1), "page": nil},
+		{"channel": "", "tags": "c", "robot": int64(1), "added": int64(1), "page": nil, "sizes": []any{}},
 	} {
 		r, err := incremental.RowFromMap(t0+int64(i)*30000, m)
 		if err != nil {
