@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/deepstorage"
 	"github.com/dryaddb/dryad/internal/expr"
 	"github.com/dryaddb/dryad/internal/granularity"
 	"github.com/dryaddb/dryad/internal/ingest"
@@ -70,7 +71,7 @@ type Locker func(ctx context.Context, intervals []base.Interval) ([]Lock, error)
 type engineEnv struct {
 	taskID  string
 	store   *metadata.Store
-	deep    DeepStorage
+	deep    deepstorage.Storage
 	workDir string
 	log     *slog.Logger
 	lock    Locker
@@ -898,7 +899,7 @@ func buildAndPublish(ctx context.Context, env *engineEnv, t *ingest.Task, p *pre
 		if err != nil {
 			return res, err
 		}
-		ls, err := env.deep.Push(ctx, file, ds)
+		ls, _, err := env.deep.Push(ctx, file, ds)
 		if err != nil {
 			return res, err
 		}

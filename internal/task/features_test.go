@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/deepstorage"
 	"github.com/dryaddb/dryad/internal/segment"
 )
 
@@ -38,8 +39,8 @@ func segmentRows(t testing.TB, segs []base.DataSegment) int64 {
 		if s.ShardSpec.Type == "tombstone" {
 			continue
 		}
-		var ls localLoadSpec
-		if err := json.Unmarshal(s.LoadSpec, &ls); err != nil {
+		ls, err := deepstorage.ParseLocalLoadSpec(s.LoadSpec)
+		if err != nil {
 			t.Fatal(err)
 		}
 		seg, err := segment.Open(ls.Path)
@@ -310,8 +311,7 @@ func TestTransformsAndFilter(t *testing.T) {
 		t.Errorf("row stats %+v", rs)
 	}
 	segs := f.segments(t, "tf")
-	var ls localLoadSpec
-	json.Unmarshal(segs[0].LoadSpec, &ls)
+	ls, _ := deepstorage.ParseLocalLoadSpec(segs[0].LoadSpec)
 	seg, err := segment.Open(ls.Path)
 	if err != nil {
 		t.Fatal(err)
@@ -437,7 +437,7 @@ func TestRestartRecovery(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	svc2 := New(Config{TaskDir: filepath.Join(t.TempDir(), "tasks"), Capacity: 1, Host: "localhost", Port: 1}, f.store, LocalDeepStorage{Dir: f.deep}, nil)
+	svc2 := New(Config{TaskDir: filepath.Join(t.TempDir(), "tasks"), Capacity: 1, Host: "localhost", Port: 1}, f.store, mustLocal(t, f.deep), nil)
 	if err := svc2.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -510,8 +510,7 @@ func TestPersistAndMergeRollsUpAcrossSpills(t *testing.T) {
 			}
 			var rows, count int64
 			for _, s := range f.segments(t, ds) {
-				var ls localLoadSpec
-				json.Unmarshal(s.LoadSpec, &ls)
+				ls, _ := deepstorage.ParseLocalLoadSpec(s.LoadSpec)
 				seg, err := segment.Open(ls.Path)
 				if err != nil {
 					t.Fatal(err)

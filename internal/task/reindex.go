@@ -3,6 +3,8 @@ package task
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/dryaddb/dryad/internal/base"
@@ -70,12 +72,18 @@ func readDruidSource(ctx context.Context, env *engineEnv, p *prepared, src *inpu
 		}
 	}
 	var row parsedRow
-	for _, ds := range visibleSegments(used) {
-		path, err := env.deep.LocalPath(ctx, ds.LoadSpec)
-		if err != nil {
-			return fmt.Errorf("segment %s: %w", ds.ID(), err)
+	dir := filepath.Join(env.workDir, "reindex")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return base.Errorf(base.ClassUnavailable, "re-index directory %s: %w", dir, err)
+	}
+	for i, ds := range visibleSegments(used) {
+		path := filepath.Join(dir, fmt.Sprintf("input-%d.seg", i))
+		if err := env.deep.Pull(ctx, ds.LoadSpec, path); err != nil {
+			return fmt.Errorf("pulling segment %s: %w", ds.ID(), err)
 		}
-		if err := readSegmentRows(ctx, env, p, src, path, match, &row, s); err != nil {
+		err := readSegmentRows(ctx, env, p, src, path, match, &row, s)
+		_ = os.Remove(path)
+		if err != nil {
 			return fmt.Errorf("segment %s: %w", ds.ID(), err)
 		}
 	}

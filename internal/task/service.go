@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/deepstorage"
 	"github.com/dryaddb/dryad/internal/ingest"
 	"github.com/dryaddb/dryad/internal/metadata"
 )
@@ -76,7 +77,7 @@ type taskState struct {
 type Service struct {
 	cfg   Config
 	store *metadata.Store
-	deep  DeepStorage
+	deep  deepstorage.Storage
 	log   *slog.Logger
 	now   func() time.Time
 
@@ -97,7 +98,7 @@ type Service struct {
 
 // New returns a Service that has not started. store and deep are owned by
 // the caller; log may be nil.
-func New(cfg Config, store *metadata.Store, deep DeepStorage, log *slog.Logger) *Service {
+func New(cfg Config, store *metadata.Store, deep deepstorage.Storage, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

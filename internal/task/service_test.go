@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/deepstorage"
 	"github.com/dryaddb/dryad/internal/httpapi"
 	"github.com/dryaddb/dryad/internal/metadata"
 )
@@ -89,7 +90,7 @@ func newFixture(t testing.TB, capacity int) *fixture {
 	t.Cleanup(func() { store.Close() })
 	deep := filepath.Join(dir, "deep")
 	svc := New(Config{TaskDir: filepath.Join(dir, "tasks"), Capacity: capacity, Host: "localhost", Port: 8091},
-		store, LocalDeepStorage{Dir: deep}, nil)
+		store, mustLocal(t, deep), nil)
 	if err := svc.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -247,4 +248,13 @@ func BenchmarkWikiticker(b *testing.B) {
 
 func metadataEntry(id string, payload, status []byte) metadata.TaskEntry {
 	return metadata.TaskEntry{ID: id, Type: "index_parallel", DataSource: "r", GroupID: id, CreatedTime: 1, Payload: payload, Status: status, Active: true}
+}
+
+func mustLocal(t testing.TB, dir string) *deepstorage.Local {
+	t.Helper()
+	l, err := deepstorage.NewLocal(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dryaddb/dryad/internal/deepstorage"
 	"github.com/dryaddb/dryad/internal/httpapi"
 	"github.com/dryaddb/dryad/internal/metadata"
 	"github.com/dryaddb/dryad/internal/task"
@@ -22,7 +23,11 @@ func server(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	svc := task.New(task.Config{TaskDir: filepath.Join(dir, "tasks"), Capacity: 1, Host: "localhost", Port: 1}, store, task.LocalDeepStorage{Dir: filepath.Join(dir, "deep")}, nil)
+	deep, err := deepstorage.NewLocal(filepath.Join(dir, "deep"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := task.New(task.Config{TaskDir: filepath.Join(dir, "tasks"), Capacity: 1, Host: "localhost", Port: 1}, store, deep, nil)
 	if err := svc.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
