@@ -1,11 +1,15 @@
 package ingest
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -581,5 +585,48 @@ func TestFieldHintsFollowOrderChanges(t *testing.T) {
 		if (werr == nil) != (gerr == nil) || !reflect.DeepEqual(got, want) {
 			t.Errorf("record %d: hinted %+v %v, plain %+v %v", i, got, gerr, want, werr)
 		}
+	}
+}
+
+func TestHTTPSourceEndToEnd(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	for i := range 100 {
+		fmt.Fprintf(zw, `{"ts":"2020-01-01T00:00:%02dZ","d":"v%d"}`+"\n", i%60, i)
+	}
+	_ = zw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "druid" || p != "pw" {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		_, _ = w.Write(gz.Bytes())
+	}))
+	defer srv.Close()
+	spec := fmt.Sprintf(`{"type":"index_parallel","spec":{"dataSchema":{"dataSource":"d","timestampSpec":{"column":"ts","format":"iso"},"dimensionsSpec":{"dimensions":["d"]}},
+		"ioConfig":{"type":"index_parallel","inputSource":{"type":"http","uris":[%q,%q],"httpAuthenticationUsername":"druid","httpAuthenticationPassword":"pw"},"inputFormat":{"type":"json"}}}}`,
+		srv.URL+"/a.json.gz", srv.URL+"/b.json.gz")
+	task, err := DecodeTask([]byte(spec), DecodeOptions{Sources: inputsource.Config{HTTPClient: srv.Client()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := OpenRows(context.Background(), &task.Spec, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	n := 0
+	for {
+		_, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if st := it.Stats(); n != 200 || st.Processed != 200 || st.ProcessedBytes != 2*int64(gz.Len()) {
+		t.Errorf("rows %d, stats %+v (compressed size %d)", n, st, gz.Len())
 	}
 }
