@@ -2,6 +2,7 @@ package expr
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -17,6 +18,29 @@ func TestDocsListEveryFunction(t *testing.T) {
 	for _, name := range Functions() {
 		if !strings.Contains(doc, "`"+strings.ToLower(name)) && !strings.Contains(doc, " "+strings.ToLower(name)+"`") && !strings.Contains(doc, "`"+strings.ToLower(name)+"`") {
 			t.Errorf("function %s is not documented in docs/expressions.md", name)
+		}
+	}
+}
+
+// TestEveryFunctionTested makes sure every built-in function is called by
+// at least one test expression.
+func TestEveryFunctionTested(t *testing.T) {
+	files, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	text := strings.ToLower(all.String())
+	for _, name := range Functions() {
+		if !strings.Contains(text, strings.ToLower(name)+"(") {
+			t.Errorf("function %s has no test", name)
 		}
 	}
 }

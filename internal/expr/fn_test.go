@@ -77,6 +77,8 @@ func TestGeneralFunctions(t *testing.T) {
 		{"isnull(e)", "0", "LONG"},
 		{"notnull(ns)", "0", "LONG"},
 		{"notnull(s)", "1", "LONG"},
+		{"isNotNull(ns)", "0", "LONG"},
+		{"isNull(ns)", "1", "LONG"},
 		{"isTrue(nl)", "0", "LONG"},
 		{"isFalse(zero)", "1", "LONG"},
 		{"notTrue(nl)", "1", "LONG"},
