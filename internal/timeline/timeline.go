@@ -42,7 +42,7 @@ type Holder[T any] struct {
 type entry[T any] struct {
 	iv       base.Interval
 	version  string
-	chunks   []Chunk[T] // by partition number; replaced, never modified in place
+	chunks   []Chunk[T] // by partition number; elements below len are never rewritten
 	complete bool
 	// pieces of the complete and all timelines that show this entry
 	visComplete, visAll int
@@ -87,16 +87,24 @@ func (tl *Timeline[T]) Add(iv base.Interval, version string, spec base.ShardSpec
 	}
 	c := Chunk[T]{ShardSpec: spec, Payload: payload}
 	i := sort.Search(len(e.chunks), func(i int) bool { return e.chunks[i].ShardSpec.PartitionNum >= spec.PartitionNum })
-	next := make([]Chunk[T], 0, len(e.chunks)+1)
-	next = append(next, e.chunks[:i]...)
-	next = append(next, c)
-	if i < len(e.chunks) && e.chunks[i].ShardSpec.PartitionNum == spec.PartitionNum {
-		next = append(next, e.chunks[i+1:]...)
-	} else {
-		next = append(next, e.chunks[i:]...)
+	switch {
+	case i == len(e.chunks):
+		// Appending past every snapshot's length leaves snapshots intact,
+		// so the common in-order case grows the slice in place.
+		e.chunks = append(e.chunks, c)
 		tl.chunks++
+	default:
+		next := make([]Chunk[T], 0, len(e.chunks)+1)
+		next = append(next, e.chunks[:i]...)
+		next = append(next, c)
+		if e.chunks[i].ShardSpec.PartitionNum == spec.PartitionNum {
+			next = append(next, e.chunks[i+1:]...)
+		} else {
+			next = append(next, e.chunks[i:]...)
+			tl.chunks++
+		}
+		e.chunks = next
 	}
-	e.chunks = next
 	was := e.complete
 	e.complete = isComplete(e.chunks)
 	if !ok || was != e.complete {
