@@ -65,7 +65,9 @@ func (f *JSONFormat) Type() string { return "json" }
 
 // NewReader returns a reader of newline-delimited JSON objects.
 func (f *JSONFormat) NewReader(r io.Reader) Reader {
-	return &jsonReader{f: f, lines: newLineReader(r), p: newJSONParser()}
+	p := newJSONParser()
+	p.allowTrailing = true
+	return &jsonReader{f: f, lines: newLineReader(r), p: p}
 }
 
 type jsonReader struct {

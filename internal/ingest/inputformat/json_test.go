@@ -126,10 +126,11 @@ func TestJSONReader(t *testing.T) {
 		"\n   \n" +
 		"{bad json}\n" +
 		"[1,2]\n" +
+		"{\"t\":1} trailing text is ignored, as Jackson does\n" +
 		"{\"a\":1,\"a\":2,\"b\":3}"
 	recs, perrs := readAll(t, f, input)
-	if len(recs) != 2 || len(perrs) != 2 {
-		t.Fatalf("got %d records and %d parse errors, want 2 and 2", len(recs), len(perrs))
+	if len(recs) != 3 || len(perrs) != 2 {
+		t.Fatalf("got %d records and %d parse errors, want 3 and 2", len(recs), len(perrs))
 	}
 	want := Record{
 		{"timestamp", "2013-08-31T01:02:33Z"}, {"page", "Gypsy"}, {"added", int64(57)}, {"d", 1.5},
@@ -138,7 +139,10 @@ func TestJSONReader(t *testing.T) {
 	if !reflect.DeepEqual(recs[0], want) {
 		t.Errorf("record 0:\n got %#v\nwant %#v", recs[0], want)
 	}
-	if want := (Record{{"a", int64(2)}, {"b", int64(3)}}); !reflect.DeepEqual(recs[1], want) {
+	if want := (Record{{"t", int64(1)}}); !reflect.DeepEqual(recs[1], want) {
+		t.Errorf("trailing text: got %#v", recs[1])
+	}
+	if want := (Record{{"a", int64(2)}, {"b", int64(3)}}); !reflect.DeepEqual(recs[2], want) {
 		t.Errorf("duplicate keys: got %#v, want %#v", recs[1], want)
 	}
 	if perrs[0].Line != 4 || perrs[0].Message != "Unable to parse row [{bad json}]" || perrs[0].Error() != "Unable to parse row [{bad json}]: expected a string key at offset 1" {

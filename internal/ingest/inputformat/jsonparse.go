@@ -30,6 +30,10 @@ type jsonParser struct {
 	// prevKeys are the top-level keys of the previous record in order; rows
 	// of one file usually repeat them, which makes key lookup a comparison.
 	prevKeys []string
+
+	// allowTrailing ignores anything after a record's closing brace, as
+	// Jackson's readValue does (FAIL_ON_TRAILING_TOKENS is off in Druid).
+	allowTrailing bool
 }
 
 const maxJSONDepth = 10000
@@ -115,7 +119,7 @@ func (p *jsonParser) parseObjectRecord(data []byte, dst Record) (Record, error) 
 		}
 	}
 	p.skipSpace()
-	if p.pos != len(p.data) {
+	if p.pos != len(p.data) && !p.allowTrailing {
 		return nil, p.fail("unexpected data after the JSON object")
 	}
 	return dst, nil
