@@ -6,6 +6,7 @@ import (
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/query/aggregation"
+	"github.com/dryaddb/dryad/internal/query/postagg"
 	"github.com/dryaddb/dryad/internal/query/result"
 	"github.com/dryaddb/dryad/internal/query/value"
 	"github.com/dryaddb/dryad/internal/segment"
@@ -405,15 +406,26 @@ func (a *pairAgg) value(g int) any {
 	return result.Pair{Time: a.times[g], Value: a.vals[g]}
 }
 
-// better reports whether a pair at time t replaces group g's.
-func (a *pairAgg) better(g int32, t int64) bool {
+// better reports whether a pair (t, x) replaces group g's: an earlier
+// (first) or later (last) time wins; at equal times a non-null value beats
+// null, then the smaller (first) or larger (last) value wins, so that the
+// result does not depend on row order (as result's combine).
+func (a *pairAgg) better(g int32, t int64, x any) bool {
 	if !a.seen[g] {
 		return true
 	}
-	if a.first {
-		return t < a.times[g]
+	cur := a.times[g]
+	if t != cur {
+		return (t < cur) == a.first
 	}
-	return t > a.times[g]
+	switch {
+	case a.vals[g] == nil:
+		return x != nil
+	case x == nil:
+		return false
+	}
+	c := postagg.CompareValues(a.vals[g], x, false)
+	return (a.first && c > 0) || (!a.first && c < 0)
 }
 
 func (a *pairAgg) add(start, n int, sel []int32, groups []int32, one int32) error {
@@ -437,10 +449,14 @@ func (a *pairAgg) add(start, n int, sel []int32, groups []int32, one int32) erro
 		if tnull != nil && tnull[i] {
 			t = 0
 		}
-		if !a.better(g, t) {
+		if a.seen[g] && (t < a.times[g]) != a.first && t != a.times[g] {
+			continue // the common case, decided without converting the value
+		}
+		x := a.convert(v, int(i))
+		if !a.better(g, t, x) {
 			continue
 		}
-		a.seen[g], a.times[g], a.vals[g] = true, t, a.convert(v, int(i))
+		a.seen[g], a.times[g], a.vals[g] = true, t, x
 	}
 	return nil
 }
@@ -490,9 +506,6 @@ func (a *pairAgg) addStored(v *vec, sel []int32, groups []int32, one int32) erro
 		if groups != nil {
 			g = groups[k]
 		}
-		if !a.better(g, t) {
-			continue
-		}
 		var x any
 		switch sv.Kind {
 		case segment.KindLong:
@@ -503,6 +516,9 @@ func (a *pairAgg) addStored(v *vec, sel []int32, groups []int32, one int32) erro
 			x = float32(sv.Double)
 		case segment.KindString:
 			x = chop(sv.Str, a.maxBytes)
+		}
+		if !a.better(g, t, x) {
+			continue
 		}
 		a.seen[g], a.times[g], a.vals[g] = true, t, x
 	}

@@ -491,5 +491,3 @@ func (g *grouper) dimsOf(id int) (bucket int32, dims []any) {
 	}
 	return rec[0], dims
 }
-
-

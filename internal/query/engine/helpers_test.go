@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"testing"
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/query"
@@ -13,6 +12,13 @@ import (
 	"github.com/dryaddb/dryad/internal/query/value"
 	"github.com/dryaddb/dryad/internal/segment"
 )
+
+// tester is what the helpers need from *testing.T, *testing.B and
+// *rapid.T.
+type tester interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
 
 // testSchema is the schema of the hand-built test segments.
 var testSchema = segment.Metadata{
@@ -34,7 +40,7 @@ var testSchema = segment.Metadata{
 
 // buildSegment writes rows (time-sorted; __time first, then meta's
 // columns) to a segment in memory.
-func buildSegment(t testing.TB, meta segment.Metadata, rows [][]segment.Value) *segment.Segment {
+func buildSegment(t tester, meta segment.Metadata, rows [][]segment.Value) *segment.Segment {
 	t.Helper()
 	cols, err := segment.ColumnsFromRows(&meta, rows)
 	if err != nil {
@@ -53,7 +59,7 @@ func buildSegment(t testing.TB, meta segment.Metadata, rows [][]segment.Value) *
 
 // segmentRows reads a segment back as value-model rows, as the engine
 // presents them (a one-value multi-value row is a plain string).
-func segmentRows(t testing.TB, seg *segment.Segment) []value.Row {
+func segmentRows(t tester, seg *segment.Segment) []value.Row {
 	t.Helper()
 	raw, err := seg.ReadRows(0, seg.NumRows())
 	if err != nil {
@@ -95,7 +101,7 @@ func toModel(v segment.Value) any {
 	return nil
 }
 
-func mustDecode(t testing.TB, s string) query.Query {
+func mustDecode(t tester, s string) query.Query {
 	t.Helper()
 	q, err := query.Decode([]byte(s))
 	if err != nil {
@@ -104,7 +110,7 @@ func mustDecode(t testing.TB, s string) query.Query {
 	return q
 }
 
-func run(t testing.TB, q query.Query, seg *segment.Segment) *Partial {
+func run(t tester, q query.Query, seg *segment.Segment) *Partial {
 	t.Helper()
 	p, err := Run(context.Background(), q, seg, "seg1")
 	if err != nil {
@@ -139,6 +145,12 @@ func typed(v any) any {
 	case []string:
 		return map[string]any{"MV": x}
 	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = typed(e)
+		}
+		return out
+	case [][]any:
 		out := make([]any, len(x))
 		for i, e := range x {
 			out[i] = typed(e)

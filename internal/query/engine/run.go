@@ -68,7 +68,7 @@ func runTimeseries(ctx context.Context, q *query.Timeseries, seg *segment.Segmen
 		out[0].Timestamp = allLabel(q.Intervals, lo)
 		return out, nil
 	}
-	return result.FillTimeseries(q, merge, out, base.NewInterval(lo, hi+1)), nil
+	return result.FillTimeseriesChecked(q, merge, out, base.NewInterval(lo, hi+1))
 }
 
 func runTopN(ctx context.Context, q *query.TopN, seg *segment.Segment) ([]result.TopNBucket, error) {

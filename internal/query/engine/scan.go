@@ -27,10 +27,17 @@ func runScan(ctx context.Context, q *query.Scan, seg *segment.Segment, segmentID
 	}
 	cols := q.Columns
 	if len(cols) == 0 {
-		cols = seg.ColumnNames()
+		// As Druid: __time, the virtual columns, then the stored columns.
+		stored := seg.ColumnNames()
+		cols = []string{base.TimeColumn}
 		for _, vc := range q.VirtualColumns {
 			if !slices.Contains(cols, vc.Name) {
-				cols = append(slices.Clip(cols), vc.Name)
+				cols = append(cols, vc.Name)
+			}
+		}
+		for _, c := range stored {
+			if !slices.Contains(cols, c) {
+				cols = append(cols, c)
 			}
 		}
 	}
