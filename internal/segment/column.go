@@ -356,7 +356,8 @@ type ArrayColumn interface {
 	// ReadDoubleElements decodes elements of an ARRAY<DOUBLE> column.
 	ReadDoubleElements(start int, dst []float64) int
 	// Cardinality, Lookup and IndexOf give the element dictionary of an
-	// ARRAY<STRING> column (Cardinality is 0 otherwise).
+	// ARRAY<STRING> column (Cardinality is 0 otherwise). Lookup panics when
+	// id is not in [0, Cardinality()) of a string array column.
 	Cardinality() int
 	Lookup(id int) string
 	IndexOf(value string) (int, bool)
@@ -434,6 +435,9 @@ func (c *arrayColumn) Cardinality() int {
 }
 
 func (c *arrayColumn) Lookup(id int) string {
+	if c.dict == nil {
+		return ""
+	}
 	s, _ := c.dict.Lookup(id)
 	return s
 }
