@@ -144,3 +144,17 @@ func TestCompileErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestISOHelpers(t *testing.T) {
+	la := mustZone(t, "America/Los_Angeles")
+	ms := instant(t, "2013-08-31T01:02:03.456Z")
+	if got := FormatISO(ms, nil); got != "2013-08-31T01:02:03.456Z" {
+		t.Errorf("FormatISO UTC = %q", got)
+	}
+	if got := FormatISO(ms, la); got != "2013-08-30T18:02:03.456-07:00" {
+		t.Errorf("FormatISO LA = %q", got)
+	}
+	if got, err := ParseISO("2013-08-30T18:02:03.456", la); err != nil || got != ms {
+		t.Errorf("ParseISO = %d, %v", got, err)
+	}
+}
