@@ -125,7 +125,7 @@ func Compile(pattern string) (*Format, error) {
 				}
 			}
 		case 'C':
-			t.maxParse = max(t.n, 2)
+			t.maxParse = t.n // Joda: appendCenturyOfEra(n, n)
 		case 'D':
 			t.maxParse = max(t.n, 3)
 		case 'e':
