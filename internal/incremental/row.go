@@ -1,6 +1,7 @@
 package incremental
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -45,7 +46,9 @@ func (r *Row) Get(name string) segment.Value {
 
 // RowFromMap builds a Row from a decoded JSON-like map whose values are
 // nil, string, bool (becomes "true"/"false", as Druid's string handling
-// does), int/int64, float64, []string (multi-value), or []any of those
+// does), int/int64, float64, json.Number (integers become longs, as
+// Jackson reads them; decode with UseNumber so that 36 is not the double
+// 36.0), []string (multi-value), or []any of those
 // scalars (an array: a multi-value string for string dimensions, an ARRAY
 // under type-aware discovery). Fields are taken in sorted name order, since
 // maps have none; nested maps and arrays of arrays or maps are dropped, as
@@ -84,6 +87,15 @@ func valueOf(x any) (segment.Value, bool, error) {
 		return segment.LongValue(int64(x)), true, nil
 	case int64:
 		return segment.LongValue(x), true, nil
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return segment.LongValue(n), true, nil
+		}
+		f, err := x.Float64()
+		if err != nil || math.IsInf(f, 0) {
+			return segment.Value{}, false, fmt.Errorf("number %q out of range", string(x))
+		}
+		return segment.DoubleValue(f), true, nil
 	case float64:
 		if math.IsInf(x, 0) {
 			return segment.Value{}, false, fmt.Errorf("infinite number")

@@ -44,15 +44,6 @@ func readWikiticker(t *testing.T, fn func(*Row) error) int {
 			t.Fatalf("line %d: %v", n+1, err)
 		}
 		delete(m, "time")
-		for k, v := range m {
-			if num, ok := v.(json.Number); ok {
-				if i, err := num.Int64(); err == nil {
-					m[k] = i
-				} else if f, err := num.Float64(); err == nil {
-					m[k] = f
-				}
-			}
-		}
 		r, err := RowFromMap(ts.UnixMilli(), m)
 		if err != nil {
 			t.Fatalf("line %d: %v", n+1, err)
