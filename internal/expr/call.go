@@ -156,7 +156,7 @@ var registry = buildRegistry()
 
 func buildRegistry() map[string]*fnSpec {
 	m := map[string]*fnSpec{}
-	for _, group := range [][]*fnSpec{generalFns(), stringFns(), mathFns(), timeFns(), arrayFns(), applyFns(), jsonFns(), ipFns(), otherFns()} {
+	for _, group := range [][]*fnSpec{generalFns(), stringFns(), mathFns(), timeFns(), arrayFns(), applyFns(), jsonFns(), ipFns(), otherFns(), extraFns()} {
 		for _, s := range group {
 			m[strings.ToLower(s.name)] = s
 		}
