@@ -193,7 +193,7 @@ func isBareIdent(name string) bool {
 
 func isKeyword(s string) bool {
 	switch s {
-	case "null", "NULL", "Null", "NaN", "Infinity":
+	case "null", "NaN", "Infinity":
 		return true
 	}
 	return false

@@ -399,7 +399,7 @@ func (p *parser) primary() (Expr, error) {
 		return &Ident{t.text}, nil
 	case tIdent:
 		switch t.text {
-		case "null", "NULL", "Null":
+		case "null":
 			p.next()
 			return &Literal{Null(TypeString)}, nil
 		case "NaN":
@@ -575,7 +575,7 @@ func (p *parser) array(et base.ColumnType) (Expr, error) {
 		case t.kind == tString:
 			p.next()
 			v = String(t.text)
-		case t.kind == tIdent && (t.text == "null" || t.text == "NULL" || t.text == "Null"):
+		case t.kind == tIdent && t.text == "null":
 			p.next()
 			v = Null(TypeString)
 		case t.kind == tIdent && (t.text == "NaN" || t.text == "Infinity"):
