@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -237,7 +236,7 @@ func (s *Service) handleSegments(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Status(r.Context(), id); err != nil {
 		return err
 	}
-	b, err := os.ReadFile(filepath.Join(s.taskDir(id), "segments.json"))
+	b, err := os.ReadFile(s.logFile(id, ".segments.json"))
 	if err != nil {
 		httpapi.WriteJSON(w, r, http.StatusOK, []any{})
 		return nil

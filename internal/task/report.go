@@ -56,14 +56,14 @@ func reportOf(ts *taskState, st Status) Reports {
 	return r
 }
 
-func (s *Service) writeReport(dir string, ts *taskState, st Status) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+func (s *Service) writeReport(ts *taskState, st Status) {
+	if err := os.MkdirAll(s.logDir(), 0o755); err != nil {
 		s.log.Warn("task directory", "task", st.ID, "error", err)
 		return
 	}
 	b, err := json.Marshal(reportOf(ts, st))
 	if err == nil {
-		err = os.WriteFile(filepath.Join(dir, "report.json"), b, 0o644)
+		err = os.WriteFile(s.logFile(st.ID, ".report.json"), b, 0o644)
 	}
 	if err != nil {
 		s.log.Warn("writing task report", "task", st.ID, "error", err)
@@ -79,20 +79,36 @@ func (s *Service) Report(id string) (json.RawMessage, error) {
 	if ts != nil {
 		return json.Marshal(reportOf(ts, ts.status))
 	}
-	b, err := os.ReadFile(filepath.Join(s.taskDir(id), "report.json"))
+	b, err := os.ReadFile(s.logFile(id, ".report.json"))
 	if err != nil {
 		return nil, base.Errorf(base.ClassNotFound, "No task reports were found for this task. The task may not exist, or it may not have completed yet: [%s]", id)
 	}
 	return b, nil
 }
 
-func openTaskLog(dir string) (*os.File, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, base.Errorf(base.ClassUnavailable, "task directory %s: %w", dir, err)
+// logDir is where task logs, reports and published-segment lists are kept
+// (druid.indexer.logs.directory).
+func (s *Service) logDir() string {
+	if s.cfg.LogDir != "" {
+		return s.cfg.LogDir
 	}
-	f, err := os.OpenFile(filepath.Join(dir, "log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	return filepath.Join(s.cfg.TaskDir, "logs")
+}
+
+// logFile is a task's file in the log directory: <id>.log,
+// <id>.report.json (Druid's file task-log names) or <id>.segments.json.
+func (s *Service) logFile(id, suffix string) string {
+	return filepath.Join(s.logDir(), safeName(id)+suffix)
+}
+
+func (s *Service) openTaskLog(id string) (*os.File, error) {
+	if err := os.MkdirAll(s.logDir(), 0o755); err != nil {
+		return nil, base.Errorf(base.ClassUnavailable, "task log directory %s: %w", s.logDir(), err)
+	}
+	path := s.logFile(id, ".log")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, base.Errorf(base.ClassUnavailable, "task log in %s: %w", dir, err)
+		return nil, base.Errorf(base.ClassUnavailable, "task log %s: %w", path, err)
 	}
 	return f, nil
 }
@@ -100,7 +116,7 @@ func openTaskLog(dir string) (*os.File, error) {
 // Log returns a task's log from byte offset: a negative offset counts from
 // the end (Druid's semantics), an offset past the end gives nothing.
 func (s *Service) Log(id string, offset int64) ([]byte, error) {
-	f, err := os.Open(filepath.Join(s.taskDir(id), "log"))
+	f, err := os.Open(s.logFile(id, ".log"))
 	if err != nil {
 		return nil, base.Errorf(base.ClassNotFound, "No log was found for this task. The task may not exist, or it may not have begun running yet: [%s]", id)
 	}

@@ -37,9 +37,12 @@ const DefaultBatchPriority = 50
 
 // Config configures a Service.
 type Config struct {
-	// TaskDir holds one directory per task: its log, its report and its
-	// working files (druid.indexer.task.baseTaskDir).
+	// TaskDir holds one working directory per running task
+	// (druid.indexer.task.baseTaskDir).
 	TaskDir string
+	// LogDir keeps every task's log, report and published-segment list
+	// (druid.indexer.logs.directory); empty means TaskDir/logs.
+	LogDir string
 	// Capacity is the number of tasks that run at once
 	// (druid.worker.capacity); 0 means max(1, GOMAXPROCS-1).
 	Capacity int
@@ -485,7 +488,7 @@ func (s *Service) run(ctx context.Context, ts *taskState) {
 	dir := s.taskDir(id)
 	var runErr error
 	var res result
-	logFile, lerr := openTaskLog(dir)
+	logFile, lerr := s.openTaskLog(id)
 	tlog := s.log.With(slog.String("task", id))
 	if lerr == nil {
 		tlog = slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo})).With(slog.String("task", id))
@@ -497,7 +500,7 @@ func (s *Service) run(ctx context.Context, ts *taskState) {
 		env := &engineEnv{taskID: id, store: s.store, deep: s.deep, workDir: filepath.Join(dir, "work"), log: tlog,
 			lock: s.locker(ts), prog: ts.prog, now: s.now}
 		res, runErr = runIndex(ctx, env, ts.task)
-		_ = os.RemoveAll(filepath.Join(dir, "work"))
+		_ = os.RemoveAll(dir)
 	}
 	s.mu.Lock()
 	shutdown := ts.shutdown
@@ -519,10 +522,10 @@ func (s *Service) run(ctx context.Context, ts *taskState) {
 	} else {
 		tlog.Error("task failed", "error", st.ErrorMsg, "durationMs", st.Duration)
 	}
-	s.writeReport(dir, ts, st)
+	s.writeReport(ts, st)
 	if len(res.segments) > 0 {
 		if b, err := json.Marshal(res.segments); err == nil {
-			_ = os.WriteFile(filepath.Join(dir, "segments.json"), b, 0o644)
+			_ = os.WriteFile(s.logFile(id, ".segments.json"), b, 0o644)
 		}
 	}
 	if logFile != nil {
@@ -580,7 +583,7 @@ func (s *Service) Shutdown(ctx context.Context, id string) error {
 	if err := s.persist(ctx, st); err != nil {
 		return err
 	}
-	s.writeReport(s.taskDir(id), ts, st)
+	s.writeReport(ts, st)
 	s.finish(ts, st)
 	return nil
 }
