@@ -160,7 +160,7 @@ func NewDuration(ms int64, origin *int64) (Granularity, error) {
 	}
 	g := Granularity{kind: KindDuration, dur: ms}
 	if origin != nil {
-		g.dOrg = *origin
+		g.dOrg = *origin % ms // Druid keeps the origin modulo the duration
 	}
 	return g, nil
 }
@@ -264,11 +264,14 @@ func (g Granularity) FloorBatch(dst, src []int64) {
 // Iterate yields the buckets overlapping iv in order, as Druid's
 // getIterable does: the first starts at Floor(iv.Start) (possibly before
 // iv.Start), the last is the one containing iv.End-1, and buckets are not
-// clipped to iv. "all" yields the single bucket [MinTime, MaxTime). An
-// empty iv yields nothing.
+// clipped to iv. "all" yields iv itself. An empty iv yields nothing.
 func (g Granularity) Iterate(iv base.Interval) iter.Seq[base.Interval] {
 	return func(yield func(base.Interval) bool) {
 		if iv.IsEmpty() {
+			return
+		}
+		if g.kind == KindAll {
+			yield(iv)
 			return
 		}
 		cur := g.Floor(iv.Start)
@@ -286,10 +289,15 @@ func (g Granularity) Iterate(iv base.Interval) iter.Seq[base.Interval] {
 }
 
 // IsFinerThan reports whether g is finer than o by Druid's rule
-// (Granularity.IS_FINER_THAN): the bucket holding the epoch ends earlier.
+// (Granularity.IS_FINER_THAN): the bucket holding the epoch is shorter.
 // "none" is the finest and "all" the coarsest.
 func (g Granularity) IsFinerThan(o Granularity) bool {
-	return g.Next(g.Floor(0)) < o.Next(o.Floor(0))
+	return g.epochBucketLength() < o.epochBucketLength()
+}
+
+func (g Granularity) epochBucketLength() int64 {
+	f := g.Floor(0)
+	return g.Next(f) - f
 }
 
 // Equal reports whether g and o bucket time identically and print the same.

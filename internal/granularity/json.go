@@ -10,12 +10,19 @@ import (
 	"github.com/dryaddb/dryad/internal/base"
 )
 
-// MarshalJSON writes Druid's canonical form: standard granularities as
-// their upper-case name ("DAY", "ALL", "NONE"), others as objects:
+// MarshalJSON writes Druid's canonical form: standard periods as their
+// upper-case name ("DAY", "HOUR"), "all" and "none" as {"type":"all"} and
+// {"type":"none"}, others as objects:
 //
 //	{"type":"period","period":"P1D","timeZone":"America/Los_Angeles","origin":null}
 //	{"type":"duration","duration":7200000,"origin":"1970-01-01T00:00:00.000Z"}
 func (g Granularity) MarshalJSON() ([]byte, error) {
+	switch g.kind {
+	case KindAll:
+		return []byte(`{"type":"all"}`), nil
+	case KindNone:
+		return []byte(`{"type":"none"}`), nil
+	}
 	if n := g.Name(); n != "" {
 		return json.Marshal(n)
 	}

@@ -122,7 +122,7 @@ func NewPeriod(p base.Period, origin *int64, zone *time.Location) (*PeriodGranul
 	switch {
 	case only == fMillis && v == 1:
 		g.mode = modeIdentity
-	case only >= fWeeks && (v > 1 || hasOrigin) && g.fixed > 0:
+	case only >= fWeeks && (v > 1 || hasOrigin) && g.fixed > 0 && !g.hourQuirk():
 		g.mode, g.unit, g.anchor = modeArith, std, g.origin
 	case v > 1 || hasOrigin:
 		g.mode = modeDiff
@@ -278,13 +278,27 @@ func (g *PeriodGranularity) floorDiff(t int64) int64 {
 	d := g.diffField(g.field, t, g.origin)
 	d -= d % g.n
 	tt := g.addField(g.field, g.origin, d)
-	if t < tt {
+	switch {
+	case g.field <= fDays:
+		// Calendar fields step back from the origin itself.
+		if t < tt {
+			tt = g.addField(g.field, g.origin, d-g.n)
+		}
+	case g.field == fHours && t > tt && g.origin < 0:
+		// Druid truncates the bucket start to the local hour when the
+		// origin is before 1970 (1970-01-01 local time east of UTC), which
+		// aligns multi-hour buckets to local hours in zones whose offset
+		// moved by a fraction of an hour since 1970 (Asia/Kathmandu).
+		tt = g.setZero(g.roundTime(tt, msMinute), msHour)
+	case t < tt:
+		// Druid keeps tt (after t) here for hours when the origin is not
+		// after 1970; dryad floors, as it does for every other field.
 		tt = g.addField(g.field, tt, -g.n)
 	}
-	// Month-end clamping can make the bucket Druid picks end before t
-	// (origin Dec 31: Dec 31 - P1M = Nov 30, Nov 30 + P1M = Dec 30);
-	// move to the bucket that holds t, which is where Druid's bucket
-	// iteration puts the row.
+	// Month-end clamping (origin Dec 31: Dec 31 - P1M = Nov 30, and
+	// Nov 30 + P1M = Dec 30) and the hour truncation above can give a
+	// bucket that ends before t; move to the bucket that holds t, which is
+	// where Druid's bucket iteration puts the row.
 	for i := 0; i < 4; i++ {
 		next := g.addField(g.field, tt, g.n)
 		if next > t || next <= tt {
@@ -295,10 +309,24 @@ func (g *PeriodGranularity) floorDiff(t int64) int64 {
 	return tt
 }
 
+// hourQuirk reports whether Druid's local-hour truncation of multi-hour
+// buckets (see floorDiff) can move a bucket start: the period is in hours,
+// the origin is before 1970, and some offset of the zone differs from the
+// origin's local alignment by a fraction of an hour.
+func (g *PeriodGranularity) hourQuirk() bool {
+	if g.field != fHours || g.origin >= 0 {
+		return false
+	}
+	if g.z.fixed {
+		return floorMod(g.origin+g.z.off, msHour) != 0
+	}
+	return true // offsets vary; take the exact path
+}
+
 // floorLocal truncates the local calendar fields for a one-unit period
-// without origin, reproducing Joda's roundFloor/set sequence (which
-// resolves DST overlaps by the original instant's offset and DST gaps
-// forwards).
+// without origin, as Druid's roundFloor calls do (date fields resolve DST
+// overlaps by the original instant's offset and gaps forwards; time
+// fields truncate with the instant's own offset).
 func (g *PeriodGranularity) floorLocal(t int64) int64 {
 	z := g.z
 	switch g.field {
@@ -315,11 +343,13 @@ func (g *PeriodGranularity) floorLocal(t int64) int64 {
 		dow := floorMod(floorDiv(l1, msDay)+3, 7) // Monday = 0
 		return z.fromLocalHint(l1-dow*msDay, t1)
 	case fDays:
-		return g.setZero(g.roundTime(t, msHour), msDay)
+		// dayOfMonth().roundFloor: local midnight.
+		l := z.toLocal(t)
+		return z.fromLocalHint(l-floorMod(l, msDay), t)
 	case fHours:
-		return g.setZero(g.roundTime(t, msMinute), msHour)
+		return g.roundTime(t, msHour) // hourOfDay().roundFloor
 	case fMinutes:
-		return g.setZero(g.roundTime(t, msSecond), msMinute)
+		return g.roundTime(t, msMinute) // minuteOfHour().roundFloor
 	case fSeconds:
 		return g.setZero(t, msSecond)
 	}

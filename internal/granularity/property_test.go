@@ -103,6 +103,9 @@ func TestPropertyDiffMatchesStepping(t *testing.T) {
 		if g.Origin == nil && g.n == 1 {
 			t.Skip("one unit without origin truncates local fields instead of counting")
 		}
+		if g.hourQuirk() {
+			t.Skip("Druid aligns multi-hour buckets to local hours when the origin is before 1970")
+		}
 		step := *g
 		step.mode = modeCompound
 		at := rapid.Int64Range(-1e11, 1e11).Draw(t, "at")
