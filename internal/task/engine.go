@@ -73,10 +73,12 @@ type engineEnv struct {
 	store   *metadata.Store
 	deep    deepstorage.Storage
 	workDir string
-	log     *slog.Logger
-	lock    Locker
-	prog    *progress
-	now     func() time.Time
+	// manifest records pushed, unpublished files (deleted on restart).
+	manifest string
+	log      *slog.Logger
+	lock     Locker
+	prog     *progress
+	now      func() time.Time
 }
 
 // prepared is a decoded spec with everything the engine compiles once.
@@ -888,7 +890,7 @@ func buildAndPublish(ctx context.Context, env *engineEnv, t *ingest.Task, p *pre
 			}
 		}
 	}()
-	manifest := filepath.Join(env.workDir, "pushed.json")
+	manifest := env.manifest
 	var segs []base.DataSegment
 	for _, pt := range parts {
 		if err := ctx.Err(); err != nil {

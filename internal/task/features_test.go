@@ -529,3 +529,38 @@ func TestPersistAndMergeRollsUpAcrossSpills(t *testing.T) {
 		})
 	}
 }
+
+func TestRestartDeletesUnpublishedPushes(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 1)
+	// A pushed file recorded in a dead task's manifest.
+	deep := mustLocal(t, f.deep)
+	src := filepath.Join(t.TempDir(), "x.seg")
+	os.WriteFile(src, []byte("not really a segment"), 0o644)
+	seg := base.DataSegment{DataSource: "dead", Interval: base.Interval{Start: 0, End: 86400000}, Version: "v", ShardSpec: base.ShardSpec{Type: "numbered"}}
+	ls, _, err := deep.Push(ctx, src, seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := "index_parallel_dead_task"
+	st := Status{ID: id, GroupID: id, Type: "index_parallel", StatusCode: StateRunning, RunnerStatusCode: RunnerRunning, Duration: -1, Location: noLocation, DataSource: "dead"}
+	sb, _ := json.Marshal(st)
+	if err := f.store.InsertTask(ctx, metadataEntry(id, []byte(`{}`), sb)); err != nil {
+		t.Fatal(err)
+	}
+	taskDir := filepath.Join(t.TempDir(), "tasks")
+	os.MkdirAll(filepath.Join(taskDir, id), 0o755)
+	manifest, _ := json.Marshal([]json.RawMessage{ls})
+	os.WriteFile(filepath.Join(taskDir, id, "pushed.json"), manifest, 0o644)
+	svc := New(Config{TaskDir: taskDir, Capacity: 1}, f.store, deep, nil)
+	if err := svc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Stop(ctx)
+	if ok, _ := deep.Exists(ctx, ls); ok {
+		t.Errorf("pushed file of the dead task survived the restart")
+	}
+	if st, _ := svc.Status(ctx, id); st.StatusCode != StateFailed || st.ErrorMsg != RestartMsg {
+		t.Errorf("dead task: %+v", st)
+	}
+}

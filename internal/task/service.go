@@ -497,7 +497,8 @@ func (s *Service) run(ctx context.Context, ts *taskState) {
 	}
 	if runErr == nil {
 		tlog.Info("running task", "type", ts.status.Type, "dataSource", ts.status.DataSource)
-		env := &engineEnv{taskID: id, store: s.store, deep: s.deep, workDir: filepath.Join(dir, "work"), log: tlog,
+		env := &engineEnv{taskID: id, store: s.store, deep: s.deep, workDir: filepath.Join(dir, "work"),
+			manifest: filepath.Join(dir, "pushed.json"), log: tlog,
 			lock: s.locker(ts), prog: ts.prog, now: s.now}
 		res, runErr = runIndex(ctx, env, ts.task)
 		_ = os.RemoveAll(dir)
