@@ -2,7 +2,6 @@ package expr
 
 import (
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/dryaddb/dryad/internal/base"
@@ -119,25 +118,10 @@ func hasDouble(vs []Value) bool {
 }
 
 // appendDoubleLiteral prints a double so that it lexes back as a double
-// with the same bits: always with a '.', or NaN/Infinity.
+// with the same bits, in the Java form Druid's grammar accepts ("1.5",
+// "1.0E21", "1.0E-4", "NaN", "Infinity").
 func appendDoubleLiteral(b []byte, d float64) []byte {
-	switch {
-	case d != d:
-		return append(b, "NaN"...)
-	case d > 1.7976931348623157e308:
-		return append(b, "Infinity"...)
-	case d < -1.7976931348623157e308:
-		return append(b, "-Infinity"...)
-	}
-	s := strconv.FormatFloat(d, 'g', -1, 64)
-	if i := strings.IndexByte(s, 'e'); i >= 0 {
-		if !strings.Contains(s[:i], ".") {
-			s = s[:i] + ".0" + s[i:]
-		}
-	} else if !strings.Contains(s, ".") {
-		s += ".0"
-	}
-	return append(b, s...)
+	return appendDouble(b, d)
 }
 
 func appendQuoted(b []byte, s string, q byte) []byte {

@@ -36,6 +36,7 @@ const (
 	tIdent
 	tQuotedIdent
 	tOp
+	tArrayType // ARRAY<...> written without spaces; text is the element type
 )
 
 type token struct {
@@ -118,6 +119,10 @@ func lex(s string) ([]token, error) {
 			}
 			toks = append(toks, token{k, str, i})
 			i += n
+		case strings.HasPrefix(s[i:], "ARRAY<") && arrayTypeEnd(s, i) > 0:
+			j := arrayTypeEnd(s, i)
+			toks = append(toks, token{tArrayType, s[i+6 : j], i})
+			i = j + 1
 		case c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
 			j := i + 1
 			for j < len(s) && (s[j] == '_' || s[j] == '$' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= '0' && s[j] <= '9') {
@@ -147,6 +152,28 @@ func lex(s string) ([]token, error) {
 		}
 	}
 	return append(toks, token{tEOF, "", len(s)}), nil
+}
+
+// arrayTypeEnd returns the offset of the '>' closing the array type that
+// starts at s[i] ("ARRAY<LONG>", "ARRAY<ARRAY<STRING>>"), or -1 when the
+// text there is not a well-formed array type (it is then lexed as an
+// identifier followed by '<', as Druid's lexer does).
+func arrayTypeEnd(s string, i int) int {
+	depth := 0
+	for j := i + 5; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '<':
+			depth++
+		case c == '>':
+			depth--
+			if depth == 0 {
+				return j
+			}
+		case !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '$'):
+			return -1
+		}
+	}
+	return -1
 }
 
 // unquote reads a quoted literal starting at s[i] and returns its
@@ -397,6 +424,23 @@ func (p *parser) primary() (Expr, error) {
 	case tQuotedIdent:
 		p.next()
 		return &Ident{t.text}, nil
+	case tArrayType:
+		p.next()
+		var et base.ColumnType
+		switch t.text {
+		case "LONG":
+			et = TypeLong
+		case "DOUBLE":
+			et = TypeDouble
+		case "STRING":
+			et = TypeString
+		default:
+			return nil, base.Errorf(base.ClassUnsupported, "expression %q: array literal of type ARRAY<%s> at offset %d is not supported", p.src, t.text, t.pos)
+		}
+		if !p.isOp("[") {
+			return nil, p.errAt(p.peek(), "'[' after the array type")
+		}
+		return p.array(et)
 	case tIdent:
 		switch t.text {
 		case "null":
