@@ -1,7 +1,13 @@
 package ingest
 
-import "github.com/dryaddb/dryad/internal/granularity"
+import (
+	"strconv"
+
+	"github.com/dryaddb/dryad/internal/granularity"
+)
 
 type granularityT = granularity.Granularity
 
 func granularityMust(name string) granularity.Granularity { return granularity.MustParse(name) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

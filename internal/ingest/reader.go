@@ -32,9 +32,10 @@ type IntervalFilter struct {
 	ivs []base.Interval // sorted, condensed
 }
 
-// NewIntervalFilter accepts times within ivs (nil: everything).
+// NewIntervalFilter accepts times within ivs; no intervals (nil or empty)
+// accepts everything, as a granularitySpec without intervals does.
 func NewIntervalFilter(ivs []base.Interval) IntervalFilter {
-	if ivs == nil {
+	if len(ivs) == 0 {
 		return IntervalFilter{}
 	}
 	return IntervalFilter{ivs: base.CondenseIntervals(ivs)}
