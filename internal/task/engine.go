@@ -95,6 +95,10 @@ type prepared struct {
 	intervals  ingest.IntervalFilter
 	queryGranJ json.RawMessage
 	spill      *spiller
+
+	segOnce      sync.Once
+	segRowParser *ingest.RowParser
+	segTS        ingest.TimestampSpec
 }
 
 type compiledTransform struct {
@@ -387,14 +391,14 @@ func runIndex(ctx context.Context, env *engineEnv, t *ingest.Task) (res result, 
 	spec := &t.Spec
 	p.spill = newSpiller(filepath.Join(env.workDir, "spill"), &spec.TuningConfig)
 	env.prog.state.Store("BUILD_SEGMENTS")
-	if src, ok := spec.IOConfig.InputSource.(*inputsource.Druid); ok {
+	if readsSegments(spec.IOConfig.InputSource) {
 		var s sink
 		if spec.TuningConfig.PartitionsSpec.Guaranteed() {
 			s = newChunkSink(p)
 		} else {
 			s = newDynamicSink(p)
 		}
-		if err := readDruidSource(ctx, env, p, src, s); err != nil {
+		if err := readSequential(ctx, env, p, spec.IOConfig.InputSource, s); err != nil {
 			return res, err
 		}
 		if err := s.finish(); err != nil {
@@ -574,7 +578,7 @@ func readEntity(ctx context.Context, p *prepared, prog *progress, format inputfo
 			}
 			return fmt.Errorf("read %s: %w", e.URI(), err)
 		}
-		if err := processRecord(p, prog, rec, &row, s); err != nil {
+		if err := processRecord(p, p.parser, prog, rec, &row, s); err != nil {
 			return err
 		}
 	}
@@ -608,10 +612,13 @@ func (f filterRow) Value(name string) any {
 	return v
 }
 
-func processRecord(p *prepared, prog *progress, rec inputformat.Record, row *parsedRow, s sink) error {
+func processRecord(p *prepared, parser *ingest.RowParser, prog *progress, rec inputformat.Record, row *parsedRow, s sink) error {
 	var timeOverride *int64
 	if len(p.transforms) > 0 {
 		ts := &p.spec.DataSchema.TimestampSpec
+		if parser != p.parser {
+			ts = &p.segTS
+		}
 		raw, _ := rec.Get(ts.Column)
 		t, _ := ts.Parse(raw)
 		b := recBindings{rec: rec, time: t}
@@ -633,7 +640,7 @@ func processRecord(p *prepared, prog *progress, rec inputformat.Record, row *par
 		}
 		rec = out
 	}
-	r, err := p.parser.Parse(rec)
+	r, err := parser.Parse(rec)
 	if err != nil {
 		var pe *ingest.ParseError
 		if errors.As(err, &pe) {

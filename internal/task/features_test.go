@@ -564,3 +564,31 @@ func TestRestartDeletesUnpublishedPushes(t *testing.T) {
 		t.Errorf("dead task: %+v", st)
 	}
 }
+
+func TestUpdatesTutorial(t *testing.T) {
+	f := newFixture(t, 1)
+	d := itDir(t)
+	q := "quickstart/tutorial"
+	spec := func(name string) []byte {
+		return itSpec(t, name, "updates", `"`+q+`"`, `"`+d+`/data/quickstart"`, `"`+q+`/"`, `"`+d+`/data/quickstart"`)
+	}
+	run := func(name string) Status {
+		st := f.run(t, spec(name))
+		if st.StatusCode != StateSuccess {
+			t.Fatalf("%s: %s: %s", name, st.StatusCode, st.ErrorMsg)
+		}
+		return st
+	}
+	run("tutorial-updates-init-index.json")
+	run("tutorial-updates-overwrite-index.json")
+	st := run("tutorial-updates-append-index.json") // combining: druid + updates-data3
+	if rs := f.report(t, st.ID).RowStats["buildSegments"]; rs.Processed != 7 {
+		t.Errorf("combining druid+local processed %d, want 3+4", rs.Processed)
+	}
+	before := f.segments(t, "updates-tutorial")
+	run("tutorial-updates-append-index2.json") // appendToExisting
+	after := f.segments(t, "updates-tutorial")
+	if len(after) <= len(before) {
+		t.Errorf("append added no segment: %d -> %d", len(before), len(after))
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/ingest"
 	"github.com/dryaddb/dryad/internal/ingest/inputformat"
 	"github.com/dryaddb/dryad/internal/ingest/inputsource"
 	"github.com/dryaddb/dryad/internal/query/filter"
@@ -49,6 +50,60 @@ func cmpInt(a, b int64) int {
 		return 1
 	}
 	return 0
+}
+
+// segParser returns the row parser for rows read from segments: the spec's
+// dimensions, timed by __time in milliseconds whatever the spec's
+// timestampSpec says (Druid's druid input source ignores it too).
+func (p *prepared) segParser() *ingest.RowParser {
+	p.segOnce.Do(func() {
+		ts, err := ingest.NewTimestampSpec(base.TimeColumn, "millis", nil)
+		if err != nil {
+			// Only reachable if ingest stops knowing "millis".
+			ts = p.spec.DataSchema.TimestampSpec
+		}
+		p.segTS = ts
+		ds := p.spec.DataSchema
+		ds.TimestampSpec = ts
+		p.segRowParser = ingest.NewRowParser(&ds)
+	})
+	return p.segRowParser
+}
+
+// readsSegments reports whether src is, or combines, a druid input source.
+func readsSegments(src inputsource.Source) bool {
+	switch src := src.(type) {
+	case *inputsource.Druid:
+		return true
+	case *inputsource.Combining:
+		return slices.ContainsFunc(src.Delegates, readsSegments)
+	}
+	return false
+}
+
+// readSequential reads a source that involves segments, in order: druid
+// sources through the segment reader, combining sources delegate by
+// delegate, file-like sources through the input format.
+func readSequential(ctx context.Context, env *engineEnv, p *prepared, src inputsource.Source, s sink) error {
+	switch src := src.(type) {
+	case *inputsource.Druid:
+		return readDruidSource(ctx, env, p, src, s)
+	case *inputsource.Combining:
+		for _, d := range src.Delegates {
+			if err := readSequential(ctx, env, p, d, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	entities, err := src.Entities(ctx)
+	if err != nil {
+		return fmt.Errorf("listing input: %w", err)
+	}
+	if p.spec.IOConfig.InputFormat == nil {
+		return base.Errorf(base.ClassInvalidInput, "spec.ioConfig.inputFormat: required for the %s input source", src.Type())
+	}
+	return readSplit(ctx, p, env.prog, entities, s)
 }
 
 // readDruidSource reads the rows of the druid input source (re-indexing):
@@ -135,7 +190,7 @@ func readSegmentRows(ctx context.Context, env *engineEnv, p *prepared, src *inpu
 			env.prog.thrownAway.Add(1)
 			continue
 		}
-		if err := processRecord(p, env.prog, rec, row, s); err != nil {
+		if err := processRecord(p, p.segParser(), env.prog, rec, row, s); err != nil {
 			return err
 		}
 	}
