@@ -63,8 +63,7 @@ func parseDefaultTime(s string, loc *time.Location) (int64, bool) {
 	if len(s) > 10 && s[10] == ' ' {
 		s = s[:10] + "T" + s[11:]
 	}
-	ms, err := base.ParseTime(s, loc)
-	return ms, err == nil
+	return parseLocalTime(s, loc)
 }
 
 func bindTimestamp(seconds bool) func(*binder, *callNode) error {
@@ -203,7 +202,7 @@ func bindTimestampShift(b *binder, n *callNode) error {
 		if step > 1<<31 || step < -(1<<31) {
 			return Value{}, base.Errorf(base.ClassInvalidInput, "timestamp_shift: step %d is out of range", step)
 		}
-		return Long(base.Millis(p.Multiply(int(step)).AddTo(time.UnixMilli(t).In(zone)))), nil
+		return Long(jodaAddPeriod(zone, t, p, int(step))), nil
 	}
 	return nil
 }

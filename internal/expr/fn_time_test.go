@@ -41,6 +41,18 @@ func TestTimeFunctions(t *testing.T) {
 		{"timestamp_shift(timestamp('2020-02-29'), 'P1Y', 1)", "1614470400000", "LONG"},                                  // 2021-02-28
 		{"timestamp_shift(timestamp('2020-03-07T12:00:00Z'), 'P1D', 1, 'America/Los_Angeles')", "1583665200000", "LONG"}, // 23 hours later
 		{"timestamp_shift(nl, 'P1D', 1)", "null", "LONG"},
+		// Fields apply one by one, as Joda: 2020-02-29 + 1Y = 2021-02-28, + 1M = 2021-03-28.
+		{"timestamp_format(timestamp_shift(timestamp('2020-02-29'), 'P1Y1M', 1))", "'2021-03-28T00:00:00.000Z'", "STRING"},
+		{"timestamp_format(timestamp_shift(timestamp('2020-03-31'), 'P1M', -1))", "'2020-02-29T00:00:00.000Z'", "STRING"},
+		// DST gap: 02:30 on 2020-03-08 does not exist in Los Angeles; Joda moves forward to 03:30 PDT.
+		{"timestamp_format(timestamp_shift(timestamp('2020-03-07T10:30:00Z'), 'P1D', 1, 'America/Los_Angeles'), null, 'America/Los_Angeles')", "'2020-03-08T03:30:00.000-07:00'", "STRING"},
+		// DST overlap: 01:30 on 2020-11-01 happens twice; the original's offset is kept.
+		{"timestamp_format(timestamp_shift(timestamp('2020-10-31T08:30:00Z'), 'P1D', 1, 'America/Los_Angeles'), null, 'America/Los_Angeles')", "'2020-11-01T01:30:00.000-07:00'", "STRING"},
+		{"timestamp_format(timestamp_shift(timestamp('2020-11-02T09:30:00Z'), 'P1D', -1, 'America/Los_Angeles'), null, 'America/Los_Angeles')", "'2020-11-01T01:30:00.000-08:00'", "STRING"},
+		// Hours are elapsed time across the change.
+		{"timestamp_format(timestamp_shift(timestamp('2020-03-08T09:30:00Z'), 'PT1H', 1, 'America/Los_Angeles'), null, 'America/Los_Angeles')", "'2020-03-08T03:30:00.000-07:00'", "STRING"},
+		// Eastern hemisphere gap (Europe/Berlin springs forward at 02:00 on 2020-03-29).
+		{"timestamp_format(timestamp_shift(timestamp('2020-03-28T01:30:00Z'), 'P1D', 1, 'Europe/Berlin'), null, 'Europe/Berlin')", "'2020-03-29T03:30:00.000+02:00'", "STRING"},
 		{"timestamp_shift(__time, 'P1D', nl)", "null", "LONG"},
 		{"timestamp_extract(__time, 'EPOCH')", "1577934245", "LONG"},
 		{"timestamp_extract(__time, 'MILLISECOND')", "678", "LONG"},
@@ -76,6 +88,15 @@ func TestTimeFunctions(t *testing.T) {
 		{"timestamp_parse('2020-01-02', null, 'America/Los_Angeles')", "1577952000000", "LONG"},
 		{"timestamp_parse('2020-01-02T00:00:00Z', null, 'America/Los_Angeles')", "1577923200000", "LONG"},
 		{"timestamp_parse('not a time')", "null", "LONG"},
+		// DST gap: the local time does not exist (Joda's IllegalInstantException), so null.
+		{"timestamp_parse('2020-03-08 02:30:00', null, 'America/Los_Angeles')", "null", "LONG"},
+		{"timestamp_parse('2020-03-29 02:30:00', null, 'Europe/Berlin')", "null", "LONG"},
+		{"timestamp_parse('2020-03-08 02:30', 'yyyy-MM-dd HH:mm', 'America/Los_Angeles')", "null", "LONG"},
+		// DST overlap: the earlier instant (summer time) wins.
+		{"timestamp_format(timestamp_parse('2020-11-01 01:30:00', null, 'America/Los_Angeles'))", "'2020-11-01T08:30:00.000Z'", "STRING"},
+		{"timestamp_format(timestamp_parse('2020-10-25 02:30:00', null, 'Europe/Berlin'))", "'2020-10-25T00:30:00.000Z'", "STRING"},
+		{"timestamp_format(timestamp_parse('2020-10-25 02:30', 'yyyy-MM-dd HH:mm', 'Europe/Berlin'))", "'2020-10-25T00:30:00.000Z'", "STRING"},
+		{"timestamp_parse('2020-03-08T02:30:00-08:00', null, 'America/Los_Angeles')", "1583663400000", "LONG"},
 		{"timestamp_parse('02/01/2020 10', 'dd/MM/yyyy HH')", "1577959200000", "LONG"},
 		{"timestamp_parse('02/01/2020 10', 'dd/MM/yyyy HH', '+01:00')", "1577955600000", "LONG"},
 		{"timestamp_parse('02/01/2020', 'yyyy-MM-dd')", "null", "LONG"},
