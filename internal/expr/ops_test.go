@@ -241,3 +241,19 @@ func TestCompareStringsUTF16(t *testing.T) {
 		}
 	}
 }
+
+func TestVectorInputChecks(t *testing.T) {
+	c, err := Compile("x + 1", testTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []*Vector{
+		{Type: TypeLong, Longs: []int64{1}},
+		{Type: TypeLong, Longs: []int64{1, 2}, Nulls: []bool{false}},
+		{Type: TypeLong},
+	} {
+		if _, err := c.NewVectorEvaluator().Eval(MapVectorBindings{"x": v}, 2); err == nil {
+			t.Errorf("short vector %+v accepted", v)
+		}
+	}
+}

@@ -31,6 +31,42 @@ type Vector struct {
 	nullBuf []bool // spare null flags reused across blocks (evaluator-owned vectors)
 }
 
+// check verifies that an input vector holds at least n rows.
+func (v *Vector) check(n int) error {
+	short := func(what string, l int) error {
+		return base.Errorf(base.ClassInvalidInput, "%s holds %d rows, the block has %d", what, l, n)
+	}
+	switch {
+	case v.Nulls != nil && len(v.Nulls) < n:
+		return short("null flags", len(v.Nulls))
+	case v.Longs != nil:
+		if len(v.Longs) < n {
+			return short("longs", len(v.Longs))
+		}
+	case v.Doubles != nil:
+		if len(v.Doubles) < n {
+			return short("doubles", len(v.Doubles))
+		}
+	case v.Strings != nil:
+		if len(v.Strings) < n {
+			return short("strings", len(v.Strings))
+		}
+	case v.IDs != nil:
+		if len(v.IDs) < n {
+			return short("dictionary ids", len(v.IDs))
+		}
+	case v.Values != nil:
+		if len(v.Values) < n {
+			return short("values", len(v.Values))
+		}
+	default:
+		if n > 0 {
+			return short("no values", 0)
+		}
+	}
+	return nil
+}
+
 // spareNulls returns a zeroed null-flag slice of n entries owned by v, for
 // building v.Nulls without allocating per block.
 func (v *Vector) spareNulls(n int) []bool {
@@ -125,6 +161,8 @@ func (ev *VectorEvaluator) Eval(b VectorBindings, n int) (*Vector, error) {
 		col := b.Column(name)
 		if col == nil {
 			col = ev.nullColumn(i, n)
+		} else if err := col.check(n); err != nil {
+			return nil, base.Errorf(base.ClassInvalidInput, "expression %s: column %q: %w", ev.c.expr, name, err)
 		}
 		ev.cols[i] = col
 	}
