@@ -228,6 +228,9 @@ func FuzzUnmarshal(f *testing.F) {
 		if fl > at || g.Next(fl) <= at {
 			t.Fatalf("%s: bucket [%d, %d) does not hold %d", b, fl, g.Next(fl), at)
 		}
+		if p, ok := g.Period(); ok && p.mode == modeCompound && p.anchorFor(fl) != p.anchorFor(at) {
+			return // an instant and its bucket start on either side of an anchor (see maxSteps)
+		}
 		if g.Floor(fl) != fl {
 			t.Fatalf("%s: Floor(%d) = %d is not a fixed point", b, fl, g.Floor(fl))
 		}

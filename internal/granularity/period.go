@@ -370,20 +370,39 @@ func (g *PeriodGranularity) setZero(t, unit int64) int64 {
 	return g.z.fromLocalHint(l-floorMod(l, unit), t)
 }
 
-// maxSteps bounds the stepping of compound periods with calendar fields;
-// beyond it Floor re-anchors near the instant (Druid steps all the way,
-// which takes minutes for far instants).
+// maxSteps bounds the stepping of compound periods with calendar fields.
+// Within maxSteps periods of the origin Floor steps exactly as Druid does;
+// beyond, it steps from the nearest anchor origin + j·maxSteps·period
+// (added in one go) at or before the instant, so that far instants cost
+// at most about maxSteps steps (Druid steps all the way, which takes
+// minutes) and every instant between two anchors uses the same grid.
 const maxSteps = 1 << 16
 
-func (g *PeriodGranularity) floorCompound(t int64) int64 {
-	start := g.origin
-	if est := g.estimateSteps(t); est > maxSteps || est < -maxSteps {
-		k := est - maxSteps/2
-		if est < 0 {
-			k = est + maxSteps/2
-		}
-		start = g.add(start, k)
+// anchorFor returns where the walk for t starts: the origin when t is
+// within maxSteps periods of it, otherwise the last anchor at or before t.
+func (g *PeriodGranularity) anchorFor(t int64) int64 {
+	est := g.estimateSteps(t)
+	if est >= -maxSteps && est < maxSteps {
+		return g.origin
 	}
+	j := floorDiv(est, maxSteps)
+	a := g.add(g.origin, j*maxSteps)
+	for i := 0; i < 8 && a > t; i++ { // the estimate was high
+		j--
+		a = g.add(g.origin, j*maxSteps)
+	}
+	for i := 0; i < 8; i++ { // the estimate was low
+		next := g.add(g.origin, (j+1)*maxSteps)
+		if next > t || next <= a {
+			break
+		}
+		j, a = j+1, next
+	}
+	return a
+}
+
+func (g *PeriodGranularity) floorCompound(t int64) int64 {
+	start := g.anchorFor(t)
 	// The walks are bounded so that instants beyond the supported range
 	// (where field arithmetic overflows) cannot loop for ever.
 	budget := 4 * maxSteps
