@@ -292,6 +292,18 @@ func checkGolden(t *testing.T, name, got string) {
 
 func FuzzDecodeTask(f *testing.F) {
 	f.Add([]byte(baseSpec))
+	// Druid's IT specs make a rich seed corpus when the corpus is present.
+	if entries, err := os.ReadDir(filepath.Join(itDir, "specs")); err == nil {
+		dataDir, _ := filepath.Abs(filepath.Join(itDir, "data"))
+		for _, e := range entries {
+			if _, ok := itSpecExpect[e.Name()]; !ok {
+				continue
+			}
+			if data, err := os.ReadFile(filepath.Join(itDir, "specs", e.Name())); err == nil {
+				f.Add([]byte(substituteIT(string(data), dataDir, nil)))
+			}
+		}
+	}
 	f.Add([]byte(`{"type":"index","spec":{"dataSchema":{"dataSource":"d","timestampSpec":{"format":"yyyy"}},"ioConfig":{"inputSource":{"type":"local","files":["x"]},"inputFormat":{"type":"csv","columns":["a"]}}}}`))
 	f.Add([]byte(`{"type":"index_parallel","dataSchema":{"dataSource":"d","timestampSpec":{}},"ioConfig":{"type":"index_parallel","inputSource":{"type":"druid","dataSource":"x","interval":"2020/2021"}}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
