@@ -535,7 +535,27 @@ func fnFormat(a []Value) (Value, error) {
 	if !ok {
 		return Null(TypeString), nil
 	}
-	args := a[1:]
+	out, err := javaFormat(pat, a[1:])
+	if err != nil {
+		// Druid's StringUtils.nonStrictFormat: on a bad format, the pattern
+		// followed by "; arg" for each argument.
+		var b strings.Builder
+		b.WriteString(pat)
+		for _, v := range a[1:] {
+			s, ok := v.AsString()
+			if !ok {
+				s = "null"
+			}
+			b.WriteString("; ")
+			b.WriteString(s)
+		}
+		return String(b.String()), nil
+	}
+	return out, nil
+}
+
+// javaFormat is the strict part of fnFormat.
+func javaFormat(pat string, args []Value) (Value, error) {
 	var b strings.Builder
 	next := 0
 	for i := 0; i < len(pat); i++ {
