@@ -347,7 +347,7 @@ func fnParseLong(a []Value) (Value, error) {
 		radix = r
 	}
 	if radix < 2 || radix > 36 {
-		return Value{}, base.Errorf(base.ClassInvalidInput, "parse_long: radix %d must be between 2 and 36", radix)
+		return Null(TypeLong), nil // Long.parseLong's NumberFormatException
 	}
 	if radix == 16 {
 		if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
