@@ -212,3 +212,36 @@ func keyOf(ix *rollupIndex, r int) []*string {
 	s := v.Str
 	return []*string{&s}
 }
+
+func TestPayloadDefaults(t *testing.T) {
+	body := inlineSpec("pd", `{"ts":"2020-01-01T00:00:00Z","d":"a","v":1}`, `,"maxRowsInMemory":25000`)
+	tk, err := ingest.DecodeTask(body, ingest.DecodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk.ID, tk.GroupID = "x", "x"
+	p, err := payloadOf(body, tk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		ID       string `json:"id"`
+		Resource struct {
+			AvailabilityGroup string `json:"availabilityGroup"`
+		} `json:"resource"`
+		Spec struct {
+			IOConfig     map[string]any `json:"ioConfig"`
+			TuningConfig map[string]any `json:"tuningConfig"`
+		} `json:"spec"`
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(p, &m); err != nil {
+		t.Fatal(err)
+	}
+	tc := m.Spec.TuningConfig
+	if m.ID != "x" || m.Resource.AvailabilityGroup != "x" || m.Context["forceTimeChunkLock"] != true ||
+		m.Spec.IOConfig["appendToExisting"] != false || tc["maxRowsInMemory"] != float64(25000) ||
+		tc["maxParseExceptions"] != float64(2147483647) || tc["partitionsSpec"].(map[string]any)["type"] != "dynamic" {
+		t.Errorf("payload %s", p)
+	}
+}

@@ -52,6 +52,9 @@ type Config struct {
 	Port int
 	// Category is the worker category (druid.worker.category).
 	Category string
+	// QueueMaxSize caps the number of active tasks
+	// (druid.indexer.queue.maxSize); 0 means no limit.
+	QueueMaxSize int
 	// Version is the worker version reported by /workers.
 	Version string
 	// Decode configures spec decoding (input source settings).
@@ -293,10 +296,13 @@ func (s *Service) Submit(ctx context.Context, body []byte) (string, error) {
 		return "", base.Errorf(base.ClassInternal, "task %s status: %w", t.ID, err)
 	}
 	s.mu.Lock()
-	stopped := s.stopped
+	stopped, n := s.stopped, len(s.active)
 	s.mu.Unlock()
 	if stopped {
 		return "", base.Errorf(base.ClassUnavailable, "the task queue is stopped")
+	}
+	if s.cfg.QueueMaxSize > 0 && n >= s.cfg.QueueMaxSize {
+		return "", base.Errorf(base.ClassUnavailable, "Too many tasks are in the queue (Limit = %d), (Current active tasks = %d). Retry later or increase druid.indexer.queue.maxSize", s.cfg.QueueMaxSize, n)
 	}
 	if err := s.store.InsertTask(ctx, metadata.TaskEntry{ID: t.ID, Type: t.Type, DataSource: st.DataSource, GroupID: t.GroupID,
 		CreatedTime: now, Payload: payload, Status: sb, Active: true}); err != nil {
@@ -338,6 +344,9 @@ func payloadOf(body []byte, t *ingest.Task) (json.RawMessage, error) {
 		ctx["useLineageBasedSegmentAllocation"] = true
 	}
 	set("context", ctx)
+	if sp, ok := m["spec"]; ok {
+		m["spec"] = fillDefaults(sp, t)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
