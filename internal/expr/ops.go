@@ -65,6 +65,7 @@ func unaryOp(op byte, v Value) (Value, error) {
 
 type binaryNode struct {
 	op   string
+	code byte // '+', '-', '*', '<', 'l' (<=), '>', 'g' (>=), '=', '!' (!=), or 0
 	l, r node
 	t    base.ColumnType
 	id   int
@@ -73,6 +74,18 @@ type binaryNode struct {
 func (b *binder) newBinary(op string, l, r node) (node, error) {
 	lt, rt := l.typ(), r.typ()
 	n := &binaryNode{op: op, l: l, r: r, id: b.id()}
+	switch op {
+	case "+", "-", "*", "<", ">":
+		n.code = op[0]
+	case "<=":
+		n.code = 'l'
+	case ">=":
+		n.code = 'g'
+	case "==":
+		n.code = '='
+	case "!=":
+		n.code = '!'
+	}
 	switch op {
 	case "&&", "||", "<", "<=", ">", ">=", "==", "!=":
 		n.t = TypeLong
@@ -150,6 +163,30 @@ func (n *binaryNode) eval(e *env) (Value, error) {
 	r, err := n.r.eval(e)
 	if err != nil {
 		return Value{}, err
+	}
+	if n.code != 0 && !l.Null && !r.Null && l.Type.Kind == base.KindLong && r.Type.Kind == base.KindLong {
+		// Fast path for the commonest case: two non-null longs.
+		a, b := l.L, r.L
+		switch n.code {
+		case '+':
+			return Long(a + b), nil
+		case '-':
+			return Long(a - b), nil
+		case '*':
+			return Long(a * b), nil
+		case '<':
+			return Bool(a < b), nil
+		case 'l':
+			return Bool(a <= b), nil
+		case '>':
+			return Bool(a > b), nil
+		case 'g':
+			return Bool(a >= b), nil
+		case '=':
+			return Bool(a == b), nil
+		case '!':
+			return Bool(a != b), nil
+		}
 	}
 	return binaryOp(n.op, l, r, n.t)
 }
