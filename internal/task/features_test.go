@@ -592,3 +592,33 @@ func TestUpdatesTutorial(t *testing.T) {
 		t.Errorf("append added no segment: %d -> %d", len(before), len(after))
 	}
 }
+
+// A running task that locks the chunks its data hit must not deadlock with
+// a pending task that holds them but waits for the running task's slot.
+func TestNoLockSlotDeadlock(t *testing.T) {
+	f := newFixture(t, 1)
+	a, err := f.svc.Submit(context.Background(), []byte(slowFileSpec(t, "dl", 100000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for f.svc.runningTask(a) == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("first task never ran")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	fixed := strings.Replace(string(inlineSpec("dl", `{"ts":"2020-01-01T00:00:00Z","d":"a","v":1}`, "")), `"rollup":true}`, `"rollup":true,"intervals":["2020-01-01/2020-02-01"]}`, 1)
+	b, err := f.svc.Submit(context.Background(), []byte(fixed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, id := range []string{a, b} {
+		st, err := f.svc.Wait(ctx, id)
+		if err != nil || st.StatusCode != StateSuccess {
+			t.Fatalf("%s: %+v %v", id, st, err)
+		}
+	}
+}

@@ -393,7 +393,7 @@ func (s *Service) scheduleLocked() {
 			continue
 		}
 		if ts.fixed != nil {
-			if _, ok := s.tryLockLocked(ts, ts.fixed); !ok {
+			if _, ok := s.tryLockLocked(ts, ts.fixed, false); !ok {
 				continue
 			}
 		}
@@ -422,12 +422,35 @@ func (s *Service) scheduleLocked() {
 }
 
 // tryLockLocked grants ts locks on every chunk, or none if any conflicts.
-func (s *Service) tryLockLocked(ts *taskState, chunks []base.Interval) ([]Lock, bool) {
+// With steal (a running task locking the chunks its data hit), locks held
+// by tasks that have not started (PENDING) are taken back and those tasks
+// return to WAITING: otherwise a pending task holding locks could wait for
+// the run slot of a running task that waits for those locks.
+func (s *Service) tryLockLocked(ts *taskState, chunks []base.Interval, steal bool) ([]Lock, bool) {
 	ds := ts.status.DataSource
+	var victims []string
 	for _, c := range chunks {
-		if s.locks.conflicts(ds, ts.status.GroupID, c) {
-			return nil, false
+		for _, h := range s.locks.held {
+			if h.DataSource != ds || h.GroupID == ts.status.GroupID || !h.Interval.Overlaps(c) {
+				continue
+			}
+			other := s.active[h.taskID]
+			if !steal || other == nil || other.status.RunnerStatusCode != RunnerPending {
+				return nil, false
+			}
+			if !slices.Contains(victims, h.taskID) {
+				victims = append(victims, h.taskID)
+			}
 		}
+	}
+	for _, id := range victims {
+		for _, h := range s.locks.release(id) {
+			_ = s.store.RemoveLock(context.Background(), h.rowID)
+		}
+		v := s.active[id]
+		v.status.RunnerStatusCode = RunnerWaiting
+		s.persistAsync(v.status)
+		s.log.Info("took back the locks of a task that had not started", "task", id, "for", ts.status.ID)
 	}
 	var out []Lock
 	for _, c := range base.CondenseIntervals(slices.Clone(chunks)) {
@@ -458,7 +481,7 @@ func (s *Service) locker(ts *taskState) Locker {
 	return func(ctx context.Context, chunks []base.Interval) ([]Lock, error) {
 		for {
 			s.mu.Lock()
-			locks, ok := s.tryLockLocked(ts, chunks)
+			locks, ok := s.tryLockLocked(ts, chunks, true)
 			ch := s.changed
 			s.mu.Unlock()
 			if ok {
