@@ -221,7 +221,7 @@ func (p *parser) seq(kind seqKind, want int, what string) seq {
 		p.fail("%s has %d blocks for %d values", what, nb, n)
 		return seq{}
 	}
-	offs := p.take(uint64(nb+1)*8, what+" block offsets")
+	offs := p.take((uint64(nb)+1)*8, what+" block offsets")
 	if p.err != nil {
 		return seq{}
 	}
@@ -398,11 +398,11 @@ func (p *parser) stringColumn(h columnHeader, info ColumnInfo) Column {
 		p.fail("cardinality %d is impossible for %d rows", card, h.rows)
 		return nil
 	}
-	dictOffs := p.take(uint64(card+1)*4, "dictionary offsets")
+	dictOffs := p.take((uint64(card)+1)*4, "dictionary offsets")
 	if p.err != nil {
 		return nil
 	}
-	dictLen := binary.LittleEndian.Uint32(dictOffs[card*4:])
+	dictLen := binary.LittleEndian.Uint32(dictOffs[int(card)*4:])
 	dict := p.take(uint64(dictLen), "dictionary")
 	p.align()
 	if p.err != nil {
@@ -426,11 +426,11 @@ func (p *parser) stringColumn(h columnHeader, info ColumnInfo) Column {
 		}
 		prev = o
 	}
-	bmOffs := p.take(uint64(card+1)*8, "bitmap offsets")
+	bmOffs := p.take((uint64(card)+1)*8, "bitmap offsets")
 	if p.err != nil {
 		return nil
 	}
-	bmLen := binary.LittleEndian.Uint64(bmOffs[card*8:])
+	bmLen := binary.LittleEndian.Uint64(bmOffs[int(card)*8:])
 	bms := p.take(bmLen, "bitmaps")
 	p.align()
 	if p.err != nil {
@@ -590,11 +590,11 @@ func (p *parser) arrayColumn(h columnHeader, info ColumnInfo) Column {
 			p.fail("element cardinality %d impossible", card)
 			return nil
 		}
-		dictOffs := p.take(uint64(card+1)*4, "element dictionary offsets")
+		dictOffs := p.take((uint64(card)+1)*4, "element dictionary offsets")
 		if p.err != nil {
 			return nil
 		}
-		dictLen := binary.LittleEndian.Uint32(dictOffs[card*4:])
+		dictLen := binary.LittleEndian.Uint32(dictOffs[int(card)*4:])
 		dict := p.take(uint64(dictLen), "element dictionary")
 		p.align()
 		if p.err != nil {
