@@ -14,15 +14,15 @@ func TestRoutes(t *testing.T) {
 		method, path, ctype, body string
 		code                      int
 	}{
-		{"POST", "/druid/v2", "application/json", `{"queryType":"timeseries"}`, 501},
-		{"POST", "/druid/v2/", "application/json", `{"queryType":"timeseries"}`, 501},
+		{"POST", "/druid/v2", "application/json", `{"queryType":"timeseries"}`, 400},
+		{"POST", "/druid/v2/", "application/json", `{"queryType":"timeseries","dataSource":"x","intervals":["2000/2001"],"granularity":"all"}`, 200},
 		{"POST", "/druid/v2/", "application/json", `{"queryType":`, 400},
 		{"POST", "/druid/v2/sql", "text/xml", `<q/>`, 415},
 		{"POST", "/druid/v2/sql/", "", `{"query":"SELECT 1"}`, 501},
 		{"GET", "/druid/v2/", "", "", 405},
-		{"DELETE", "/druid/v2/abc", "", "", 501},
-		{"GET", "/druid/v2/datasources/wiki/dimensions", "", "", 501},
-		{"GET", "/druid/broker/v1/readiness", "", "", 501},
+		{"DELETE", "/druid/v2/abc", "", "", 202},
+		{"GET", "/druid/v2/datasources/wiki/dimensions", "", "", 200},
+		{"GET", "/druid/broker/v1/readiness", "", "", 503},
 		{"GET", "/druid/broker/v1/nope", "", "", 404},
 		{"GET", "/status/health", "", "", 200},
 	}

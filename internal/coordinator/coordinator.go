@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dryaddb/dryad/internal/config"
 	"github.com/dryaddb/dryad/internal/deepstorage"
@@ -20,6 +21,9 @@ type Deps struct {
 	Elector  discovery.Elector    // the "coordinator" election
 	Metadata *metadata.Store      // segments, rules, config; may be nil in tests of the HTTP surface
 	Deep     deepstorage.Storage  // where kill tasks delete unused segments; may be nil in tests of the HTTP surface
+	// Servers are the data servers segments are assigned to; nil (or a nil
+	// Metadata) disables the segment load duty.
+	Servers DataServers
 }
 
 // Coordinator is the coordinator role: the owner of segment availability
@@ -35,6 +39,12 @@ type Coordinator struct {
 	mu      sync.Mutex
 	cancel  func() // ends the leadership subscription
 	started bool
+
+	leading  atomic.Bool
+	nudge    chan struct{}
+	duty     *loadDuty
+	stopLoop context.CancelFunc
+	loopDone chan struct{}
 }
 
 // New returns a coordinator that has not started.
@@ -43,16 +53,21 @@ func New(cfg config.CoordinatorConfig, deps Deps) *Coordinator {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Coordinator{cfg: cfg, deps: deps, log: log.With(slog.String("role", config.RoleCoordinator))}
+	c := &Coordinator{cfg: cfg, deps: deps, log: log.With(slog.String("role", config.RoleCoordinator)), nudge: make(chan struct{}, 1)}
+	if deps.Metadata != nil && deps.Servers != nil {
+		c.duty = &loadDuty{store: deps.Metadata, servers: deps.Servers, log: c.log, maxInFlight: 4}
+	}
 	c.mux = httpapi.NewMux(append(httpapi.StatusRoutes(deps.Status), c.Routes()...))
 	return c
 }
 
-// Start enters the leader election; leadership changes are logged.
+// Start enters the leader election (leadership changes are logged) and
+// starts the duty loop, which runs the segment load duty while leading.
 func (c *Coordinator) Start(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.cancel = c.deps.Elector.Subscribe(func(leader bool) {
+		c.leading.Store(leader)
 		if leader {
 			c.log.Info("became coordinator leader")
 		} else {
@@ -64,6 +79,12 @@ func (c *Coordinator) Start(ctx context.Context) error {
 		return err
 	}
 	c.started = true
+	lctx, stop := context.WithCancel(context.Background())
+	c.stopLoop, c.loopDone = stop, make(chan struct{})
+	go func() {
+		defer close(c.loopDone)
+		c.loop(lctx)
+	}()
 	return nil
 }
 
@@ -75,6 +96,8 @@ func (c *Coordinator) Stop(ctx context.Context) error {
 		return nil
 	}
 	c.started = false
+	c.stopLoop()
+	<-c.loopDone
 	err := c.deps.Elector.Resign(ctx)
 	c.cancel()
 	return err
@@ -91,7 +114,7 @@ func (c *Coordinator) Routes() []httpapi.Route {
 	rs := httpapi.LeaderRoutes(v1, c.deps.Elector)
 	return append(rs,
 		// Segment loading.
-		u("GET", v1+"/loadstatus"),
+		httpapi.Route{Method: "GET", Pattern: v1 + "/loadstatus", Handler: http.HandlerFunc(c.serveLoadStatus)},
 		u("GET", v1+"/loadqueue"),
 		u("GET", v1+"/datasources/{dataSourceName}/loadstatus"),
 		// Metadata store information.

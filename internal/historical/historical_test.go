@@ -15,8 +15,7 @@ func TestRoutes(t *testing.T) {
 	}
 	defer h.Stop(context.Background())
 	for path, code := range map[string]int{
-		"/druid/historical/v1/loadstatus": 501,
-		"/druid/historical/v1/readiness":  501,
+		"/druid/historical/v1/loadstatus": 200,
 		"/druid/historical/v1/other":      404,
 		"/status/health":                  200,
 	} {

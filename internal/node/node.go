@@ -25,6 +25,7 @@ import (
 	"github.com/dryaddb/dryad/internal/middlemanager"
 	"github.com/dryaddb/dryad/internal/overlord"
 	"github.com/dryaddb/dryad/internal/router"
+	"github.com/dryaddb/dryad/internal/serverview"
 )
 
 // Role is what every role type provides to the process that runs it.
@@ -54,6 +55,7 @@ type Node struct {
 
 	local     *discovery.Local
 	elections *discovery.LocalElections
+	view      *serverview.Local // data servers and the segments they serve
 
 	mu       sync.Mutex
 	lock     *DirLock
@@ -95,7 +97,7 @@ func New(opts Options) (*Node, error) {
 	}
 	return &Node{
 		cfg: opts.Config, roles: roles, version: opts.Version, log: log,
-		local: discovery.NewLocal(), elections: discovery.NewLocalElections(),
+		local: discovery.NewLocal(), elections: discovery.NewLocalElections(), view: serverview.NewLocal(),
 		roleAddr: map[string]net.Addr{},
 	}, nil
 }
@@ -241,7 +243,7 @@ func (n *Node) build(status httpapi.StatusSource) []namedRole {
 		switch role {
 		case config.RoleCoordinator:
 			r = coordinator.New(n.cfg.Coordinator, coordinator.Deps{Log: n.log, Status: status,
-				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep})
+				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep, Servers: n.view})
 		case config.RoleOverlord:
 			r = overlord.New(n.cfg.Overlord, overlord.Deps{Log: n.log, Status: status,
 				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep})
@@ -249,9 +251,10 @@ func (n *Node) build(status httpapi.StatusSource) []namedRole {
 			r = middlemanager.New(n.cfg.MiddleManager, middlemanager.Deps{Log: n.log, Status: status,
 				HostPort: net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.port(role))), Metadata: n.store, Deep: n.deep})
 		case config.RoleHistorical:
-			r = historical.New(n.cfg.Historical, historical.Deps{Log: n.log, Status: status, Deep: n.deep})
+			r = historical.New(n.cfg.Historical, historical.Deps{Log: n.log, Status: status, Deep: n.deep, View: n.view,
+				Name: net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.port(role))), Threads: n.cfg.Broker.ProcessingThreads})
 		case config.RoleBroker:
-			r = broker.New(n.cfg.Broker, broker.Deps{Log: n.log, Status: status})
+			r = broker.New(n.cfg.Broker, broker.Deps{Log: n.log, Status: status, View: n.view})
 		case config.RoleRouter:
 			backends := map[string]http.Handler{}
 			for _, o := range out {

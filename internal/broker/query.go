@@ -1,0 +1,384 @@
+package broker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"sync"
+
+	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/query"
+	"github.com/dryaddb/dryad/internal/query/engine"
+	"github.com/dryaddb/dryad/internal/query/result"
+	"github.com/dryaddb/dryad/internal/query/rowengine"
+	"github.com/dryaddb/dryad/internal/query/value"
+	"github.com/dryaddb/dryad/internal/serverview"
+)
+
+// maxSubqueryRows bounds the rows a query datasource's inner query may
+// produce when the context sets no maxSubqueryRows (Druid's default).
+const maxSubqueryRows = 100000
+
+// newQueryID returns a random UUID (version 4), as Druid generates.
+func newQueryID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// Run executes a decoded query and returns its result JSON (Druid's exact
+// shape). It is the broker's whole query path without HTTP: datasource
+// resolution (tables through the timeline and the data servers, unions,
+// inline rows and subqueries through the row engine), merging and
+// finishing.
+func (b *Broker) Run(ctx context.Context, q query.Query) ([]byte, error) {
+	switch q.(type) {
+	case *query.Timeseries, *query.TopN, *query.GroupBy, *query.Scan:
+	default:
+		return nil, base.Errorf(base.ClassUnsupported, "query type %q is not supported yet", q.Type())
+	}
+	parts, err := b.partials(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return finish(q, parts)
+}
+
+// partials returns the partial results of q: one per data server (tables)
+// or one computed here (inline and query datasources).
+func (b *Broker) partials(ctx context.Context, q query.Query) ([]*engine.Partial, error) {
+	switch ds := q.Base().DataSource.(type) {
+	case *query.TableDataSource:
+		return b.scatter(ctx, q, []string{ds.Name})
+	case *query.UnionDataSource:
+		return b.scatter(ctx, q, ds.DataSources)
+	case *query.InlineDataSource:
+		p, err := runRows(q, ds.ColumnNames, rowengine.InlineRows(ds))
+		if err != nil {
+			return nil, err
+		}
+		return []*engine.Partial{p}, nil
+	case *query.QueryDataSource:
+		inner := ds.Query
+		parts, err := b.partialsChecked(ctx, inner)
+		if err != nil {
+			return nil, err
+		}
+		cols, rows, err := finishRows(inner, parts)
+		if err != nil {
+			return nil, err
+		}
+		limit := int64(maxSubqueryRows)
+		if n, ok := q.Base().Context.Int("maxSubqueryRows"); ok {
+			limit = n
+		}
+		if limit > 0 && int64(len(rows)) > limit {
+			return nil, base.Errorf(base.ClassInvalidInput,
+				"Resource limit exceeded: subquery generated results beyond maximum[%d] rows; raise maxSubqueryRows in the query context", limit)
+		}
+		p, err := runRows(q, cols, rows)
+		if err != nil {
+			return nil, err
+		}
+		return []*engine.Partial{p}, nil
+	}
+	return nil, base.Errorf(base.ClassUnsupported, "datasource type %q is not supported yet", q.Base().DataSource.Type())
+}
+
+func (b *Broker) partialsChecked(ctx context.Context, q query.Query) ([]*engine.Partial, error) {
+	switch q.(type) {
+	case *query.Timeseries, *query.TopN, *query.GroupBy, *query.Scan:
+		return b.partials(ctx, q)
+	}
+	return nil, base.Errorf(base.ClassUnsupported, "query type %q is not supported as a subquery yet", q.Type())
+}
+
+// scatter runs q on the segments of tables (missing tables contribute
+// nothing) through the data servers serving them, one call per server in
+// parallel, and returns their merged partial results. Scan batches are put
+// back in timeline order.
+func (b *Broker) scatter(ctx context.Context, q query.Query, tables []string) ([]*engine.Partial, error) {
+	ivs := q.Base().Intervals
+	if ivs == nil {
+		ivs = []base.Interval{base.NewInterval(base.MinTime, base.MaxTime)}
+	}
+	prune := pruner(q.Base().Filter)
+	type call struct {
+		server serverview.Server
+		descs  []serverview.Descriptor
+	}
+	var calls []*call
+	byServer := map[string]*call{}
+	order := map[string]int{} // segment id → timeline position, for scan
+	for _, table := range tables {
+		for _, loc := range b.locate(table, ivs, prune) {
+			var srv serverview.Server
+			found := false
+			for _, name := range loc.servers {
+				if s, ok := b.deps.View.Server(name); ok {
+					srv, found = s, true
+					break
+				}
+			}
+			if !found {
+				return nil, base.Errorf(base.ClassUnavailable, "segment %s: no data server serves it", loc.desc.Segment)
+			}
+			c := byServer[srv.Name]
+			if c == nil {
+				c = &call{server: srv}
+				byServer[srv.Name] = c
+				calls = append(calls, c)
+			}
+			c.descs = append(c.descs, loc.desc)
+			if _, ok := order[loc.desc.Segment.String()]; !ok {
+				order[loc.desc.Segment.String()] = len(order)
+			}
+		}
+	}
+	parts := make([]*engine.Partial, len(calls))
+	errs := make([]error, len(calls))
+	var wg sync.WaitGroup
+	for i, c := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[i], errs[i] = c.server.Runner.RunQuery(ctx, q, c.descs)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if limit, ok := q.Base().Context.MaxScatterGatherBytes(); ok && limit > 0 {
+		var n int64
+		for _, p := range parts {
+			n += partialBytes(p)
+		}
+		if n > limit {
+			return nil, base.Errorf(base.ClassInvalidInput,
+				"Resource limit exceeded: query[%s] max scatter-gather bytes limit[%d] exceeded (about %d bytes gathered)",
+				q.Base().Context.QueryID(), limit, n)
+		}
+	}
+	if _, ok := q.(*query.Scan); ok && len(parts) > 1 {
+		var all []result.ScanBatch
+		for _, p := range parts {
+			all = append(all, p.Scan...)
+		}
+		slices.SortStableFunc(all, func(a, b result.ScanBatch) int { return order[a.SegmentID] - order[b.SegmentID] })
+		return []*engine.Partial{{Scan: all}}, nil
+	}
+	return parts, nil
+}
+
+// partialBytes estimates the size of a partial result on the wire.
+func partialBytes(p *engine.Partial) int64 {
+	n := int64(0)
+	for _, r := range p.Timeseries {
+		n += 16 + 16*int64(len(r.Values))
+	}
+	for _, bk := range p.TopN {
+		for _, r := range bk.Rows {
+			n += 24 + 16*int64(len(r.Values))
+		}
+	}
+	for _, r := range p.GroupBy {
+		n += 16 + 16*int64(len(r.Dims)+len(r.Values))
+	}
+	for _, bt := range p.Scan {
+		for _, e := range bt.Events {
+			n += 16 * int64(len(e))
+		}
+	}
+	return n
+}
+
+// runRows runs q over in-memory rows with the row engine.
+func runRows(q query.Query, columns []string, rows []value.Row) (*engine.Partial, error) {
+	var p engine.Partial
+	var err error
+	switch q := q.(type) {
+	case *query.Timeseries:
+		aggs, e := result.FromFactories(q.Aggregations)
+		if e != nil {
+			return nil, e
+		}
+		p.Timeseries, err = rowengine.Timeseries(q, aggs, rows)
+	case *query.TopN:
+		aggs, e := result.FromFactories(q.Aggregations)
+		if e != nil {
+			return nil, e
+		}
+		p.TopN, err = rowengine.TopN(q, aggs, rows)
+	case *query.GroupBy:
+		aggs, e := result.FromFactories(q.Aggregations)
+		if e != nil {
+			return nil, e
+		}
+		p.GroupBy, err = rowengine.GroupBy(q, aggs, rows)
+	case *query.Scan:
+		var bt result.ScanBatch
+		bt, err = rowengine.Scan(q, columns, rows)
+		p.Scan = []result.ScanBatch{bt}
+	default:
+		return nil, base.Errorf(base.ClassUnsupported, "query type %q is not supported over inline or subquery datasources yet", q.Type())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// finish merges the partial results and writes the result JSON.
+func finish(q query.Query, parts []*engine.Partial) ([]byte, error) {
+	switch q := q.(type) {
+	case *query.Timeseries:
+		tab, err := finishTimeseries(q, parts)
+		if err != nil {
+			return nil, err
+		}
+		return result.AppendTimeseries(nil, tab), nil
+	case *query.TopN:
+		tab, err := finishTopN(q, parts)
+		if err != nil {
+			return nil, err
+		}
+		return result.AppendTopN(nil, tab), nil
+	case *query.GroupBy:
+		tab, err := finishGroupBy(q, parts)
+		if err != nil {
+			return nil, err
+		}
+		return result.AppendGroupByResult(nil, q, tab), nil
+	case *query.Scan:
+		batches, err := finishScan(q, parts)
+		if err != nil {
+			return nil, err
+		}
+		return result.AppendScan(nil, batches, q.ResultFormat), nil
+	}
+	return nil, base.Errorf(base.ClassUnsupported, "query type %q is not supported yet", q.Type())
+}
+
+func finishTimeseries(q *query.Timeseries, parts []*engine.Partial) (*result.Table, error) {
+	aggs, err := result.FromFactories(q.Aggregations)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([][]result.TimeseriesRow, len(parts))
+	for i, p := range parts {
+		rows[i] = p.Timeseries
+	}
+	merged, err := result.MergeTimeseries(q, aggs, rows...)
+	if err != nil {
+		return nil, err
+	}
+	return result.FinishTimeseries(q, aggs, merged)
+}
+
+func finishTopN(q *query.TopN, parts []*engine.Partial) (*result.TopNTable, error) {
+	aggs, err := result.FromFactories(q.Aggregations)
+	if err != nil {
+		return nil, err
+	}
+	bs := make([][]result.TopNBucket, len(parts))
+	for i, p := range parts {
+		bs[i] = p.TopN
+	}
+	merged, err := result.MergeTopN(q, aggs, 0, bs...)
+	if err != nil {
+		return nil, err
+	}
+	return result.FinishTopN(q, aggs, merged)
+}
+
+func finishGroupBy(q *query.GroupBy, parts []*engine.Partial) (*result.Table, error) {
+	aggs, err := result.FromFactories(q.Aggregations)
+	if err != nil {
+		return nil, err
+	}
+	m := result.NewGroupByMerger(q, aggs)
+	for _, p := range parts {
+		if err := m.Add(p.GroupBy); err != nil {
+			return nil, err
+		}
+	}
+	return result.FinishGroupBy(q, aggs, m.Rows())
+}
+
+func finishScan(q *query.Scan, parts []*engine.Partial) ([]result.ScanBatch, error) {
+	var all []result.ScanBatch
+	for _, p := range parts {
+		all = append(all, p.Scan...)
+	}
+	return result.MergeScan(q, all)
+}
+
+// finishRows finishes an inner query and returns its result as rows for
+// the outer query, with the columns they have.
+func finishRows(q query.Query, parts []*engine.Partial) ([]string, []value.Row, error) {
+	switch q := q.(type) {
+	case *query.Timeseries:
+		tab, err := finishTimeseries(q, parts)
+		if err != nil {
+			return nil, nil, err
+		}
+		return append([]string{base.TimeColumn}, tab.Columns...), rowengine.TableRows(tab), nil
+	case *query.GroupBy:
+		tab, err := finishGroupBy(q, parts)
+		if err != nil {
+			return nil, nil, err
+		}
+		return append([]string{base.TimeColumn}, tab.Columns...), rowengine.TableRows(tab), nil
+	case *query.TopN:
+		tab, err := finishTopN(q, parts)
+		if err != nil {
+			return nil, nil, err
+		}
+		cols := append([]string{base.TimeColumn}, tab.Columns...)
+		var rows []value.Row
+		for _, bk := range tab.Buckets {
+			for _, r := range bk.Rows {
+				m := value.MapRow{base.TimeColumn: bk.Timestamp}
+				for i, c := range tab.Columns {
+					m[c] = r[i]
+				}
+				rows = append(rows, m)
+			}
+		}
+		return cols, rows, nil
+	case *query.Scan:
+		batches, err := finishScan(q, parts)
+		if err != nil {
+			return nil, nil, err
+		}
+		var cols []string
+		var rows []value.Row
+		for _, bt := range batches {
+			for _, c := range bt.Columns {
+				if !slices.Contains(cols, c) {
+					cols = append(cols, c)
+				}
+			}
+			for _, e := range bt.Events {
+				m := value.MapRow{}
+				for i, c := range bt.Columns {
+					if i < len(e) {
+						m[c] = e[i]
+					}
+				}
+				rows = append(rows, m)
+			}
+		}
+		return cols, rows, nil
+	}
+	return nil, nil, base.Errorf(base.ClassUnsupported, "query type %q is not supported as a subquery yet", q.Type())
+}
