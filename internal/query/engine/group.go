@@ -329,13 +329,18 @@ type grouper struct {
 	packed  bool
 	m       map[uint64]int32
 	ms      map[string]int32
-	dense   []int32 // one-dimension fast path: key → group + 1, per bucket
-	denseB  int     // bucket the dense table is for
+	dense   []int32 // fixed keys: combined key → group + 1, for bucket denseB
+	denseB  int
+	strides []int
 	keys    []int32 // per group: bucket, then one key per dim
 	groupsB []int32
 	selB    []int32
 	keyB    []byte
 	nGroups int
+	// identity: one fixed-key dimension and one bucket, so a group is the
+	// key itself; present marks the keys seen.
+	identity bool
+	present  []bool
 }
 
 func newGrouper(p *plan, bk *bucketer, dims []*dimReader, aggs []aggregator) *grouper {
@@ -351,24 +356,77 @@ func newGrouper(p *plan, bk *bucketer, dims []*dimReader, aggs []aggregator) *gr
 	} else {
 		g.ms = map[string]int32{}
 	}
-	if len(dims) == 1 && dims[0].kind != dimGeneric && dims[0].fixed <= 1<<22 {
-		g.dense = make([]int32, dims[0].fixed)
+	if len(dims) == 1 && dims[0].kind != dimGeneric && bk.all {
+		g.identity = true
+		g.present = make([]bool, dims[0].fixed)
+		g.nGroups = dims[0].fixed
+	} else if product, ok := fixedProduct(dims); ok && (product <= 1<<16 || (bk.all && product <= 1<<22)) {
+		g.dense = make([]int32, product)
+		stride := 1
+		g.strides = make([]int, len(dims))
+		for d := len(dims) - 1; d >= 0; d-- {
+			g.strides[d] = stride
+			stride *= dims[d].fixed
+		}
 	}
 	return g
 }
 
+// fixedProduct is the number of key combinations of dims when all of them
+// have fixed keys.
+func fixedProduct(dims []*dimReader) (int, bool) {
+	p := 1
+	for _, d := range dims {
+		if d.kind == dimGeneric || d.fixed == 0 {
+			return 0, false
+		}
+		p *= d.fixed
+		if p > 1<<30 {
+			return 0, false
+		}
+	}
+	return p, true
+}
+
+// groupIDs lists the groups that exist, in creation order (identity: key
+// order).
+func (g *grouper) groupIDs() []int32 {
+	if g.identity {
+		var out []int32
+		for k, ok := range g.present {
+			if ok {
+				out = append(out, int32(k))
+			}
+		}
+		return out
+	}
+	out := make([]int32, g.nGroups)
+	for i := range out {
+		out[i] = int32(i)
+	}
+	return out
+}
+
 // group returns the group of a bucket and keys, creating it if needed.
 func (g *grouper) group(bucket int32, ks []int32) int32 {
+	if g.identity {
+		g.present[ks[0]] = true
+		return ks[0]
+	}
 	if g.dense != nil {
 		if int(bucket) != g.denseB {
 			clear(g.dense)
 			g.denseB = int(bucket)
 		}
-		if x := g.dense[ks[0]]; x > 0 {
+		at := 0
+		for d, k := range ks {
+			at += int(k) * g.strides[d]
+		}
+		if x := g.dense[at]; x > 0 {
 			return x - 1
 		}
 		id := g.newGroup(bucket, ks)
-		g.dense[ks[0]] = id + 1
+		g.dense[at] = id + 1
 		return id
 	}
 	if g.packed {
@@ -431,6 +489,9 @@ func (g *grouper) run() error {
 				b = bgroups[k]
 			}
 			if !anyMulti {
+				if g.identity {
+					break
+				}
 				for d := range nd {
 					ks[d] = perDim[d][k]
 				}
@@ -465,7 +526,13 @@ func (g *grouper) run() error {
 				}
 			}
 		}
-		g.groupsB = groups
+		if g.identity && !anyMulti {
+			groups = perDim[0]
+			for _, k := range groups {
+				g.present[k] = true
+			}
+		}
+		g.groupsB = groups[:0]
 		rowSel := sel
 		if anyMulti {
 			rowSel = rows
@@ -483,6 +550,9 @@ func (g *grouper) run() error {
 
 // dimsOf resolves group id's dimension values.
 func (g *grouper) dimsOf(id int) (bucket int32, dims []any) {
+	if g.identity {
+		return 0, []any{g.dims[0].value(int32(id))}
+	}
 	nd := len(g.dims)
 	rec := g.keys[id*(nd+1) : (id+1)*(nd+1)]
 	dims = make([]any, nd)
@@ -490,4 +560,12 @@ func (g *grouper) dimsOf(id int) (bucket int32, dims []any) {
 		dims[d] = r.value(rec[d+1])
 	}
 	return rec[0], dims
+}
+
+// bucketOf returns group id's bucket.
+func (g *grouper) bucketOf(id int) (int32, bool) {
+	if g.identity {
+		return 0, true
+	}
+	return g.keys[id*(len(g.dims)+1)], true
 }

@@ -107,13 +107,30 @@ func runTopN(ctx context.Context, q *query.TopN, seg *segment.Segment) ([]result
 	if q.Granularity.IsAll() {
 		buckets[0].Timestamp = allLabel(q.Intervals, lo)
 	}
-	for id := range g.nGroups {
-		b, dims := g.dimsOf(id)
-		vals := make([]any, len(aggs))
-		for i, a := range aggs {
-			vals[i] = a.value(id)
+	perBucket := make([][]int32, len(bk.starts))
+	for _, id := range g.groupIDs() {
+		b, _ := g.bucketOf(int(id))
+		perBucket[b] = append(perBucket[b], id)
+	}
+	keep := result.PerSegmentThreshold(q)
+	mi := numericMetricAgg(q)
+	for b, ids := range perBucket {
+		if mi >= 0 && len(ids) > keep {
+			keys, nulls := make([]float64, len(ids)), make([]bool, len(ids))
+			if metricKeys(aggs[mi], ids, keys, nulls) {
+				ids = topCandidates(ids, keys, nulls, keep, q.Metric.Inverted)
+			}
 		}
-		buckets[b].Rows = append(buckets[b].Rows, result.TopNRow{Dim: dims[0], Values: vals})
+		rows := make([]result.TopNRow, len(ids))
+		for j, id := range ids {
+			_, dims := g.dimsOf(int(id))
+			vals := make([]any, len(aggs))
+			for i, a := range aggs {
+				vals[i] = a.value(int(id))
+			}
+			rows[j] = result.TopNRow{Dim: dims[0], Values: vals}
+		}
+		buckets[b].Rows = rows
 	}
 	buckets = slices.DeleteFunc(buckets, func(b result.TopNBucket) bool { return len(b.Rows) == 0 })
 	return result.MergeTopN(q, merge, result.PerSegmentThreshold(q), buckets)
@@ -145,8 +162,10 @@ func runGroupBy(ctx context.Context, q *query.GroupBy, seg *segment.Segment) ([]
 	if err := g.run(); err != nil {
 		return nil, err
 	}
-	out := make([]result.GroupByRow, g.nGroups)
-	for id := range g.nGroups {
+	ids := g.groupIDs()
+	out := make([]result.GroupByRow, len(ids))
+	for j, id32 := range ids {
+		id := int(id32)
 		b, ds := g.dimsOf(id)
 		vals := make([]any, len(aggs))
 		for i, a := range aggs {
@@ -156,7 +175,7 @@ func runGroupBy(ctx context.Context, q *query.GroupBy, seg *segment.Segment) ([]
 		if q.Granularity.IsAll() {
 			ts = q.Granularity.Floor(0)
 		}
-		out[id] = result.GroupByRow{Timestamp: ts, Dims: ds, Values: vals}
+		out[j] = result.GroupByRow{Timestamp: ts, Dims: ds, Values: vals}
 	}
 	return out, nil
 }
