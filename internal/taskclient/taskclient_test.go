@@ -84,3 +84,16 @@ func TestRun(t *testing.T) {
 		})
 	}
 }
+
+func FuzzParseArgs(f *testing.F) {
+	f.Add("spec.json --url http://localhost:8888 --no-wait")
+	f.Add("--url=https://h:1 x.json")
+	f.Add("--url")
+	f.Add("-h")
+	f.Fuzz(func(t *testing.T, s string) {
+		o, err := parseArgs(strings.Fields(s))
+		if err == nil && (o.specPath == "" || !strings.HasPrefix(o.url, "http")) {
+			t.Fatalf("accepted %q as %+v", s, o)
+		}
+	})
+}
