@@ -284,12 +284,26 @@ func (g *PeriodGranularity) floorDiff(t int64) int64 {
 		if t < tt {
 			tt = g.addField(g.field, g.origin, d-g.n)
 		}
-	case g.field == fHours && t > tt && g.origin < 0:
+	case g.field == fHours && g.origin < 0:
 		// Druid truncates the bucket start to the local hour when the
 		// origin is before 1970 (1970-01-01 local time east of UTC), which
 		// aligns multi-hour buckets to local hours in zones whose offset
-		// moved by a fraction of an hour since 1970 (Asia/Kathmandu).
-		tt = g.setZero(g.roundTime(tt, msMinute), msHour)
+		// moved by a fraction of an hour since 1970 (Asia/Kathmandu). It
+		// does so only for instants after the untruncated start; dryad
+		// uses the truncated grid throughout, so buckets stay consistent,
+		// and picks the last truncated start at or before t.
+		best, found := int64(0), false
+		for _, k := range [3]int64{d - g.n, d, d + g.n} {
+			c := g.truncHour(g.addField(fHours, g.origin, k))
+			if c <= t && (!found || c > best) {
+				best, found = c, true
+			}
+		}
+		if found {
+			tt = best
+		} else {
+			tt = g.truncHour(g.addField(fHours, g.origin, d-2*g.n))
+		}
 	case t < tt:
 		// Druid keeps tt (after t) here for hours when the origin is not
 		// after 1970; dryad floors, as it does for every other field.
@@ -307,6 +321,12 @@ func (g *PeriodGranularity) floorDiff(t int64) int64 {
 		tt = next
 	}
 	return tt
+}
+
+// truncHour is Druid's minuteOfHour().roundFloor then set(0): the start
+// of the local hour holding t.
+func (g *PeriodGranularity) truncHour(t int64) int64 {
+	return g.setZero(g.roundTime(t, msMinute), msHour)
 }
 
 // hourQuirk reports whether Druid's local-hour truncation of multi-hour

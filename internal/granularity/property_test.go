@@ -106,6 +106,16 @@ func TestPropertyDiffMatchesStepping(t *testing.T) {
 		if g.hourQuirk() {
 			t.Skip("Druid aligns multi-hour buckets to local hours when the origin is before 1970")
 		}
+		if !g.z.fixed && g.field <= fDays && g.Origin != nil {
+			// An origin whose local time falls in a DST gap on some day
+			// moves stepped buckets to the end of the gap for good.
+			t.Skip("stepping from an arbitrary local time of day differs across gaps")
+		}
+		if z := ZoneID(g.Zone); (z == "America/Sao_Paulo" || z == "Pacific/Apia") && g.field <= fDays {
+			// Midnight DST gaps (Sao Paulo) shift the wall clock of stepped
+			// buckets for good; Apia skipped 2011-12-30 altogether.
+			t.Skip("stepping and counting local days differ across these transitions")
+		}
 		step := *g
 		step.mode = modeCompound
 		at := rapid.Int64Range(-1e11, 1e11).Draw(t, "at")
