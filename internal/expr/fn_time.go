@@ -174,7 +174,20 @@ func bindTimestampRound(ceil bool) func(*binder, *callNode) error {
 					return nil, false, nil
 				}
 				out := ev.out(x.id, TypeLong, size)
-				g.FloorBatch(out.Longs, in.Longs[:size])
+				if _, fixed := g.FixedMillis(); fixed {
+					g.FloorBatch(out.Longs, in.Longs[:size])
+				} else {
+					// Calendar buckets in a zone: timestamps in a block are
+					// usually close together, so remember the last bucket.
+					lo, hi := int64(1), int64(0)
+					for i, t := range in.Longs[:size] {
+						if t < lo || t >= hi {
+							lo = g.Floor(t)
+							hi = g.Next(lo)
+						}
+						out.Longs[i] = lo
+					}
+				}
 				out.copyNulls(in.Nulls, size)
 				return out, true, nil
 			}

@@ -109,3 +109,38 @@ func TestTimeFunctions(t *testing.T) {
 		{"timestamp_format(nl)", "null", "STRING"},
 	})
 }
+
+// TestTimestampFloorVectorZone compares the vector kernel's bucket cache
+// with the row path across DST changes, in and out of order.
+func TestTimestampFloorVectorZone(t *testing.T) {
+	for _, expr := range []string{
+		"timestamp_floor(__time, 'P1D', null, 'America/Los_Angeles')",
+		"timestamp_floor(__time, 'PT1H', null, 'America/Los_Angeles')",
+		"timestamp_floor(__time, 'P1M', null, 'Europe/Berlin')",
+		"timestamp_floor(__time, 'PT6H', '2020-01-01T03:00:00', 'Asia/Kolkata')",
+	} {
+		c, err := Compile(expr, testTypes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ts []int64
+		start := int64(1583600000000) // 2020-03-07T16:53:20Z, before the LA spring-forward
+		for i := int64(0); i < 300; i++ {
+			ts = append(ts, start+i*1234567)
+		}
+		ts = append(ts, 1604215800000, 1604219400000, 1604223000000, start, 0, -1) // LA fall-back, then out of order
+		out, err := c.NewVectorEvaluator().Eval(MapVectorBindings{"__time": {Type: TypeLong, Longs: ts}}, len(ts))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range ts {
+			want, err := c.EvalRow(MapBindings{"__time": v})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := out.At(i); got.L != want.L {
+				t.Fatalf("%s at %d: vector %d, row %d", expr, v, got.L, want.L)
+			}
+		}
+	}
+}
