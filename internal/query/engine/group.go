@@ -483,6 +483,17 @@ func (g *grouper) run() error {
 			anyMulti = anyMulti || perOff[d] != nil
 		}
 		groups, rows := g.groupsB[:0], g.selB[:0]
+		if g.dense != nil && !anyMulti {
+			groups = g.denseGroups(groups, perDim, ks, bgroups, one, len(sel))
+			g.groupsB = groups[:0]
+			for _, a := range g.aggs {
+				a.grow(g.nGroups)
+				if err := a.add(start, n, sel, groups, 0); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		for k, i := range sel {
 			b := one
 			if bgroups != nil {
@@ -546,6 +557,37 @@ func (g *grouper) run() error {
 		}
 		return nil
 	})
+}
+
+// denseGroups appends the groups of m single-value rows through the dense
+// table.
+func (g *grouper) denseGroups(groups []int32, perDim [][]int32, ks []int32, bgroups []int32, one int32, m int) []int32 {
+	nd := len(g.dims)
+	dense, strides := g.dense, g.strides
+	for k := range m {
+		b := one
+		if bgroups != nil {
+			b = bgroups[k]
+		}
+		if int(b) != g.denseB {
+			clear(dense)
+			g.denseB = int(b)
+		}
+		at := 0
+		for d := range nd {
+			at += int(perDim[d][k]) * strides[d]
+		}
+		x := dense[at]
+		if x == 0 {
+			for d := range nd {
+				ks[d] = perDim[d][k]
+			}
+			x = g.newGroup(b, ks) + 1
+			dense[at] = x
+		}
+		groups = append(groups, x-1)
+	}
+	return groups
 }
 
 // dimsOf resolves group id's dimension values.
