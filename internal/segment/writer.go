@@ -494,6 +494,12 @@ func appendString(dst []byte, enc *encoding.Encoder, c *ColumnData, rows int) ([
 		if len(rows) <= maxListRows {
 			list = appendRowList(list, rows)
 		}
+		if len(list) > 0 && len(list) <= minRoaringBytes {
+			// No roaring bitmap is smaller: skip building one.
+			dst = append(dst, bitmapRowList)
+			dst = append(dst, list...)
+			continue
+		}
 		bm.Clear()
 		bm.AddMany(rows)
 		bm.RunOptimize()
@@ -531,6 +537,10 @@ const (
 	bitmapRowList = 1
 	// maxListRows is the most rows the writer considers a row list for.
 	maxListRows = 64
+	// minRoaringBytes is the smallest portable roaring serialization of a
+	// non-empty bitmap: cookie and size (4), run flags (1), key and
+	// cardinality (4), one run container (2 + 4).
+	minRoaringBytes = 15
 )
 
 // appendRowList appends sorted rows as uvarint count, then the first row and
