@@ -299,6 +299,9 @@ func (b *binder) bind(e Expr) (node, error) {
 		if err != nil {
 			return nil, err
 		}
+		if bn, ok := n.(*binaryNode); ok {
+			bn.src = e
+		}
 		return b.fold(n)
 	case *Call:
 		return b.bindCall(e)

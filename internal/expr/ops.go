@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/dryaddb/dryad/internal/base"
@@ -64,6 +65,7 @@ func unaryOp(op byte, v Value) (Value, error) {
 }
 
 type binaryNode struct {
+	src  *Binary // for error messages
 	op   string
 	code byte // '+', '-', '*', '<', 'l' (<=), '>', 'g' (>=), '=', '!' (!=), or 0
 	l, r node
@@ -188,7 +190,11 @@ func (n *binaryNode) eval(e *env) (Value, error) {
 			return Bool(a != b), nil
 		}
 	}
-	return binaryOp(n.op, l, r, n.t)
+	v, err := binaryOp(n.op, l, r, n.t)
+	if err != nil && n.src != nil {
+		return Value{}, fmt.Errorf("%s: %w", n.src, err)
+	}
+	return v, err
 }
 
 // binaryOp applies a math or comparison operator to two values, as Druid's

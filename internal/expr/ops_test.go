@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/dryaddb/dryad/internal/base"
@@ -255,5 +256,24 @@ func TestVectorInputChecks(t *testing.T) {
 		if _, err := c.NewVectorEvaluator().Eval(MapVectorBindings{"x": v}, 2); err == nil {
 			t.Errorf("short vector %+v accepted", v)
 		}
+	}
+}
+
+func TestErrorsNameTheExpression(t *testing.T) {
+	_, _, err := evalString(t, "x / zero + 1")
+	if err == nil || !strings.Contains(err.Error(), "(x / zero): long division by zero") || base.ClassOf(err) != base.ClassInvalidInput {
+		t.Errorf("row error %v", err)
+	}
+	c, err := Compile("x / zero", testTypes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.NewVectorEvaluator().Eval(MapVectorBindings{"x": {Type: TypeLong, Longs: []int64{1}}, "zero": {Type: TypeLong, Longs: []int64{0}}}, 1)
+	if err == nil || !strings.Contains(err.Error(), "(x / zero): long division by zero") {
+		t.Errorf("vector error %v", err)
+	}
+	_, _, err = evalString(t, "parse_json('{')")
+	if err == nil || !strings.Contains(err.Error(), "parse_json") {
+		t.Errorf("function error %v", err)
 	}
 }

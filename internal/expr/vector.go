@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"fmt"
 	"github.com/dryaddb/dryad/internal/base"
 )
 
@@ -352,6 +353,9 @@ func (ev *VectorEvaluator) vec(nd node, n int) (*Vector, error) {
 		}
 	case *binaryNode:
 		if v, ok, err := ev.binaryVec(x, n); ok || err != nil {
+			if err != nil && x.src != nil {
+				err = fmt.Errorf("%s: %w", x.src, err)
+			}
 			return v, err
 		}
 		if x.op == "&&" || x.op == "||" {
