@@ -581,6 +581,9 @@ func javaFormat(pat string, args []Value) (Value, error) {
 			return Value{}, base.Errorf(base.ClassInvalidInput, "format: incomplete format specifier at offset %d of %q", i, pat)
 		}
 		spec := pat[i+1 : j]
+		if n := maxNumber(spec); n > maxFormatWidth {
+			return Value{}, base.Errorf(base.ClassInvalidInput, "format: width or precision %d exceeds %d", n, maxFormatWidth)
+		}
 		conv := pat[j]
 		i = j
 		switch conv {
@@ -688,4 +691,25 @@ func stringLongArgs(name string, a []Value) error {
 		return base.Errorf(base.ClassInvalidInput, "%s: needs a STRING as first argument and a LONG as second argument, got %s and %s", name, a[0].Type, a[1].Type)
 	}
 	return nil
+}
+
+// maxFormatWidth bounds widths and precisions in format patterns.
+const maxFormatWidth = 10000
+
+// maxNumber returns the largest decimal number in s (0 if none).
+func maxNumber(s string) int {
+	best, cur := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			if cur < 1<<40 {
+				cur = cur*10 + int(s[i]-'0')
+			}
+			if cur > best {
+				best = cur
+			}
+		} else {
+			cur = 0
+		}
+	}
+	return best
 }

@@ -102,6 +102,7 @@ func TestStringFunctions(t *testing.T) {
 		{"format('%e', 12345.678)", "'1.234568e+04'", "STRING"},
 		{"format('%d', 'x')", "'%d; x'", "STRING"}, // Druid's nonStrictFormat fallback
 		{"format('%d')", "'%d'", "STRING"},
+		{"format('%999999999d', 1)", "'%999999999d; 1'", "STRING"},
 		{"format('%q %s', 1, ns)", "'%q %s; 1; null'", "STRING"},
 		{"parse_long('123')", "123", "LONG"},
 		{"parse_long('-123')", "-123", "LONG"},
