@@ -190,7 +190,7 @@ func genCommon(t *rapid.T) string {
 }
 
 // reference runs q with the row engine over the segment's rows.
-func reference(t *rapid.T, q query.Query, rows []value.Row, columns []string) *Partial {
+func reference(t tester, q query.Query, rows []value.Row, columns []string) *Partial {
 	var p Partial
 	var err error
 	switch q := q.(type) {
@@ -303,4 +303,8 @@ func scanEvents(bs []result.ScanBatch) string {
 		evs = append(evs, b.Events...)
 	}
 	return canon(evs)
+}
+
+func referenceT(t tester, q query.Query, rows []value.Row, columns []string) *Partial {
+	return reference(t, q, rows, columns)
 }
