@@ -686,6 +686,13 @@ func (s *Service) Status(ctx context.Context, id string) (Status, error) {
 func (s *Service) SetEnabled(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.disabled == on {
+		if on {
+			s.log.Info("worker enabled")
+		} else {
+			s.log.Info("worker disabled: no new tasks will be started; running tasks finish")
+		}
+	}
 	s.disabled = !on
 	s.signalLocked()
 }
