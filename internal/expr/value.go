@@ -137,8 +137,24 @@ func FromAny(x any) Value {
 		return String(v)
 	case int:
 		return Long(int64(v))
+	case int8:
+		return Long(int64(v))
+	case int16:
+		return Long(int64(v))
 	case int32:
 		return Long(int64(v))
+	case uint8:
+		return Long(int64(v))
+	case uint16:
+		return Long(int64(v))
+	case uint32:
+		return Long(int64(v))
+	case uint:
+		return Long(int64(v))
+	case uint64:
+		return Long(int64(v))
+	case []byte:
+		return String(string(v))
 	case int64:
 		return Long(v)
 	case float32:
