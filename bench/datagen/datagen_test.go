@@ -174,3 +174,39 @@ func BenchmarkWikiJSON(b *testing.B) {
 	}
 	b.SetBytes(int64(len(buf)))
 }
+
+func TestWikiValue(t *testing.T) {
+	// The most frequent values of the first rows of seed 1 (see the golden
+	// file) are spelled as WikiValue spells rank 0 and 1.
+	for _, c := range []struct {
+		dim  string
+		rank uint64
+		want string
+	}{
+		{"channel", 0, "#Kaka.wikipedia"},
+		{"channel", 1, "#Loka.wikipedia"},
+		{"user", 0, "UserKakaka"},
+		{"countryName", 33, "Country Loloka"},
+		{"page", 2, "Page Mikakaka"},
+	} {
+		got, err := WikiValue(c.dim, c.rank)
+		if err != nil || got != c.want {
+			t.Errorf("WikiValue(%q, %d) = %q, %v; want %q", c.dim, c.rank, got, err, c.want)
+		}
+	}
+	if _, err := WikiValue("namespace", 0); err == nil {
+		t.Error("WikiValue accepted namespace")
+	}
+	// Rank 0 is the most frequent channel in generated data.
+	g := NewWiki(1, 20000)
+	counts := map[string]int{}
+	for r := g.Next(); r != nil; r = g.Next() {
+		counts[r.Channel]++
+	}
+	top, _ := WikiValue("channel", 0)
+	for ch, n := range counts {
+		if n > counts[top] {
+			t.Fatalf("channel %q (%d rows) is more frequent than rank 0 %q (%d rows)", ch, n, top, counts[top])
+		}
+	}
+}
