@@ -15,6 +15,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// The tz database is embedded so that time zones (granularities,
+	// timestamp parsing, expressions) work on machines without one.
+	_ "time/tzdata"
 )
 
 // version is set at build time with -ldflags "-X main.version=...";

@@ -56,7 +56,8 @@ func FormatTimeIn(ms int64, loc *time.Location) string {
 
 // ParseTime parses an ISO-8601 instant as Joda's ISODateTimeFormat
 // dateTimeParser accepts it: a date ("2013", "2013-08", "2013-08-31"),
-// optionally followed by "T" and a time ("01", "01:02", "01:02:03",
+// optionally followed by "T" (or a space, as Druid's "auto" format allows)
+// and a time ("01", "01:02", "01:02:03",
 // "01:02:03.456", with "," allowed as the decimal mark), optionally followed
 // by "Z" or an offset ("+05:30", "+0530", "+05"). A string without a zone is
 // read in loc (UTC when loc is nil). The result is milliseconds since the epoch.
