@@ -161,36 +161,38 @@ func bindTimestampRound(ceil bool) func(*binder, *callNode) error {
 			}
 			return Long(g.Floor(t)), nil
 		}
-		if !ceil {
-			n.vec = func(ev *VectorEvaluator, x *callNode, size int) (*Vector, bool, error) {
-				if x.args[0].typ().Kind != base.KindLong {
-					return nil, false, nil
-				}
-				in, err := ev.vec(x.args[0], size)
-				if err != nil {
-					return nil, true, err
-				}
-				if in.Longs == nil {
-					return nil, false, nil
-				}
-				out := ev.out(x.id, TypeLong, size)
-				if _, fixed := g.FixedMillis(); fixed {
-					g.FloorBatch(out.Longs, in.Longs[:size])
-				} else {
-					// Calendar buckets in a zone: timestamps in a block are
-					// usually close together, so remember the last bucket.
-					lo, hi := int64(1), int64(0)
-					for i, t := range in.Longs[:size] {
-						if t < lo || t >= hi {
-							lo = g.Floor(t)
-							hi = g.Next(lo)
-						}
+		n.vec = func(ev *VectorEvaluator, x *callNode, size int) (*Vector, bool, error) {
+			if x.args[0].typ().Kind != base.KindLong {
+				return nil, false, nil
+			}
+			in, err := ev.vec(x.args[0], size)
+			if err != nil {
+				return nil, true, err
+			}
+			if in.Longs == nil {
+				return nil, false, nil
+			}
+			out := ev.out(x.id, TypeLong, size)
+			if _, fixed := g.FixedMillis(); fixed && !ceil {
+				g.FloorBatch(out.Longs, in.Longs[:size])
+			} else {
+				// Timestamps in a block are usually close together, so
+				// remember the last bucket [lo, hi).
+				lo, hi := int64(1), int64(0)
+				for i, t := range in.Longs[:size] {
+					if t < lo || t >= hi {
+						lo = g.Floor(t)
+						hi = g.Next(lo)
+					}
+					if ceil && t != lo {
+						out.Longs[i] = hi
+					} else {
 						out.Longs[i] = lo
 					}
 				}
-				out.copyNulls(in.Nulls, size)
-				return out, true, nil
 			}
+			out.copyNulls(in.Nulls, size)
+			return out, true, nil
 		}
 		return nil
 	}

@@ -118,6 +118,9 @@ func TestTimestampFloorVectorZone(t *testing.T) {
 		"timestamp_floor(__time, 'PT1H', null, 'America/Los_Angeles')",
 		"timestamp_floor(__time, 'P1M', null, 'Europe/Berlin')",
 		"timestamp_floor(__time, 'PT6H', '2020-01-01T03:00:00', 'Asia/Kolkata')",
+		"timestamp_ceil(__time, 'P1D', null, 'America/Los_Angeles')",
+		"timestamp_ceil(__time, 'PT1H')",
+		"timestamp_ceil(__time, 'P1W')",
 	} {
 		c, err := Compile(expr, testTypes)
 		if err != nil {
@@ -128,7 +131,7 @@ func TestTimestampFloorVectorZone(t *testing.T) {
 		for i := int64(0); i < 300; i++ {
 			ts = append(ts, start+i*1234567)
 		}
-		ts = append(ts, 1604215800000, 1604219400000, 1604223000000, start, 0, -1) // LA fall-back, then out of order
+		ts = append(ts, 1604215800000, 1604219400000, 1604223000000, start, 0, -1, 1583625600000, 1583654400000) // LA fall-back, out of order, exact boundaries
 		out, err := c.NewVectorEvaluator().Eval(MapVectorBindings{"__time": {Type: TypeLong, Longs: ts}}, len(ts))
 		if err != nil {
 			t.Fatal(err)
