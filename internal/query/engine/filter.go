@@ -165,6 +165,13 @@ func (e *filterEval) indexed(f filter.Filter) (source, bool) {
 		if iv, ok := f.(*filter.Interval); ok && iv.ExtractionFn == nil && cols[0] == base.TimeColumn {
 			return s, true
 		}
+		if _, ok := numericPred(f); ok {
+			return s, true
+		}
+	case *doubleSource, *floatSource:
+		if _, ok := numericPred(f); ok {
+			return s, true
+		}
 	}
 	return nil, false
 }
@@ -218,8 +225,12 @@ func (e *filterEval) leaf(f filter.Filter, dom *roaring.Bitmap) (triSet, error) 
 		return triSet{t: roaring.New()}, nil
 	case *stringSource:
 		return e.dictLeaf(f, m, s, dom)
-	case *longSource:
-		iv := f.(*filter.Interval)
+	case *longSource, *doubleSource, *floatSource:
+		iv, isInterval := f.(*filter.Interval)
+		if !isInterval {
+			np, _ := numericPred(f)
+			return e.numericLeaf(np, s, dom)
+		}
 		rs, err := e.p.intervalRanges(sortedIntervals(iv.Intervals))
 		if err != nil {
 			return triSet{}, err

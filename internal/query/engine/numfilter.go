@@ -1,0 +1,202 @@
+package engine
+
+import (
+	"math"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/query/filter"
+	"github.com/dryaddb/dryad/internal/query/value"
+)
+
+// numPred is a value filter compiled for a numeric column: p64 decides
+// long and double values (longs given as float64, as the row evaluator
+// compares them), p32 float values; null rows evaluate to nullTri.
+type numPred struct {
+	p64     func(float64) bool
+	p32     func(float32) bool
+	nullTri filter.Tri
+}
+
+// numericPred compiles the value filters the row evaluator decides
+// numerically on numbers. ok is false for the others (string orderings,
+// extraction functions, patterns), which are evaluated row by row.
+func numericPred(f filter.Filter) (numPred, bool) {
+	widen := func(p func(float64) bool) func(float32) bool {
+		return func(x float32) bool { return p(float64(x)) }
+	}
+	switch f := f.(type) {
+	case *filter.Null:
+		no := func(float64) bool { return false }
+		return numPred{p64: no, p32: widen(no), nullTri: filter.TriTrue}, true
+	case *filter.Selector:
+		if f.ExtractionFn != nil {
+			return numPred{}, false
+		}
+		if f.Value == nil {
+			return numericPred(&filter.Null{})
+		}
+		want, isNum := value.ParseNumber(*f.Value)
+		return numPred{
+			p64:     func(x float64) bool { return isNum && x == want },
+			p32:     func(x float32) bool { return isNum && x == float32(want) },
+			nullTri: filter.TriUnknown,
+		}, true
+	case *filter.In:
+		if f.ExtractionFn != nil {
+			return numPred{}, false
+		}
+		var nums []float64
+		nullTri := filter.TriUnknown
+		for _, v := range f.Values {
+			if v == nil {
+				nullTri = filter.TriTrue
+				continue
+			}
+			if n, ok := value.ParseNumber(*v); ok {
+				nums = append(nums, n)
+			}
+		}
+		return numPred{
+			p64: func(x float64) bool {
+				for _, m := range nums {
+					if m == x {
+						return true
+					}
+				}
+				return false
+			},
+			p32: func(x float32) bool {
+				for _, m := range nums {
+					if float32(m) == x {
+						return true
+					}
+				}
+				return false
+			},
+			nullTri: nullTri,
+		}, true
+	case *filter.Bound:
+		if f.ExtractionFn != nil || f.Ordering != value.Numeric {
+			return numPred{}, false
+		}
+		var lo, hi float64
+		loOK, hiOK := f.Lower == nil, f.Upper == nil
+		if f.Lower != nil {
+			lo, loOK = value.ParseNumber(*f.Lower)
+		}
+		if f.Upper != nil {
+			hi, hiOK = value.ParseNumber(*f.Upper)
+		}
+		p := func(n float64) bool {
+			if !loOK || !hiOK {
+				return false
+			}
+			if f.Lower != nil {
+				c := value.CompareFloat(n, lo)
+				if c < 0 || (c == 0 && f.LowerStrict) {
+					return false
+				}
+			}
+			if f.Upper != nil {
+				c := value.CompareFloat(n, hi)
+				if c > 0 || (c == 0 && f.UpperStrict) {
+					return false
+				}
+			}
+			return true
+		}
+		return numPred{p64: p, p32: widen(p), nullTri: filter.TriUnknown}, true
+	case *filter.Range:
+		if !f.MatchValueType.IsNumeric() {
+			return numPred{}, false
+		}
+		lo, hi := math.Inf(-1), math.Inf(1)
+		if f.Lower != nil {
+			lo, _ = value.ToFloat64(f.Lower)
+		}
+		if f.Upper != nil {
+			hi, _ = value.ToFloat64(f.Upper)
+		}
+		p := func(n float64) bool {
+			if math.IsNaN(n) {
+				return false
+			}
+			if f.Lower != nil && (n < lo || (n == lo && f.LowerOpen)) {
+				return false
+			}
+			if f.Upper != nil && (n > hi || (n == hi && f.UpperOpen)) {
+				return false
+			}
+			return true
+		}
+		return numPred{p64: p, p32: widen(p), nullTri: filter.TriUnknown}, true
+	case *filter.Equals:
+		if f.MatchValueType.Kind == base.KindArray {
+			return numPred{}, false
+		}
+		want, ok := value.ToFloat64(f.MatchValue)
+		return numPred{
+			p64:     func(x float64) bool { return ok && x == want },
+			p32:     func(x float32) bool { return ok && x == float32(want) },
+			nullTri: filter.TriUnknown,
+		}, true
+	}
+	return numPred{}, false
+}
+
+// numericLeaf evaluates a compiled numeric predicate on the rows of dom,
+// reading the column block by block.
+func (e *filterEval) numericLeaf(np numPred, src source, dom *roaring.Bitmap) (triSet, error) {
+
+	var tBuf, uBuf []uint32
+	t, u := roaring.New(), roaring.New()
+	err := e.p.eachRowsOf(dom, func(start, n int, sel []int32) error {
+		v, err := src.load(start, n)
+		if err != nil {
+			return err
+		}
+		for _, i := range sel {
+			row := uint32(start + int(i))
+			if v.nulls != nil && v.nulls[i] {
+				switch np.nullTri {
+				case filter.TriTrue:
+					tBuf = append(tBuf, row)
+				case filter.TriUnknown:
+					uBuf = append(uBuf, row)
+				}
+				continue
+			}
+			var hit bool
+			switch v.kind {
+			case vecLong:
+				hit = np.p64(float64(v.longs[i]))
+			case vecDouble:
+				hit = np.p64(v.doubles[i])
+			case vecFloat:
+				hit = np.p32(v.floats[i])
+			}
+			if hit {
+				tBuf = append(tBuf, row)
+			}
+		}
+		t.AddMany(tBuf)
+		u.AddMany(uBuf)
+		tBuf, uBuf = tBuf[:0], uBuf[:0]
+		return nil
+	})
+	if err != nil {
+		return triSet{}, err
+	}
+
+	return triSet{t: t, u: nonEmpty(u)}, nil
+}
+
+// eachRowsOf is eachBlock over the rows of bm.
+func (p *plan) eachRowsOf(bm *roaring.Bitmap, fn func(start, n int, sel []int32) error) error {
+	saved := p.sel
+	p.sel = bm
+	defer func() { p.sel = saved }()
+	return p.eachBlock(fn)
+}
