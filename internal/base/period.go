@@ -137,16 +137,13 @@ func (p Period) Multiply(n int) Period {
 // Feb 28 or 29), weeks and days move the local date keeping the wall-clock
 // time, and hours and smaller add elapsed time.
 func (p Period) AddTo(t time.Time) time.Time {
-	if p.Years != 0 || p.Months != 0 {
-		y, m, d := t.Date()
-		total := int(m) - 1 + p.Months + 12*p.Years
-		ny := y + floorDiv(total, 12)
-		nm := time.Month(floorMod(total, 12) + 1)
-		if dim := daysIn(ny, nm); d > dim {
-			d = dim
-		}
-		hh, mm, ss := t.Clock()
-		t = time.Date(ny, nm, d, hh, mm, ss, t.Nanosecond(), t.Location())
+	// Joda adds each field in turn, clamping the day after each:
+	// 2020-02-29 + P1Y1M is 2021-02-28 + P1M = 2021-03-28.
+	if p.Years != 0 {
+		t = addMonths(t, 12*p.Years)
+	}
+	if p.Months != 0 {
+		t = addMonths(t, p.Months)
 	}
 	if days := p.Weeks*7 + p.Days; days != 0 {
 		y, m, d := t.Date()
@@ -195,6 +192,20 @@ func (p Period) String() string {
 		}
 	}
 	return b.String()
+}
+
+// addMonths moves t's local date by n months, clamping the day of month to
+// the target month's length and keeping the wall-clock time.
+func addMonths(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	total := int(m) - 1 + n
+	ny := y + floorDiv(total, 12)
+	nm := time.Month(floorMod(total, 12) + 1)
+	if dim := daysIn(ny, nm); d > dim {
+		d = dim
+	}
+	hh, mm, ss := t.Clock()
+	return time.Date(ny, nm, d, hh, mm, ss, t.Nanosecond(), t.Location())
 }
 
 func floorDiv(a, b int) int {

@@ -63,6 +63,8 @@ func TestPeriodAddTo(t *testing.T) {
 		{utc("2012-02-29"), "P1Y", "2013-02-28T00:00:00.000Z"},
 		{utc("2013-03-31"), "P-1M", "2013-02-28T00:00:00.000Z"},
 		{utc("2013-01-01"), "P1W", "2013-01-08T00:00:00.000Z"},
+		// Years, then months, each clamped, as Joda does.
+		{utc("2020-02-29"), "P1Y1M", "2021-03-28T00:00:00.000Z"},
 		{utc("2013-01-01"), "PT36H", "2013-01-02T12:00:00.000Z"},
 		// Across the spring-forward gap, a day keeps local midnight: 23 hours elapse.
 		{utc("2013-03-10T08:00:00Z").In(la), "P1D", "2013-03-11T07:00:00.000Z"},
