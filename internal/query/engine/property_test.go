@@ -234,6 +234,16 @@ func TestDifferential(t *testing.T) {
 		rows := genRows(t, 40)
 		seg := buildSegment(t, testSchema, rows)
 		ref := segmentRows(t, seg)
+		for range 8 { // several queries per segment: segments cost more than queries
+			checkOneQuery(t, seg, ref)
+		}
+	})
+}
+
+// checkOneQuery draws one query and compares the engine with the row
+// engine on seg.
+func checkOneQuery(t *rapid.T, seg *segment.Segment, ref []value.Row) {
+	{
 		common := genCommon(t)
 		var js string
 		switch rapid.IntRange(0, 3).Draw(t, "queryType") {
@@ -294,7 +304,7 @@ func TestDifferential(t *testing.T) {
 				t.Fatalf("query %s\n got %s\nwant %s", js, g, w)
 			}
 		}
-	})
+	}
 }
 
 func scanEvents(bs []result.ScanBatch) string {
