@@ -78,8 +78,26 @@ func (b *Broker) serveQuery(w http.ResponseWriter, r *http.Request) {
 	b.running.Store(id, cancel)
 	defer b.running.Delete(id)
 
-	out, err := b.Run(ctx, q)
-	if err == nil {
+	// The query runs beside the request so that a timeout or cancellation
+	// answers at once; the work itself stops at its next context check
+	// (between segment blocks).
+	type answer struct {
+		out []byte
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		out, err := b.Run(ctx, q)
+		done <- answer{out, err}
+	}()
+	var out []byte
+	select {
+	case a := <-done:
+		out, err = a.out, a.err
+		if err == nil {
+			err = ctx.Err()
+		}
+	case <-ctx.Done():
 		err = ctx.Err()
 	}
 	if err != nil {

@@ -55,7 +55,8 @@ type Historical struct {
 	pool    chan struct{}
 	run     func(ctx context.Context, q query.Query, seg *segment.Segment, segmentID string) (*engine.Partial, error)
 
-	ready   atomic.Bool // the cache has been restored
+	ready    atomic.Bool   // the cache has been restored
+	restored chan struct{} // closed once the cache has been restored
 	cancel  context.CancelFunc
 	restore sync.WaitGroup
 }
@@ -75,7 +76,7 @@ func New(cfg config.HistoricalConfig, deps Deps) *Historical {
 		rows = 1_000_000
 	}
 	h := &Historical{cfg: cfg, deps: deps, log: log.With(slog.String("role", config.RoleHistorical)),
-		results: newResultCache(rows), pool: make(chan struct{}, threads), run: deps.Run}
+		results: newResultCache(rows), pool: make(chan struct{}, threads), run: deps.Run, restored: make(chan struct{})}
 	h.cache = newSegmentCache(cfg.CacheLocations, deps.Deep, h.log)
 	h.mux = httpapi.NewMux(append(httpapi.StatusRoutes(deps.Status), h.Routes()...))
 	return h
@@ -105,6 +106,7 @@ func (h *Historical) Start(ctx context.Context) error {
 		}
 		h.log.Info("segment cache loaded", slog.Int("segments", n))
 		h.ready.Store(true)
+		close(h.restored)
 	}()
 	return nil
 }
@@ -141,8 +143,15 @@ func (h *Historical) Stop(ctx context.Context) error {
 }
 
 // Load implements serverview.Loader: it pulls seg into the cache (unless
-// cached), memory-maps it and announces it.
+// cached), memory-maps it and announces it. It waits until the cache of a
+// previous run has been restored, so that restored segments are never
+// pulled again.
 func (h *Historical) Load(ctx context.Context, seg base.DataSegment) error {
+	select {
+	case <-h.restored:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	_, pulled, err := h.cache.load(ctx, seg)
 	if err != nil {
 		return err
