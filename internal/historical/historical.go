@@ -57,8 +57,8 @@ type Historical struct {
 
 	ready    atomic.Bool   // the cache has been restored
 	restored chan struct{} // closed once the cache has been restored
-	cancel  context.CancelFunc
-	restore sync.WaitGroup
+	cancel   context.CancelFunc
+	restore  sync.WaitGroup
 }
 
 // New returns a historical that has not started.
