@@ -62,7 +62,7 @@ func TestApplies(t *testing.T) {
 		// loadByPeriod P1M: window [2024-02-29T12, now) (Joda clamps Mar 31 - 1M).
 		{`{"type":"loadByPeriod","period":"P1M"}`, "2024-02-29T11:00Z/2024-02-29T12:00Z", false},
 		{`{"type":"loadByPeriod","period":"P1M"}`, "2024-02-29T11:00Z/2024-02-29T13:00Z", true},
-		{`{"type":"loadByPeriod","period":"P1M"}`, "2025-01-01/2025-01-02", true},  // future, includeFuture default
+		{`{"type":"loadByPeriod","period":"P1M"}`, "2025-01-01/2025-01-02", true}, // future, includeFuture default
 		{`{"type":"loadByPeriod","period":"P1M","includeFuture":false}`, "2025-01-01/2025-01-02", false},
 		{`{"type":"loadByPeriod","period":"P1M","includeFuture":false}`, "2024-03-31/2024-04-01", true},
 		{`{"type":"broadcastByPeriod","period":"P1D"}`, "2024-03-30T11:00Z/2024-03-30T12:00Z", false},
