@@ -389,11 +389,15 @@ type virtualSource struct {
 	c        blockCache
 	v        vec
 	loading  bool
-	rowStart int
-	rowN     int
+	cycle    vec
+	bind     planBinding
 }
 
 func (s *virtualSource) load(start, n int) (*vec, error) {
+	if s.loading { // a cycle between virtual columns reads null
+		s.cycle = vec{kind: vecNull, n: n}
+		return &s.cycle, nil
+	}
 	if s.c.hit(start, n) {
 		return &s.v, nil
 	}
@@ -401,11 +405,6 @@ func (s *virtualSource) load(start, n int) (*vec, error) {
 		s.v.anys = make([]any, segment.BlockSize)
 	}
 	s.v.kind, s.v.n = vecAny, n
-	if s.loading { // a cycle between virtual columns reads null
-		s.c.ok = false
-		s.v.kind = vecNull
-		return &s.v, nil
-	}
 	s.loading = true
 	defer func() { s.loading = false }()
 	if s.dictIn != nil {
@@ -423,10 +422,14 @@ func (s *virtualSource) load(start, n int) (*vec, error) {
 		}
 		return &s.v, nil
 	}
+	b := &s.bind
+	b.p, b.start, b.n = s.p, start, n
 	for i := range n {
-		s.v.anys[i] = s.evalWith(&planBinding{p: s.p, start: start, n: n, i: i})
+		b.i = i
+		s.v.anys[i] = s.evalWith(b)
 	}
 	if err := s.p.err; err != nil {
+		s.c.ok = false
 		return nil, err
 	}
 	return &s.v, nil
