@@ -35,7 +35,7 @@ type servingFixture struct {
 	brk   *broker.Broker
 }
 
-func newServingFixture(t *testing.T) *servingFixture {
+func newServingFixture(t testing.TB) *servingFixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -67,7 +67,7 @@ func newServingFixture(t *testing.T) *servingFixture {
 	return f
 }
 
-func (f *servingFixture) startHistorical(t *testing.T) {
+func (f *servingFixture) startHistorical(t testing.TB) {
 	t.Helper()
 	f.hist = historical.New(config.HistoricalConfig{Tier: "_default_tier",
 		CacheLocations: []config.CacheLocation{{Path: filepath.Join(f.dir, "cache")}}},
