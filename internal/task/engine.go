@@ -170,12 +170,30 @@ type sink interface {
 	finish() error
 }
 
-// parsedRow is one row ready for indexing.
+// parsedRow is one row ready for indexing. A reader reuses one.
 type parsedRow struct {
 	time   int64 // untruncated
 	names  []string
 	vals   []segment.Value
 	inputs [][]segment.Value
+	// hints[a][i] is where aggregator a's input i was found in the last
+	// record: records of one input usually list fields in the same order.
+	hints [][]int
+}
+
+// fieldAt returns rec's field name, trying position *hint first and
+// remembering where it was found.
+func fieldAt(rec inputformat.Record, name string, hint *int) any {
+	if h := *hint; h < len(rec) && rec[h].Name == name {
+		return rec[h].Value
+	}
+	for i := range rec {
+		if rec[i].Name == name {
+			*hint = i
+			return rec[i].Value
+		}
+	}
+	return nil
 }
 
 // builtPart is one segment to write: rows of an index within a time chunk.
@@ -682,14 +700,20 @@ func processRecord(p *prepared, parser *ingest.RowParser, prog *progress, rec in
 		row.inputs = make([][]segment.Value, len(p.aggInputs))
 	}
 	row.inputs = row.inputs[:len(p.aggInputs)]
+	if len(row.hints) != len(p.aggInputs) {
+		row.hints = make([][]int, len(p.aggInputs))
+		for a, fields := range p.aggInputs {
+			row.hints[a] = make([]int, len(fields))
+		}
+	}
 	for a, fields := range p.aggInputs {
 		in := row.inputs[a][:0]
-		for _, f := range fields {
+		for i, f := range fields {
 			if f == base.TimeColumn {
 				in = append(in, segment.LongValue(r.Time))
 				continue
 			}
-			raw, _ := rec.Get(f)
+			raw := fieldAt(rec, f, &row.hints[a][i])
 			sv, err := toValue(raw)
 			if err != nil {
 				sv = segment.Value{}

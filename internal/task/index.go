@@ -32,6 +32,10 @@ type dimCol struct {
 	lookup  map[string]int32
 	multis  [][]int32
 	vals    []segment.Value
+
+	// rankOf and sorted cache ranks() while the dictionary does not grow.
+	rankOf []int32
+	sorted []string
 }
 
 func (d *dimCol) intern(s string) int32 {
@@ -424,6 +428,9 @@ func boolInt(b bool) int {
 // ranks returns, for a dictionary-encoded column, each id's rank in byte
 // order (index 0, null, ranks first) and the dictionary sorted.
 func (d *dimCol) ranks() ([]int32, []string) {
+	if d.rankOf != nil && len(d.sorted) == len(d.dict) {
+		return d.rankOf, d.sorted
+	}
 	order := make([]int32, len(d.dict))
 	for i := range order {
 		order[i] = int32(i)
@@ -435,6 +442,7 @@ func (d *dimCol) ranks() ([]int32, []string) {
 		rank[old+1] = int32(r) + 1
 		sorted[r] = d.dict[old]
 	}
+	d.rankOf, d.sorted = rank, sorted
 	return rank, sorted
 }
 
