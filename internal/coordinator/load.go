@@ -143,7 +143,14 @@ func (d *loadDuty) run(ctx context.Context) error {
 		}
 		replicants, err := d.replicants(rules, &seg)
 		if err != nil {
+			// Keep whatever serves the segment now rather than drop data
+			// over a rule this build cannot apply.
 			d.log.Warn("applying retention rules", slog.String("segment", id.String()), slog.Any("error", err))
+			for _, s := range servers {
+				if served[s.Name][id] {
+					want[s.Name][id] = true
+				}
+			}
 			continue
 		}
 		for _, tier := range slices.Sorted(maps.Keys(replicants)) {
