@@ -167,7 +167,7 @@ const (
 
 // numIn reads an aggregator's input as a typed block with null flags.
 type numIn[T number] interface {
-	load(start, n int) ([]T, []bool, error)
+	load(start, n int, sel []int32) ([]T, []bool, error)
 }
 
 // numAgg is a sum, min or max over longs, doubles or floats, null until it
@@ -192,7 +192,7 @@ func (a *numAgg[T]) value(g int) any {
 }
 
 func (a *numAgg[T]) add(start, n int, sel []int32, groups []int32, one int32) error {
-	xs, nulls, err := a.in.load(start, n)
+	xs, nulls, err := a.in.load(start, n, sel)
 	if err != nil {
 		return err
 	}
@@ -300,8 +300,8 @@ type convIn[T number] struct {
 	tblFor *dict
 }
 
-func (c *convIn[T]) load(start, n int) ([]T, []bool, error) {
-	v, err := c.src.load(start, n)
+func (c *convIn[T]) load(start, n int, sel []int32) ([]T, []bool, error) {
+	v, err := c.src.loadSel(start, n, sel)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -429,14 +429,14 @@ func (a *pairAgg) better(g int32, t int64, x any) bool {
 }
 
 func (a *pairAgg) add(start, n int, sel []int32, groups []int32, one int32) error {
-	v, err := a.src.load(start, n)
+	v, err := a.src.loadSel(start, n, sel)
 	if err != nil {
 		return err
 	}
 	if v.kind == vecComplex {
 		return a.addStored(v, sel, groups, one)
 	}
-	ts, tnull, err := a.time.load(start, n)
+	ts, tnull, err := a.time.load(start, n, sel)
 	if err != nil {
 		return err
 	}

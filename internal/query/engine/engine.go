@@ -132,13 +132,13 @@ func (p *plan) newSource(name string) (source, error) {
 	case nil:
 		return &nullSource{}, nil
 	case segment.StringColumn:
-		return &stringSource{col: c, d: newDict(c), multi: c.IsMultiValue()}, nil
+		return &stringSource{col: c, d: newDict(c), multi: c.IsMultiValue(), p: partial{ok: sparseOK(c.Info())}}, nil
 	case segment.LongColumn:
-		return &longSource{col: c, nbm: c.Nulls()}, nil
+		return &longSource{col: c, nbm: c.Nulls(), p: partial{ok: sparseOK(c.Info())}}, nil
 	case segment.DoubleColumn:
-		return &doubleSource{col: c, nbm: c.Nulls()}, nil
+		return &doubleSource{col: c, nbm: c.Nulls(), p: partial{ok: sparseOK(c.Info())}}, nil
 	case segment.FloatColumn:
-		return &floatSource{col: c, nbm: c.Nulls()}, nil
+		return &floatSource{col: c, nbm: c.Nulls(), p: partial{ok: sparseOK(c.Info())}}, nil
 	case segment.ComplexColumn:
 		return &complexSource{col: c}, nil
 	}

@@ -198,7 +198,7 @@ func (r *dimReader) bits() int {
 // (a multi-value row has one key per value, a null or empty row one null
 // key).
 func (r *dimReader) keys(start, n int, sel []int32) (keys, offs []int32, err error) {
-	v, err := r.src.load(start, n)
+	v, err := r.src.loadSel(start, n, sel)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -153,7 +153,7 @@ func (e *filterEval) numericLeaf(np numPred, src source, dom *roaring.Bitmap) (t
 	var tBuf, uBuf []uint32
 	t, u := roaring.New(), roaring.New()
 	err := e.p.eachRowsOf(dom, func(start, n int, sel []int32) error {
-		v, err := src.load(start, n)
+		v, err := src.loadSel(start, n, sel)
 		if err != nil {
 			return err
 		}

@@ -60,7 +60,7 @@ func runScan(ctx context.Context, q *query.Scan, seg *segment.Segment, segmentID
 	emit := func(start, n int, sel []int32) error {
 		vs := make([]*vec, len(srcs))
 		for j, s := range srcs {
-			v, err := s.load(start, n)
+			v, err := s.loadSel(start, n, sel)
 			if err != nil {
 				return err
 			}

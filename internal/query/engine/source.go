@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"math/bits"
+
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/dryaddb/dryad/internal/base"
@@ -199,6 +201,67 @@ type source interface {
 	// load returns rows [start, start+n) of the column, n <= BlockSize.
 	// Loading the same block again returns the cached vec.
 	load(start, n int) (*vec, error)
+	// loadSel is load when only the rows start+sel[i] will be read: a
+	// column may then decode only the parts of the block holding them.
+	loadSel(start, n int, sel []int32) (*vec, error)
+}
+
+// groupRows is the granularity of partial block reads: the encodings
+// decode 64-value groups independently (FOR, raw).
+const groupRows = 64
+
+// sparseMax is the most 64-row groups (of 64 per block) read one by one
+// before reading the whole block is cheaper.
+const sparseMax = 16
+
+// partial tracks which 64-row groups of the cached block were decoded.
+type partial struct {
+	ok    bool // the column's encodings allow partial reads
+	have  uint64
+	full  bool
+	start int
+	n     int
+	valid bool
+}
+
+// sparseOK reports whether a column's blocks can be read in parts
+// cheaply: delta blocks decode from the block start and LZ4 blocks whole.
+func sparseOK(info segment.ColumnInfo) bool {
+	_, delta := info.Encodings["delta"]
+	_, lz := info.Encodings["lz4"]
+	return !delta && !lz
+}
+
+// need returns the groups to decode for sel (all when too many), and
+// whether to read the whole block.
+func (p *partial) need(start, n int, sel []int32) (mask uint64, whole bool) {
+	if !p.valid || p.start != start || p.n != n {
+		p.valid, p.start, p.n, p.have, p.full = true, start, n, 0, false
+	}
+	if p.full {
+		return 0, false
+	}
+	if !p.ok || sel == nil || len(sel) > sparseMax*groupRows/4 {
+		return 0, true
+	}
+	for _, i := range sel {
+		mask |= 1 << (uint(i) / groupRows)
+	}
+	mask &^= p.have
+	if bits.OnesCount64(mask|p.have) > sparseMax {
+		return 0, true
+	}
+	return mask, false
+}
+
+// each calls fn for the row range of every group in mask.
+func eachGroup(mask uint64, n int, fn func(lo, hi int)) {
+	for mask != 0 {
+		g := bits.TrailingZeros64(mask)
+		mask &= mask - 1
+		lo := g * groupRows
+		fn(lo, min(lo+groupRows, n))
+	}
 }
 
 // blockCache remembers which block a source holds.
@@ -216,6 +279,8 @@ func (c *blockCache) hit(start, n int) bool {
 }
 
 type nullSource struct{ v vec }
+
+func (s *nullSource) loadSel(start, n int, _ []int32) (*vec, error) { return s.load(start, n) }
 
 func (s *nullSource) load(_, n int) (*vec, error) {
 	s.v.kind, s.v.n = vecNull, n
@@ -246,66 +311,98 @@ func fillNulls(bm *roaring.Bitmap, start, n int, buf *[]bool) []bool {
 }
 
 type longSource struct {
-	col   segment.LongColumn
-	nbm   *roaring.Bitmap
-	c     blockCache
-	v     vec
-	nbuf  []bool
-	isRaw bool
+	col  segment.LongColumn
+	nbm  *roaring.Bitmap
+	p    partial
+	v    vec
+	nbuf []bool
 }
 
-func (s *longSource) load(start, n int) (*vec, error) {
-	if s.c.hit(start, n) {
+func (s *longSource) load(start, n int) (*vec, error) { return s.loadSel(start, n, nil) }
+
+func (s *longSource) loadSel(start, n int, sel []int32) (*vec, error) {
+	mask, whole := s.p.need(start, n, sel)
+	if !whole && mask == 0 && (s.p.full || s.p.have != 0) {
 		return &s.v, nil
 	}
 	if s.v.longs == nil {
 		s.v.longs = make([]int64, segment.BlockSize)
 	}
-	s.v.kind, s.v.n = vecLong, n
-	s.col.Read(start, s.v.longs[:n])
-	s.v.nulls = fillNulls(s.nbm, start, n, &s.nbuf)
+	if s.p.have == 0 && !s.p.full {
+		s.v.kind, s.v.n = vecLong, n
+		s.v.nulls = fillNulls(s.nbm, start, n, &s.nbuf)
+	}
+	if whole {
+		s.col.Read(start, s.v.longs[:n])
+		s.p.full = true
+		return &s.v, nil
+	}
+	eachGroup(mask, n, func(lo, hi int) { s.col.Read(start+lo, s.v.longs[lo:hi]) })
+	s.p.have |= mask
 	return &s.v, nil
 }
 
 type doubleSource struct {
 	col  segment.DoubleColumn
 	nbm  *roaring.Bitmap
-	c    blockCache
+	p    partial
 	v    vec
 	nbuf []bool
 }
 
-func (s *doubleSource) load(start, n int) (*vec, error) {
-	if s.c.hit(start, n) {
+func (s *doubleSource) load(start, n int) (*vec, error) { return s.loadSel(start, n, nil) }
+
+func (s *doubleSource) loadSel(start, n int, sel []int32) (*vec, error) {
+	mask, whole := s.p.need(start, n, sel)
+	if !whole && mask == 0 && (s.p.full || s.p.have != 0) {
 		return &s.v, nil
 	}
 	if s.v.doubles == nil {
 		s.v.doubles = make([]float64, segment.BlockSize)
 	}
-	s.v.kind, s.v.n = vecDouble, n
-	s.col.Read(start, s.v.doubles[:n])
-	s.v.nulls = fillNulls(s.nbm, start, n, &s.nbuf)
+	if s.p.have == 0 && !s.p.full {
+		s.v.kind, s.v.n = vecDouble, n
+		s.v.nulls = fillNulls(s.nbm, start, n, &s.nbuf)
+	}
+	if whole {
+		s.col.Read(start, s.v.doubles[:n])
+		s.p.full = true
+		return &s.v, nil
+	}
+	eachGroup(mask, n, func(lo, hi int) { s.col.Read(start+lo, s.v.doubles[lo:hi]) })
+	s.p.have |= mask
 	return &s.v, nil
 }
 
 type floatSource struct {
 	col  segment.FloatColumn
 	nbm  *roaring.Bitmap
-	c    blockCache
+	p    partial
 	v    vec
 	nbuf []bool
 }
 
-func (s *floatSource) load(start, n int) (*vec, error) {
-	if s.c.hit(start, n) {
+func (s *floatSource) load(start, n int) (*vec, error) { return s.loadSel(start, n, nil) }
+
+func (s *floatSource) loadSel(start, n int, sel []int32) (*vec, error) {
+	mask, whole := s.p.need(start, n, sel)
+	if !whole && mask == 0 && (s.p.full || s.p.have != 0) {
 		return &s.v, nil
 	}
 	if s.v.floats == nil {
 		s.v.floats = make([]float32, segment.BlockSize)
 	}
-	s.v.kind, s.v.n = vecFloat, n
-	s.col.Read(start, s.v.floats[:n])
-	s.v.nulls = fillNulls(s.nbm, start, n, &s.nbuf)
+	if s.p.have == 0 && !s.p.full {
+		s.v.kind, s.v.n = vecFloat, n
+		s.v.nulls = fillNulls(s.nbm, start, n, &s.nbuf)
+	}
+	if whole {
+		s.col.Read(start, s.v.floats[:n])
+		s.p.full = true
+		return &s.v, nil
+	}
+	eachGroup(mask, n, func(lo, hi int) { s.col.Read(start+lo, s.v.floats[lo:hi]) })
+	s.p.have |= mask
 	return &s.v, nil
 }
 
@@ -314,22 +411,35 @@ type stringSource struct {
 	d     *dict
 	multi bool
 	c     blockCache
+	p     partial
 	v     vec
 }
 
-func (s *stringSource) load(start, n int) (*vec, error) {
+func (s *stringSource) load(start, n int) (*vec, error) { return s.loadSel(start, n, nil) }
+
+func (s *stringSource) loadSel(start, n int, sel []int32) (*vec, error) {
+	if !s.multi {
+		mask, whole := s.p.need(start, n, sel)
+		if !whole && mask == 0 && (s.p.full || s.p.have != 0) {
+			return &s.v, nil
+		}
+		if s.v.ids == nil {
+			s.v.ids = make([]int32, segment.BlockSize)
+		}
+		s.v.n, s.v.d, s.v.kind = n, s.d, vecDict
+		if whole {
+			s.col.ReadIDs(start, s.v.ids[:n])
+			s.p.full = true
+			return &s.v, nil
+		}
+		eachGroup(mask, n, func(lo, hi int) { s.col.ReadIDs(start+lo, s.v.ids[lo:hi]) })
+		s.p.have |= mask
+		return &s.v, nil
+	}
 	if s.c.hit(start, n) {
 		return &s.v, nil
 	}
 	s.v.n, s.v.d = n, s.d
-	if !s.multi {
-		if s.v.ids == nil {
-			s.v.ids = make([]int32, segment.BlockSize)
-		}
-		s.v.kind = vecDict
-		s.col.ReadIDs(start, s.v.ids[:n])
-		return &s.v, nil
-	}
 	s.v.kind = vecMulti
 	if s.v.rowEnds == nil {
 		s.v.rowEnds = make([]int32, segment.BlockSize)
@@ -355,6 +465,8 @@ func (s *stringSource) load(start, n int) (*vec, error) {
 	}
 	return &s.v, nil
 }
+
+func (s *complexSource) loadSel(start, n int, _ []int32) (*vec, error) { return s.load(start, n) }
 
 type complexSource struct {
 	col segment.ComplexColumn
@@ -392,6 +504,8 @@ type virtualSource struct {
 	cycle    vec
 	bind     planBinding
 }
+
+func (s *virtualSource) loadSel(start, n int, _ []int32) (*vec, error) { return s.load(start, n) }
 
 func (s *virtualSource) load(start, n int) (*vec, error) {
 	if s.loading { // a cycle between virtual columns reads null
