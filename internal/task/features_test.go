@@ -622,3 +622,40 @@ func TestNoLockSlotDeadlock(t *testing.T) {
 		}
 	}
 }
+
+func TestHigherPriorityRevokesLock(t *testing.T) {
+	f := newFixture(t, 2)
+	withPriority := func(spec string, prio int) []byte {
+		spec = strings.Replace(spec, `"rollup":true}`, `"rollup":true,"intervals":["2020-01-01/2020-02-01"]}`, 1)
+		return []byte(strings.TrimSuffix(spec, "}") + fmt.Sprintf(`,"context":{"priority":%d}}`, prio))
+	}
+	low, err := f.svc.Submit(context.Background(), withPriority(slowFileSpec(t, "prio", 200000), 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for f.svc.runningTask(low) == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("low-priority task never ran")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	high, err := f.svc.Submit(context.Background(), withPriority(string(inlineSpec("prio", `{"ts":"2020-01-01T00:00:00Z","d":"a","v":1}`, "")), 90))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	hs, err := f.svc.Wait(ctx, high)
+	if err != nil || hs.StatusCode != StateSuccess {
+		t.Fatalf("high-priority task: %+v %v", hs, err)
+	}
+	ls, err := f.svc.Wait(ctx, low)
+	if err != nil || ls.StatusCode != StateFailed || !strings.Contains(ls.ErrorMsg, "revoked") {
+		t.Errorf("low-priority task: %+v %v", ls, err)
+	}
+	segs := f.segments(t, "prio")
+	if len(segs) != 1 || segs[0].TotalRows != 1 {
+		t.Errorf("want only the high-priority task's segment: %+v", segs)
+	}
+}

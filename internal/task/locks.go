@@ -26,32 +26,32 @@ type heldLock struct {
 }
 
 // lockbox holds the granted time-chunk locks of every active task. All
-// locks are EXCLUSIVE: two tasks of different groups never hold
+// locks are EXCLUSIVE: two tasks of different groups never hold unrevoked
 // overlapping intervals of one datasource; a task waits until the
-// overlapping locks are released. Equal priorities are served first come,
-// first served (the queue tries tasks in submission order). Not safe for
-// concurrent use: the Service's mutex guards it.
+// overlapping locks are released, or revokes them when its priority is
+// higher and their holder is not publishing. Equal priorities are served
+// first come, first served (the queue tries tasks in submission order). Not
+// safe for concurrent use: the Service's mutex guards it.
 type lockbox struct {
 	held        []heldLock
 	lastVersion int64
 }
 
-// conflicts reports whether a lock on iv in dataSource for groupID would
-// overlap a lock of another group.
-func (b *lockbox) conflicts(dataSource, groupID string, iv base.Interval) bool {
-	for _, h := range b.held {
-		if h.DataSource == dataSource && h.GroupID != groupID && h.Interval.Overlaps(iv) {
-			return true
+// revoked returns a revoked lock of taskID, or nil.
+func (b *lockbox) revoked(taskID string) *heldLock {
+	for i := range b.held {
+		if b.held[i].taskID == taskID && b.held[i].Revoked {
+			return &b.held[i]
 		}
 	}
-	return false
+	return nil
 }
 
 // covering returns a lock of groupID on dataSource that covers iv.
 func (b *lockbox) covering(dataSource, groupID string, iv base.Interval) *heldLock {
 	for i := range b.held {
 		h := &b.held[i]
-		if h.DataSource == dataSource && h.GroupID == groupID && h.Interval.Start <= iv.Start && iv.End <= h.Interval.End {
+		if !h.Revoked && h.DataSource == dataSource && h.GroupID == groupID && h.Interval.Start <= iv.Start && iv.End <= h.Interval.End {
 			return h
 		}
 	}

@@ -429,19 +429,40 @@ func (s *Service) scheduleLocked() {
 func (s *Service) tryLockLocked(ts *taskState, chunks []base.Interval, steal bool) ([]Lock, bool) {
 	ds := ts.status.DataSource
 	var victims []string
+	var revoke []int // indexes into s.locks.held
 	for _, c := range chunks {
-		for _, h := range s.locks.held {
-			if h.DataSource != ds || h.GroupID == ts.status.GroupID || !h.Interval.Overlaps(c) {
+		for i, h := range s.locks.held {
+			if h.Revoked || h.DataSource != ds || h.GroupID == ts.status.GroupID || !h.Interval.Overlaps(c) {
 				continue
 			}
 			other := s.active[h.taskID]
-			if !steal || other == nil || other.status.RunnerStatusCode != RunnerPending {
+			switch {
+			case other != nil && h.Priority < ts.priority && other.prog.ingestionState() != "PUBLISHING":
+				// Druid's preemption: a higher priority revokes a lower
+				// one's lock unless its holder is publishing; the holder
+				// then fails its publish (the lock check rejects it).
+				if !slices.Contains(revoke, i) {
+					revoke = append(revoke, i)
+				}
+			case steal && other != nil && other.status.RunnerStatusCode == RunnerPending:
+				if !slices.Contains(victims, h.taskID) {
+					victims = append(victims, h.taskID)
+				}
+			default:
 				return nil, false
 			}
-			if !slices.Contains(victims, h.taskID) {
-				victims = append(victims, h.taskID)
-			}
 		}
+	}
+	for _, i := range revoke {
+		h := &s.locks.held[i]
+		h.Revoked = true
+		b, _ := json.Marshal(h.Lock)
+		if err := s.store.ReplaceLock(context.Background(), h.rowID, b); err != nil {
+			s.log.Warn("revoking task lock", "task", h.taskID, "error", err)
+			h.Revoked = false
+			return nil, false
+		}
+		s.log.Info("revoked a lower-priority lock", "task", h.taskID, "interval", h.Interval.String(), "for", ts.status.ID)
 	}
 	for _, id := range victims {
 		for _, h := range s.locks.release(id) {
@@ -481,6 +502,10 @@ func (s *Service) locker(ts *taskState) Locker {
 	return func(ctx context.Context, chunks []base.Interval) ([]Lock, error) {
 		for {
 			s.mu.Lock()
+			if h := s.locks.revoked(ts.status.ID); h != nil {
+				s.mu.Unlock()
+				return nil, base.Errorf(base.ClassConflict, "task %s's lock on %s was revoked by a higher-priority task", ts.status.ID, h.Interval)
+			}
 			locks, ok := s.tryLockLocked(ts, chunks, true)
 			ch := s.changed
 			s.mu.Unlock()
