@@ -71,16 +71,10 @@ func topCandidates(groups []int32, keys []float64, nulls []bool, k int, inverted
 		}
 		need = k - nNull
 	}
-	vals := make([]float64, 0, len(groups)-nNull)
-	for i, x := range keys {
-		if !nulls[i] {
-			vals = append(vals, sign*x)
-		}
-	}
-	if need > len(vals) {
+	if need > len(groups)-nNull {
 		return groups // nulls are needed too (non-inverted): keep all
 	}
-	th := kthLargest(vals, need)
+	th := kthLargest(keys, nulls, sign, need)
 	out := make([]int32, 0, k+16)
 	for i, g := range groups {
 		if nulls[i] {
@@ -96,39 +90,50 @@ func topCandidates(groups []int32, keys []float64, nulls []bool, k int, inverted
 	return out
 }
 
-// kthLargest returns the k-th largest value (1-based) of vals, reordering
-// vals (quickselect).
-func kthLargest(vals []float64, k int) float64 {
-	lo, hi, target := 0, len(vals)-1, k-1
-	for lo < hi {
-		// Median of three as pivot.
-		mid := lo + (hi-lo)/2
-		a, b, c := vals[lo], vals[mid], vals[hi]
-		pivot := max(min(a, b), min(max(a, b), c))
-		i, j := lo, hi
-		for i <= j {
-			for vals[i] > pivot {
-				i++
-			}
-			for vals[j] < pivot {
-				j--
-			}
-			if i <= j {
-				vals[i], vals[j] = vals[j], vals[i]
-				i++
-				j--
-			}
+// kthLargest returns the k-th largest of sign*keys[i] over the non-null
+// keys (there are at least k), with a min-heap of the best k: most keys
+// are rejected by one comparison with the heap's minimum.
+func kthLargest(keys []float64, nulls []bool, sign float64, k int) float64 {
+	h := make([]float64, 0, k)
+	for i, x := range keys {
+		if nulls[i] {
+			continue
 		}
-		switch {
-		case target <= j:
-			hi = j
-		case target >= i:
-			lo = i
-		default:
-			return vals[target]
+		x *= sign
+		if len(h) < k {
+			h = append(h, x)
+			// Sift up.
+			for j := len(h) - 1; j > 0; {
+				parent := (j - 1) / 2
+				if h[parent] <= h[j] {
+					break
+				}
+				h[parent], h[j] = h[j], h[parent]
+				j = parent
+			}
+			continue
+		}
+		if x <= h[0] {
+			continue
+		}
+		h[0] = x
+		// Sift down.
+		for j := 0; ; {
+			l, r, m := 2*j+1, 2*j+2, j
+			if l < k && h[l] < h[m] {
+				m = l
+			}
+			if r < k && h[r] < h[m] {
+				m = r
+			}
+			if m == j {
+				break
+			}
+			h[j], h[m] = h[m], h[j]
+			j = m
 		}
 	}
-	return vals[target]
+	return h[0]
 }
 
 // numericMetricAgg returns the index of the aggregator a numeric topN
