@@ -492,17 +492,17 @@ func (s *complexSource) load(start, n int) (*vec, error) {
 // output cast to the column's output type), or once per dictionary entry
 // when the expression reads a single single-value string column.
 type virtualSource struct {
-	p        *plan
-	vc       *query.VirtualColumn
-	comp     *expr.Compiled
-	dictIn   *stringSource // set for the per-dictionary path
-	perID    []any
-	perIDOK  []bool
-	c        blockCache
-	v        vec
-	loading  bool
-	cycle    vec
-	bind     planBinding
+	p       *plan
+	vc      *query.VirtualColumn
+	comp    *expr.Compiled
+	dictIn  *stringSource // set for the per-dictionary path
+	perID   []any
+	perIDOK []bool
+	c       blockCache
+	v       vec
+	loading bool
+	cycle   vec
+	bind    planBinding
 }
 
 func (s *virtualSource) loadSel(start, n int, _ []int32) (*vec, error) { return s.load(start, n) }
