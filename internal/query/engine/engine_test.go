@@ -450,3 +450,73 @@ func TestDifferentialBlocks(t *testing.T) {
 		})
 	}
 }
+
+func TestEdgeCases(t *testing.T) {
+	seg := buildSegment(t, testSchema, handRows())
+	empty := buildSegment(t, testSchema, nil)
+	tests := []struct {
+		name  string
+		seg   *segment.Segment
+		query string
+		want  string
+	}{
+		{"groupBy_no_dimensions", seg, `{"queryType":"groupBy","dataSource":"t","intervals":["1970/1971"],"granularity":"hour","dimensions":[],"aggregations":[{"type":"count","name":"c"}]}`,
+			`[[0,[],[{"L":4}]],[3600000,[],[{"L":2}]]]`},
+		{"empty_segment_timeseries", empty, `{"queryType":"timeseries","dataSource":"t","intervals":["1970/1971"],"granularity":"all","aggregations":[{"type":"count","name":"c"}]}`, `[]`},
+		{"empty_segment_groupBy", empty, `{"queryType":"groupBy","dataSource":"t","intervals":["1970/1971"],"granularity":"all","dimensions":["s"],"aggregations":[{"type":"count","name":"c"}]}`, `[]`},
+		{"interval_outside", seg, `{"queryType":"topN","dataSource":"t","intervals":["1980/1981"],"granularity":"all","dimension":"s","metric":"c","threshold":3,"aggregations":[{"type":"count","name":"c"}]}`, `[]`},
+		{"scan_huge_limit_offset", seg, `{"queryType":"scan","dataSource":"t","intervals":["1970/1971"],"columns":["x"],"limit":9223372036854775807,"offset":9223372036854775807}`,
+			`[["seg1",["x"],[[{"L":10}],[{"L":20}],[{"L":-5}],[null],[{"L":7}],[{"L":1}]]]]`},
+		{"virtual_cycle", seg, `{"queryType":"scan","dataSource":"t","intervals":["1970/1971"],"columns":["a"],"limit":1,
+			"virtualColumns":[{"type":"expression","name":"a","expression":"b + 1","outputType":"LONG"},{"type":"expression","name":"b","expression":"a + 1","outputType":"LONG"}]}`,
+			`[["seg1",["a"],[[null]]]]`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := run(t, mustDecode(t, tc.query), tc.seg)
+			var got string
+			switch {
+			case p.Timeseries != nil || strings.Contains(tc.query, "timeseries"):
+				got = canon(p.Timeseries)
+			case p.TopN != nil || strings.Contains(tc.query, "topN"):
+				got = canon(p.TopN)
+			case strings.Contains(tc.query, "groupBy"):
+				got = canon(p.GroupBy)
+			default:
+				got = canon(p.Scan)
+			}
+			if got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestConcurrentRuns runs queries on one segment from several goroutines
+// (run with -race).
+func TestConcurrentRuns(t *testing.T) {
+	seg := buildSegment(t, testSchema, handRows())
+	q := mustDecode(t, `{"queryType":"groupBy","dataSource":"t","intervals":["1970/1971"],"granularity":"hour","dimensions":["s","m"],
+		"filter":{"type":"or","fields":[{"type":"like","dimension":"s","pattern":"%"},{"type":"bound","dimension":"x","lower":"0","ordering":"numeric"}]},
+		"aggregations":[{"type":"count","name":"c"},{"type":"doubleSum","name":"y","fieldName":"y"}]}`)
+	want := sortedGroupBy(run(t, q, seg).GroupBy)
+	errs := make(chan string, 8)
+	for range 8 {
+		go func() {
+			p, err := Run(context.Background(), q, seg, "s")
+			switch {
+			case err != nil:
+				errs <- err.Error()
+			case sortedGroupBy(p.GroupBy) != want:
+				errs <- "different result"
+			default:
+				errs <- ""
+			}
+		}()
+	}
+	for range 8 {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}

@@ -54,7 +54,7 @@ func runScan(ctx context.Context, q *query.Scan, seg *segment.Segment, segmentID
 	}
 	keep := math.MaxInt
 	if q.Limit > 0 {
-		keep = int(min(q.Limit+q.Offset, math.MaxInt32))
+		keep = int(min(q.Limit, math.MaxInt32) + min(max(q.Offset, 0), math.MaxInt32))
 	}
 	var events [][]any
 	emit := func(start, n int, sel []int32) error {
