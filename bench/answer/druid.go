@@ -116,12 +116,7 @@ func (b *builder) add(ts any, hasTS bool, fields map[string]any) error {
 		row[b.index[TimeColumn]] = v
 	}
 	for _, k := range keys {
-		x := fields[k]
-		if list, ok := x.([]any); ok {
-			// A multi-value string: keep it as one comparable string.
-			x = joinList(list)
-		}
-		v, err := Normalize(k, x)
+		v, err := Normalize(k, fields[k])
 		if err != nil {
 			return err
 		}

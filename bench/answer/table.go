@@ -55,7 +55,7 @@ func (t Table) Project(cols []string) (Table, error) {
 // Normalize converts a value from a SQL driver or a JSON decoder into the
 // Table value model: integers become int64, floats float64, time.Time epoch
 // milliseconds, json-style numbers int64 when integral in form, []byte a
-// string. Column "__time" given as an ISO-8601 string becomes milliseconds
+// string, a list (a multi-value string) the string "[v1,v2]" of its values. Column "__time" given as an ISO-8601 string becomes milliseconds
 // too. Other types are a ClassInvalidInput error naming the column.
 func Normalize(column string, v any) (any, error) {
 	switch x := v.(type) {
@@ -72,6 +72,8 @@ func Normalize(column string, v any) (any, error) {
 		return x, nil
 	case []byte:
 		return string(x), nil
+	case []any:
+		return joinList(x), nil
 	case bool:
 		return strconv.FormatBool(x), nil
 	case int:

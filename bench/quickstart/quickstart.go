@@ -22,6 +22,41 @@ import (
 	"github.com/dryaddb/dryad/internal/base"
 )
 
+// BuildCommit exports commit (e.g. "HEAD") of the git repository at
+// moduleDir into srcDir with git archive and compiles its ./cmd/dryad into
+// out, so that uncommitted work in the checkout does not affect the build.
+// It returns the full commit hash.
+func BuildCommit(ctx context.Context, moduleDir, commit, srcDir, out string) (string, error) {
+	rev, err := exec.CommandContext(ctx, "git", "-C", moduleDir, "rev-parse", commit).Output()
+	if err != nil {
+		return "", fmt.Errorf("git rev-parse %s in %s: %w", commit, moduleDir, err)
+	}
+	hash := strings.TrimSpace(string(rev))
+	if err := os.MkdirAll(srcDir, 0o755); err != nil {
+		return "", err
+	}
+	archive := exec.CommandContext(ctx, "git", "-C", moduleDir, "archive", "--format=tar", hash)
+	untar := exec.CommandContext(ctx, "tar", "-x", "-C", srcDir)
+	pipe, err := archive.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	untar.Stdin = pipe
+	var stderr bytes.Buffer
+	archive.Stderr, untar.Stderr = &stderr, &stderr
+	if err := untar.Start(); err != nil {
+		return "", err
+	}
+	if err := archive.Run(); err != nil {
+		_ = untar.Wait()
+		return "", fmt.Errorf("git archive %s: %w: %s", hash, err, stderr.String())
+	}
+	if err := untar.Wait(); err != nil {
+		return "", fmt.Errorf("untar %s into %s: %w: %s", hash, srcDir, err, stderr.String())
+	}
+	return hash, Build(ctx, srcDir, out)
+}
+
 // Build compiles ./cmd/dryad of the module rooted at moduleDir into out.
 func Build(ctx context.Context, moduleDir, out string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out, "./cmd/dryad")
