@@ -398,7 +398,7 @@ func (s *Service) scheduleLocked() {
 			}
 		}
 		ts.status.RunnerStatusCode = RunnerPending
-		s.persistAsync(ts.status)
+		s.persistLogged(ts.status)
 	}
 	for _, id := range s.order {
 		if s.disabled || s.running >= s.cfg.Capacity {
@@ -415,7 +415,7 @@ func (s *Service) scheduleLocked() {
 		ts.prog.started = s.now()
 		ctx, cancel := context.WithCancel(s.baseCtx)
 		ts.cancel = cancel
-		s.persistAsync(ts.status)
+		s.persistLogged(ts.status)
 		s.wg.Add(1)
 		go s.run(ctx, ts)
 	}
@@ -470,7 +470,7 @@ func (s *Service) tryLockLocked(ts *taskState, chunks []base.Interval, steal boo
 		}
 		v := s.active[id]
 		v.status.RunnerStatusCode = RunnerWaiting
-		s.persistAsync(v.status)
+		s.persistLogged(v.status)
 		s.log.Info("took back the locks of a task that had not started", "task", id, "for", ts.status.ID)
 	}
 	var out []Lock
@@ -521,10 +521,10 @@ func (s *Service) locker(ts *taskState) Locker {
 	}
 }
 
-func (s *Service) persistAsync(st Status) {
-	// Status writes are small; doing them inline keeps the store's view
-	// ordered. Errors are logged: the in-memory state stays authoritative
-	// while the task is active.
+// persistLogged stores a status change, logging a failure: while the task
+// is active the in-memory state is authoritative. Writes are inline (under
+// the queue's mutex) so the store sees changes in order.
+func (s *Service) persistLogged(st Status) {
 	if err := s.persist(context.Background(), st); err != nil {
 		s.log.Warn("storing task status", "task", st.ID, "error", err)
 	}
