@@ -3,7 +3,11 @@
 // compaction scheduling and kill, and serves /druid/coordinator/v1/*.
 //
 // Only one coordinator leads a cluster at a time, chosen through a
-// discovery.Elector; in one process the coordinator is its own leader. The
-// leader endpoints work now; the rest of the API is routed and answers 501
-// until the segment-management work replaces those entries in Routes.
+// discovery.Elector; in one process the coordinator is its own leader.
+//
+// The metadata, rules, dynamic-config and mark used/unused endpoints answer
+// from the metadata store; the /datasources, /intervals, /servers and /tiers
+// reads answer, as Druid's, from what the data servers serve (the server
+// view). docs/coordinator.md lists every endpoint. Endpoints without the
+// functionality yet (load queue, kill, compaction, lookups) answer 501.
 package coordinator
