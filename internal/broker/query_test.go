@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,11 +26,11 @@ const day = int64(86400000)
 type fakeRunner struct {
 	mu    sync.Mutex
 	descs []string
-	block bool // wait for the context to end
+	block atomic.Bool // wait for the context to end
 }
 
 func (f *fakeRunner) RunQuery(ctx context.Context, q query.Query, descs []serverview.Descriptor) (*engine.Partial, error) {
-	if f.block {
+	if f.block.Load() {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
@@ -161,7 +162,7 @@ func TestInlineAndSubquery(t *testing.T) {
 func TestTimeoutCancelAndLimits(t *testing.T) {
 	b, view, run := newTestBroker(t)
 	view.Announce("h1:8083", dseg("w", 0, "v1", 0, 1))
-	run.block = true
+	run.block.Store(true)
 	q := strings.Replace(countQuery, `"granularity"`, `"context":{"timeout":50,"queryId":"q1"},"granularity"`, 1)
 	code, body := post(b, "/druid/v2/", q)
 	if code != 504 || !strings.Contains(body, `"error":"Query timeout"`) || !strings.Contains(body, "q1") {
@@ -193,7 +194,7 @@ func TestTimeoutCancelAndLimits(t *testing.T) {
 		t.Errorf("cancelled query: %s", got)
 	}
 
-	run.block = false
+	run.block.Store(false)
 	q = strings.Replace(countQuery, `"granularity"`, `"context":{"maxScatterGatherBytes":1},"granularity"`, 1)
 	if code, body := post(b, "/druid/v2/", q); code != 400 || !strings.Contains(body, "max scatter-gather bytes") {
 		t.Errorf("maxScatterGatherBytes: %d %s", code, body)

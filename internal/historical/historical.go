@@ -52,7 +52,7 @@ type Historical struct {
 	mux     *httpapi.Mux
 	cache   *segmentCache
 	results *resultCache
-	pool    chan struct{}
+	pool    *pool
 	run     func(ctx context.Context, q query.Query, seg *segment.Segment, segmentID string) (*engine.Partial, error)
 
 	ready    atomic.Bool   // the cache has been restored
@@ -76,7 +76,7 @@ func New(cfg config.HistoricalConfig, deps Deps) *Historical {
 		rows = 1_000_000
 	}
 	h := &Historical{cfg: cfg, deps: deps, log: log.With(slog.String("role", config.RoleHistorical)),
-		results: newResultCache(rows), pool: make(chan struct{}, threads), run: deps.Run, restored: make(chan struct{})}
+		results: newResultCache(rows), pool: newPool(threads), run: deps.Run, restored: make(chan struct{})}
 	h.cache = newSegmentCache(cfg.CacheLocations, deps.Deep, h.log)
 	h.mux = httpapi.NewMux(append(httpapi.StatusRoutes(deps.Status), h.Routes()...))
 	return h

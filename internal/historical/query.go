@@ -14,7 +14,7 @@ import (
 
 // RunQuery implements serverview.QueryRunner: it runs q on each described
 // segment in parallel on the processing pool (at most Threads segments at
-// once across all queries), reading each segment only over the
+// once across all queries, higher context priority first), reading each segment only over the
 // descriptor's interval intersected with the query intervals, takes
 // per-segment results from the result cache when the query allows
 // (context useCache/populateCache, default true; scan results are never
@@ -38,6 +38,7 @@ func (h *Historical) RunQuery(ctx context.Context, q query.Query, descs []server
 		}
 		keyBase = k
 	}
+	priority := c.Priority()
 	parts := make([]*engine.Partial, len(descs))
 	errs := make([]error, len(descs))
 	var wg sync.WaitGroup
@@ -60,13 +61,11 @@ func (h *Historical) RunQuery(ctx context.Context, q query.Query, descs []server
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case h.pool <- struct{}{}:
-			case <-ctx.Done():
-				errs[i] = ctx.Err()
+			if err := h.pool.acquire(ctx, priority); err != nil {
+				errs[i] = err
 				return
 			}
-			defer func() { <-h.pool }()
+			defer h.pool.release()
 			p, err := h.runSegment(ctx, sq, l)
 			if err != nil {
 				errs[i] = err
