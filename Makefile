@@ -3,6 +3,7 @@
 #   make quickstart   run every role in one process on 127.0.0.1:8888, data in ./var
 #   make test         vet, format check and every test (unit, fuzz seeds, end-to-end)
 #   make bench        kernel benchmarks (go test -bench); compare runs with benchstat
+#   make bench-compare  dryad vs DuckDB on the same data, answers checked (BENCH_ROWS=10M); see docs/performance.md
 
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -14,7 +15,7 @@ FUZZTIME ?= 15s
 BENCH ?= .
 BENCHCOUNT ?= 6
 
-.PHONY: quickstart build test test-short test-race lint fmt bench fuzz clean
+.PHONY: quickstart build test test-short test-race lint fmt bench bench-compare fuzz clean
 
 quickstart:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/dryad quickstart
@@ -40,6 +41,12 @@ fmt:
 
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(BENCHCOUNT) $(PKGS)
+
+# dryad against DuckDB (linked only with -tags duckdb): data, ingestion, checked answers, timings;
+# writes bench/results/<date>-<host>.md and .json. BENCH_FLAGS adds flags, e.g. BENCH_FLAGS="--runs 5".
+BENCH_ROWS ?= 10M
+bench-compare:
+	$(GO) run -tags duckdb ./bench/cmd/compare --rows $(BENCH_ROWS) $(BENCH_FLAGS)
 
 # Runs every fuzz target for FUZZTIME each (go test allows one target per run).
 fuzz:
