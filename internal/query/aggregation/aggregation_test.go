@@ -23,7 +23,7 @@ func TestDecode(t *testing.T) {
 		{`{"type":"stringLast","name":"p","fieldName":"page"}`, 0, `{"type":"stringLast","name":"p","fieldName":"page","maxStringBytes":1024}`},
 		{`{"type":"stringFirst","name":"p","fieldName":"page","maxStringBytes":10,"timeColumn":"t"}`, 0, `{"type":"stringFirst","name":"p","fieldName":"page","timeColumn":"t","maxStringBytes":10}`},
 		{`{"type":"doubleMax","name":"m","fieldName":null,"expression":"x*2"}`, base.ClassUnsupported, ""},
-		{`{"type":"hyperUnique","name":"u","fieldName":"user"}`, base.ClassUnsupported, ""},
+		{`{"type":"approxHistogram","name":"u","fieldName":"user"}`, base.ClassUnsupported, ""},
 		{`{"type":"longSum","name":"x"}`, base.ClassInvalidInput, ""},
 		{`{"type":"longSum","fieldName":"x"}`, base.ClassInvalidInput, ""},
 		{`{"type":"bogus","name":"x"}`, base.ClassInvalidInput, ""},

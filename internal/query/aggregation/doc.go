@@ -6,7 +6,11 @@
 //
 // Implemented types: count, longSum, doubleSum, floatSum, longMin, longMax,
 // doubleMin, doubleMax, floatMin, floatMax, longFirst, longLast, doubleFirst,
-// doubleLast, floatFirst, floatLast, stringFirst, stringLast. Other Druid
+// doubleLast, floatFirst, floatLast, stringFirst, stringLast, and the sketch
+// and approximate aggregators HLLSketchBuild, HLLSketchMerge, thetaSketch,
+// quantilesDoublesSketch, KllDoublesSketch, hyperUnique and cardinality,
+// whose factories implement SketchFactory (query-time state stores and the
+// intermediate-value protocol; see docs/sketches.md). Other Druid
 // aggregator types, and the "expression" field, are rejected with
 // base.ClassUnsupported.
 //

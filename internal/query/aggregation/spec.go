@@ -110,8 +110,7 @@ func kindByName(name string) (Kind, bool) {
 func knownUnsupported(name string) bool {
 	switch name {
 	case "doubleMean", "longAny", "doubleAny", "floatAny", "stringAny", "filtered", "grouping",
-		"expression", "javascript", "cardinality", "hyperUnique", "thetaSketch", "HLLSketchBuild",
-		"HLLSketchMerge", "quantilesDoublesSketch", "approxHistogram", "approxHistogramFold",
+		"expression", "javascript", "approxHistogram", "approxHistogramFold",
 		"fixedBucketsHistogram", "tDigestSketch", "momentSketch", "momentSketchMerge",
 		"arrayOfDoublesSketch", "bloom", "variance", "stddev":
 		return true
@@ -249,6 +248,9 @@ func Decode(b []byte) (Factory, error) {
 	where := fmt.Sprintf("aggregator %q (type %q)", name, typ)
 	if typ == "" {
 		return nil, base.Errorf(base.ClassInvalidInput, "aggregator %q: missing type", name)
+	}
+	if sk, ok := sketchKindByName(typ); ok {
+		return decodeSketch(sk, name, raw, where)
 	}
 	kind, ok := kindByName(typ)
 	if !ok {

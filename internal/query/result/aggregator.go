@@ -100,8 +100,13 @@ func (p *pairAgg) Finalize(v any) any {
 
 // FromFactory adapts an aggregator spec. Intermediate values: count and
 // longSum/Min/Max are int64, double* float64, float* float32 (nil until a
-// value was seen, except count which starts at 0), first/last are Pair.
+// value was seen, except count which starts at 0), first/last are Pair;
+// sketch aggregators (aggregation.SketchFactory) are their own adapters.
 func FromFactory(f aggregation.Factory) (Aggregator, error) {
+	if sf, ok := f.(aggregation.SketchFactory); ok {
+		// Sketch aggregators carry their own intermediate-value protocol.
+		return sf, nil
+	}
 	n := f.Name()
 	switch f.Kind() {
 	case aggregation.Count:
