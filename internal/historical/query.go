@@ -208,8 +208,12 @@ func mergePartials(q query.Query, parts []*engine.Partial) (*engine.Partial, err
 	return nil, base.Errorf(base.ClassUnsupported, "query type %q is not supported by the historical yet", q.Type())
 }
 
-// clip intersects sorted, disjoint query intervals with iv.
+// clip intersects sorted, disjoint query intervals with iv; a query
+// without intervals reads all of iv.
 func clip(ivs []base.Interval, iv base.Interval) []base.Interval {
+	if ivs == nil {
+		return []base.Interval{iv}
+	}
 	out := make([]base.Interval, 0, len(ivs))
 	for _, x := range ivs {
 		if c, ok := x.Intersect(iv); ok && !c.IsEmpty() {
