@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"math"
 	"unicode/utf8"
 
 	"github.com/dryaddb/dryad/internal/base"
@@ -391,19 +392,82 @@ type pairAgg struct {
 	seen     []bool
 	times    []int64
 	vals     []any
+	// A group's value is vals[g] unless ref[g] says it is held unboxed in
+	// refN (a dictionary id of d, or a number), so that replacing it on
+	// every row allocates nothing.
+	ref  []uint8
+	refN []uint64
+	d    *dict
 }
+
+const (
+	refAny uint8 = iota
+	refDictID
+	refLong
+	refDouble
+	refFloat
+	refNull
+)
 
 func (a *pairAgg) grow(n int) {
 	a.seen = growTo(a.seen, n)
 	a.times = growTo(a.times, n)
 	a.vals = growTo(a.vals, n)
+	a.ref = growTo(a.ref, n)
+	a.refN = growTo(a.refN, n)
 }
 
 func (a *pairAgg) value(g int) any {
 	if !a.seen[g] {
 		return nil
 	}
-	return result.Pair{Time: a.times[g], Value: a.vals[g]}
+	return result.Pair{Time: a.times[g], Value: a.resolve(g)}
+}
+
+// resolve returns group g's value.
+func (a *pairAgg) resolve(g int) any {
+	switch a.ref[g] {
+	case refDictID:
+		id := int32(a.refN[g])
+		if a.d.null(id) {
+			return nil
+		}
+		return chop(a.d.str(id), a.maxBytes)
+	case refLong:
+		return int64(a.refN[g])
+	case refDouble:
+		return math.Float64frombits(a.refN[g])
+	case refFloat:
+		return math.Float32frombits(uint32(a.refN[g]))
+	case refNull:
+		return nil
+	}
+	return a.vals[g]
+}
+
+// setRef stores row i of v unboxed as group g's value when its form
+// allows, and reports whether it did.
+func (a *pairAgg) setRef(g int32, v *vec, i int) bool {
+	if v.nulls != nil && v.nulls[i] && (v.kind == vecLong || v.kind == vecDouble || v.kind == vecFloat) {
+		a.ref[g] = refNull
+		return true
+	}
+	switch {
+	case v.kind == vecDict && a.vk == segment.KindString:
+		a.ref[g], a.refN[g], a.d = refDictID, uint64(v.ids[i]), v.d
+	case v.kind == vecLong && a.vk == segment.KindLong:
+		a.ref[g], a.refN[g] = refLong, uint64(v.longs[i])
+	case v.kind == vecLong && a.vk == segment.KindDouble:
+		a.ref[g], a.refN[g] = refDouble, math.Float64bits(float64(v.longs[i]))
+	case v.kind == vecDouble && a.vk == segment.KindDouble:
+		a.ref[g], a.refN[g] = refDouble, math.Float64bits(v.doubles[i])
+	case v.kind == vecFloat && a.vk == segment.KindFloat:
+		a.ref[g], a.refN[g] = refFloat, uint64(math.Float32bits(v.floats[i]))
+	default:
+		return false
+	}
+	a.vals[g] = nil
+	return true
 }
 
 // better reports whether a pair (t, x) replaces group g's: an earlier
@@ -418,13 +482,14 @@ func (a *pairAgg) better(g int32, t int64, x any) bool {
 	if t != cur {
 		return (t < cur) == a.first
 	}
+	curV := a.resolve(int(g))
 	switch {
-	case a.vals[g] == nil:
+	case curV == nil:
 		return x != nil
 	case x == nil:
 		return false
 	}
-	c := postagg.CompareValues(a.vals[g], x, false)
+	c := postagg.CompareValues(curV, x, false)
 	return (a.first && c > 0) || (!a.first && c < 0)
 }
 
@@ -449,14 +514,22 @@ func (a *pairAgg) add(start, n int, sel []int32, groups []int32, one int32) erro
 		if tnull != nil && tnull[i] {
 			t = 0
 		}
-		if a.seen[g] && (t < a.times[g]) != a.first && t != a.times[g] {
-			continue // the common case, decided without converting the value
-		}
-		x := a.convert(v, int(i))
-		if !a.better(g, t, x) {
+		if a.seen[g] && t != a.times[g] {
+			if (t < a.times[g]) != a.first {
+				continue // the common case, decided without the value
+			}
+		} else if a.seen[g] {
+			// Equal times: the values decide.
+			x := a.convert(v, int(i))
+			if a.better(g, t, x) {
+				a.vals[g], a.ref[g] = x, refAny
+			}
 			continue
 		}
-		a.seen[g], a.times[g], a.vals[g] = true, t, x
+		a.seen[g], a.times[g] = true, t
+		if !a.setRef(g, v, int(i)) {
+			a.vals[g], a.ref[g] = a.convert(v, int(i)), refAny
+		}
 	}
 	return nil
 }
@@ -520,7 +593,7 @@ func (a *pairAgg) addStored(v *vec, sel []int32, groups []int32, one int32) erro
 		if !a.better(g, t, x) {
 			continue
 		}
-		a.seen[g], a.times[g], a.vals[g] = true, t, x
+		a.seen[g], a.times[g], a.vals[g], a.ref[g] = true, t, x, refAny
 	}
 	return nil
 }

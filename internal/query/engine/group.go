@@ -131,6 +131,14 @@ func (p *plan) newDimReader(spec dimension.Spec) (*dimReader, error) {
 		isString = false
 	}
 	stringOut := spec.OutputType.Kind == base.KindString || spec.OutputType.Kind == base.KindUnknown
+	if vs, ok := src.(*virtualSource); ok && vs.dictIn != nil && vs.dictIn.d.card <= max(p.selected(), 4096) {
+		// A virtual column of one single-value string column: its keys
+		// are the input's dictionary ids mapped through the expression,
+		// evaluated once per entry.
+		if r.mapVirtual(vs) {
+			return r, nil
+		}
+	}
 	switch {
 	case isString && spec.ExtractionFn == nil && stringOut:
 		r.kind, r.ss = dimDirect, ss
@@ -159,6 +167,30 @@ func (p *plan) newDimReader(spec dimension.Spec) (*dimReader, error) {
 		r.index = map[any]int32{}
 	}
 	return r, nil
+}
+
+// mapVirtual sets up a dimMapped reader over a dictionary-evaluated
+// virtual column; false when an entry yields several values.
+func (r *dimReader) mapVirtual(vs *virtualSource) bool {
+	in := vs.dictIn
+	vals := in.d.boxed()
+	r.idMap = make([]int32, len(vals))
+	r.index = map[any]int32{}
+	for id, v := range vals {
+		out := vs.evalWith(oneBinding{name: in.col.Info().Name, v: v})
+		if r.spec.ExtractionFn != nil {
+			out = r.spec.ExtractionFn.ApplyValue(out)
+		}
+		dv := dimValues(out, r.spec.OutputType)
+		if len(dv) != 1 {
+			r.idMap, r.index, r.values = nil, nil, nil
+			return false
+		}
+		r.idMap[id] = r.keyOf(dv[0])
+	}
+	r.kind, r.ss, r.src = dimMapped, in, in
+	r.fixed = len(r.values)
+	return true
 }
 
 // keyOf numbers a value (dimMapped, dimGeneric).
