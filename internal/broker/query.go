@@ -117,12 +117,18 @@ func (b *Broker) scatter(ctx context.Context, q query.Query, tables []string) ([
 	order := map[string]int{} // segment id → timeline position, for scan
 	for _, table := range tables {
 		for _, loc := range b.locate(table, ivs, prune) {
+			// Among the servers announcing the segment, pick the one given
+			// the fewest segments of this query so far.
 			var srv serverview.Server
 			found := false
 			for _, name := range loc.servers {
-				if s, ok := b.deps.View.Server(name); ok {
+				s, ok := b.deps.View.Server(name)
+				if !ok {
+					continue
+				}
+				if !found || (byServer[s.Name] != nil && byServer[srv.Name] != nil && len(byServer[s.Name].descs) < len(byServer[srv.Name].descs)) ||
+					(byServer[s.Name] == nil && byServer[srv.Name] != nil) {
 					srv, found = s, true
-					break
 				}
 			}
 			if !found {

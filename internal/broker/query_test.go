@@ -264,3 +264,32 @@ func FuzzQueryEndpoint(f *testing.F) {
 		}
 	})
 }
+
+func TestReplicasSpread(t *testing.T) {
+	view := serverview.NewLocal()
+	r1, r2 := &fakeRunner{}, &fakeRunner{}
+	view.AddServer(serverview.Server{Name: "h1", Runner: r1})
+	view.AddServer(serverview.Server{Name: "h2", Runner: r2})
+	for d := range int64(4) {
+		view.Announce("h1", dseg("w", d, "v1", 0, 1))
+		view.Announce("h2", dseg("w", d, "v1", 0, 1))
+	}
+	view.Announce("h2", dseg("w", 4, "v1", 0, 1)) // only on h2
+	b := New(config.BrokerConfig{}, Deps{View: view})
+	b.Start(context.Background())
+	defer b.Stop(context.Background())
+	code, body := post(b, "/druid/v2/", strings.Replace(countQuery, "1970-01-04", "1970-01-06", 1))
+	if code != 200 || strings.Count(body, `"rows":1`) != 5 {
+		t.Fatalf("%d %s", code, body)
+	}
+	n1, n2 := len(r1.take()), len(r2.take())
+	if n1+n2 != 5 || n1 < 2 || n2 < 2 {
+		t.Errorf("segments per server: h1 %d, h2 %d", n1, n2)
+	}
+	// A server that goes away no longer gets queries.
+	view.RemoveServer("h1")
+	post(b, "/druid/v2/", strings.Replace(countQuery, "1970-01-04", "1970-01-06", 1))
+	if n1, n2 := len(r1.take()), len(r2.take()); n1 != 0 || n2 != 5 {
+		t.Errorf("after removing h1: h1 %d, h2 %d", n1, n2)
+	}
+}
