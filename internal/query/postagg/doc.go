@@ -1,6 +1,8 @@
 // Package postagg is Druid's post-aggregator model: strict decoding of
 // arithmetic, fieldAccess, finalizingFieldAccess, constant, expression,
-// doubleGreatest/doubleLeast/longGreatest/longLeast, validation of the
+// doubleGreatest/doubleLeast/longGreatest/longLeast, the sketch
+// post-aggregators of the datasketches extension and hyperUniqueCardinality
+// (SketchOp, over the sketch values of internal/sketch), validation of the
 // names they reference, and evaluation on result rows.
 //
 // Post-aggregators run on merged, not yet finalized result rows, in the

@@ -168,16 +168,12 @@ func (p *Extremum) MarshalJSON() ([]byte, error) {
 
 var arithmeticFns = map[string]bool{"+": true, "-": true, "*": true, "/": true, "quotient": true, "pow": true, "%": true}
 
-const knownTypes = "arithmetic, constant, doubleGreatest, doubleLeast, expression, fieldAccess, finalizingFieldAccess, longGreatest, longLeast"
+const knownTypes = "arithmetic, constant, doubleGreatest, doubleLeast, expression, fieldAccess, finalizingFieldAccess, longGreatest, longLeast and the sketch post-aggregators (see SketchOp)"
 
 // unsupportedTypes are post-aggregators of Druid extensions and deprecated
 // features that dryad does not implement yet.
 var unsupportedTypes = map[string]bool{
-	"hyperUniqueCardinality": true, "javascript": true, "thetaSketchEstimate": true, "thetaSketchSetOp": true,
-	"thetaSketchToString": true, "thetaSketchConstant": true, "HLLSketchEstimate": true, "HLLSketchEstimateWithBounds": true,
-	"HLLSketchUnion": true, "HLLSketchToString": true, "quantilesDoublesSketchToQuantile": true,
-	"quantilesDoublesSketchToQuantiles": true, "quantilesDoublesSketchToHistogram": true, "quantilesDoublesSketchToRank": true,
-	"quantilesDoublesSketchToCDF": true, "quantilesDoublesSketchToString": true, "quantilesDoublesSketchSummary": true,
+	"javascript": true, "thetaSketchConstant": true, "quantilesDoublesSketchSummary": true,
 	"buckets": true, "equalBuckets": true, "customBuckets": true, "min": true, "max": true, "quantile": true, "quantiles": true,
 	"tDigestSketchToQuantile": true, "tDigestSketchToQuantiles": true, "momentSketchSolveQuantiles": true, "momentSketchMin": true,
 	"momentSketchMax": true, "arrayOfDoublesSketchToEstimate": true, "fixedBucketsHistogramToQuantile": true,
@@ -284,6 +280,10 @@ func decode(raw json.RawMessage, path string, depth int, top bool) (PostAggregat
 		}
 		p = x
 	default:
+		if sp, ok := decodeSketchPost(typ, name, o, depth); ok {
+			p = sp
+			break
+		}
 		if unsupportedTypes[typ] {
 			return nil, base.Errorf(base.ClassUnsupported, "%s: post-aggregator type %q is not supported yet", jsonspec.Name(path), typ)
 		}
@@ -338,6 +338,8 @@ type Evaluator func(r value.Row) any
 // is wired in.
 func Compile(p PostAggregator, env Env) (Evaluator, error) {
 	switch p := p.(type) {
+	case *SketchOp:
+		return compileSketch(p, env)
 	case *FieldAccess:
 		if env.Known != nil && !env.Known(p.FieldName) {
 			return nil, base.Errorf(base.ClassInvalidInput, "post-aggregator %q: %s refers to unknown field %q", p.OutputName, p.Type(), p.FieldName)
@@ -530,6 +532,8 @@ func OutputType(p PostAggregator, aggType func(name string) base.ColumnType) bas
 		return base.TypeDouble
 	case *Expression:
 		return p.OutputType
+	case *SketchOp:
+		return p.outputType()
 	case *FieldAccess:
 		if aggType != nil {
 			return aggType(p.FieldName)

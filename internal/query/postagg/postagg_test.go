@@ -77,7 +77,7 @@ func TestErrors(t *testing.T) {
 		{`{"type":"arithmetic","name":"x","fn":"+","fields":[{"type":"constant","value":"a"},{"type":"constant","value":1}]}`, base.ClassInvalidInput, "postAggregations[0].fields[0].value: expected a number"},
 		{`{"type":"arithmetic","name":"x","fn":"+","ordering":"weird","fields":[{"type":"constant","value":1},{"type":"constant","value":1}]}`, base.ClassInvalidInput, "unknown ordering"},
 		{`{"type":"fieldAccess","name":"x"}`, base.ClassInvalidInput, "fieldName: required"},
-		{`{"type":"thetaSketchEstimate","name":"x","field":{}}`, base.ClassUnsupported, `"thetaSketchEstimate" is not supported yet`},
+		{`{"type":"tDigestSketchToQuantile","name":"x","field":{}}`, base.ClassUnsupported, `"tDigestSketchToQuantile" is not supported yet`},
 		{`{"type":"magic","name":"x"}`, base.ClassInvalidInput, `unknown post-aggregator type "magic"`},
 		{`{"type":"doubleGreatest","name":"x","fields":[]}`, base.ClassInvalidInput, "needs at least one field"},
 		{`{"type":"expression","name":"x","expression":"a +"}`, base.ClassInvalidInput, "postAggregations[0].expression: expression"},
