@@ -82,9 +82,10 @@ func (c *Coordinator) serveDataSourceLoadStatus(w http.ResponseWriter, r *http.R
 			serversPerTier[s.Tier]++
 		}
 		clusterView := q.Has("computeUsingClusterView")
+		m := rules.At(now, all[ds], all[metadata.DefaultRulesKey])
 		out := map[string]map[string]int{}
 		for _, s := range segs {
-			rule, ok := rules.Match(s.Interval, now, all[ds], all[metadata.DefaultRulesKey])
+			rule, ok := m.Match(s.Interval)
 			if !ok || rule.Kind() != rules.Load {
 				continue
 			}

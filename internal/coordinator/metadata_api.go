@@ -112,10 +112,10 @@ func (c *Coordinator) currentRules(ctx context.Context, store *metadata.Store) (
 }
 
 // replicationFactor is the total number of replicas the first matching
-// rule asks for: the sum over tiers for a load rule, 0 for a drop rule,
+// rule of m asks for: the sum over tiers for a load rule, 0 for a drop rule,
 // unknown (nil) for a broadcast rule or when no rule matches.
-func replicationFactor(all map[string][]rules.Rule, seg *base.DataSegment, now int64) *int {
-	r, ok := rules.Match(seg.Interval, now, all[seg.DataSource], all[metadata.DefaultRulesKey])
+func replicationFactor(m *rules.Matcher, seg *base.DataSegment) *int {
+	r, ok := m.Match(seg.Interval)
 	if !ok || r.Kind() == rules.Broadcast {
 		return nil
 	}
@@ -163,6 +163,7 @@ func (c *Coordinator) serveMetadataSegments(w http.ResponseWriter, r *http.Reque
 	now := base.Millis(time.Now())
 	out := []segmentStatus{}
 	for _, ds := range names {
+		m := rules.At(now, all[ds], all[metadata.DefaultRulesKey])
 		over := overshadowedAmong(by[ds])
 		for _, s := range by[ds] {
 			st := segmentStatus{seg: s, overshadowed: over[s.ID()]}
@@ -170,7 +171,7 @@ func (c *Coordinator) serveMetadataSegments(w http.ResponseWriter, r *http.Reque
 				zero := 0
 				st.replicationFactor = &zero
 			} else {
-				st.replicationFactor = replicationFactor(all, &s, now)
+				st.replicationFactor = replicationFactor(m, &s)
 			}
 			out = append(out, st)
 		}

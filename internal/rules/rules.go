@@ -121,7 +121,19 @@ func (r Rule) Replicants() map[string]int {
 
 // Applies reports whether the rule governs a segment with interval seg at
 // reference time now (ms), with Druid's semantics (see the package doc).
+// To test many segments against the same rules, use At, which computes the
+// period windows once.
 func (r Rule) Applies(seg base.Interval, now int64) bool {
+	var start int64
+	if shapes[r.Type].period {
+		start = r.window(now).Start
+	}
+	return r.applies(seg, now, start)
+}
+
+// applies is Applies with the period window's start already computed.
+func (r Rule) applies(seg base.Interval, now, windowStart int64) bool {
+	w := base.Interval{Start: windowStart, End: now}
 	switch r.Type {
 	case LoadForever, DropForever, BroadcastForever:
 		return true
@@ -130,19 +142,17 @@ func (r Rule) Applies(seg base.Interval, now int64) bool {
 	case DropByInterval:
 		return contains(r.Interval, seg)
 	case LoadByPeriod, BroadcastByPeriod:
-		w := r.window(now)
 		if r.IncludeFuture {
 			return w.Start < seg.End
 		}
 		return w.Overlaps(seg)
 	case DropByPeriod:
-		w := r.window(now)
 		if r.IncludeFuture {
 			return w.Start <= seg.Start
 		}
 		return contains(w, seg)
 	case DropBeforeByPeriod:
-		return seg.End <= r.window(now).Start
+		return seg.End <= w.Start
 	}
 	return false
 }
@@ -163,11 +173,39 @@ func contains(iv, o base.Interval) bool {
 // segment with interval seg at time now (ms): pass the datasource's rules,
 // then the default rules. ok is false when none applies.
 func Match(seg base.Interval, now int64, lists ...[]Rule) (r Rule, ok bool) {
+	return At(now, lists...).Match(seg)
+}
+
+// Matcher evaluates rule lists at one reference time, with each period
+// rule's window computed once. It is immutable and safe for concurrent use.
+type Matcher struct {
+	now    int64
+	rules  []Rule
+	starts []int64 // window start per rule (period rules only)
+}
+
+// At returns a Matcher of the lists, in order, at reference time now (ms).
+func At(now int64, lists ...[]Rule) *Matcher {
+	m := &Matcher{now: now}
 	for _, l := range lists {
 		for _, r := range l {
-			if r.Applies(seg, now) {
-				return r, true
+			var start int64
+			if shapes[r.Type].period {
+				start = r.window(now).Start
 			}
+			m.rules = append(m.rules, r)
+			m.starts = append(m.starts, start)
+		}
+	}
+	return m
+}
+
+// Match returns the first rule that applies to a segment with interval
+// seg; ok is false when none applies.
+func (m *Matcher) Match(seg base.Interval) (r Rule, ok bool) {
+	for i, r := range m.rules {
+		if r.applies(seg, m.now, m.starts[i]) {
+			return r, true
 		}
 	}
 	return Rule{}, false
