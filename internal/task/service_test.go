@@ -107,7 +107,11 @@ func (f *fixture) run(t testing.TB, spec []byte) Status {
 	if err != nil {
 		t.Fatalf("submit: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	timeout := 60 * time.Second
+	if _, bench := t.(*testing.B); bench {
+		timeout = 30 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	st, err := f.svc.Wait(ctx, id)
 	if err != nil {
