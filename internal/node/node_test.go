@@ -123,7 +123,7 @@ func TestServerNodeUnion(t *testing.T) {
 		"/status/health":                  200,
 		"/druid/coordinator/v1/isLeader":  200,
 		"/druid/indexer/v1/isLeader":      200,
-		"/druid/coordinator/v1/rules":     501,
+		"/druid/coordinator/v1/rules":     200,
 		"/druid/v2/datasources":           404, // no broker and no router in this process
 		"/druid/historical/v1/loadstatus": 404,
 	} {
@@ -223,7 +223,9 @@ func TestSpecEndpointsRouted(t *testing.T) {
 		req := httptest.NewRequest(ep.method, ep.path, strings.NewReader("{}"))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		if rec.Code == 404 || rec.Code == 405 {
+		// A 404 from a real handler (an unknown datasource, say) is fine;
+		// only the mux's own "no such endpoint" means the path is unrouted.
+		if (rec.Code == 404 && strings.Contains(rec.Body.String(), "no such endpoint")) || rec.Code == 405 {
 			t.Errorf("%s %s (%s): %d %s", ep.method, ep.path, ep.source, rec.Code, rec.Body)
 			continue
 		}
