@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/config"
 	"github.com/dryaddb/dryad/internal/httpapi"
 	"github.com/dryaddb/dryad/internal/serverview"
@@ -34,6 +35,7 @@ type Broker struct {
 
 	mu        sync.Mutex
 	timelines map[string]*timeline.Timeline[*served]
+	served    map[string]base.DataSegment // server + "\x00" + segment id → segment, every announcement
 
 	running   sync.Map // queryId → context.CancelCauseFunc
 	initiated atomic.Bool
@@ -50,7 +52,7 @@ func New(cfg config.BrokerConfig, deps Deps) *Broker {
 		deps.View = serverview.NewLocal()
 	}
 	b := &Broker{cfg: cfg, deps: deps, log: log.With(slog.String("role", config.RoleBroker)),
-		timelines: map[string]*timeline.Timeline[*served]{}}
+		timelines: map[string]*timeline.Timeline[*served]{}, served: map[string]base.DataSegment{}}
 	b.mux = httpapi.NewMux(append(httpapi.StatusRoutes(deps.Status), b.Routes()...))
 	return b
 }

@@ -163,17 +163,21 @@ func infoInterval(r *http.Request) (base.Interval, error) {
 	return iv, nil
 }
 
-// columnsOf unions the dimensions and metrics of the visible segments of ds
-// over iv, each list sorted.
+// columnsOf unions the dimensions and metrics of every served segment of ds
+// (overshadowed ones included, as Druid reads its inventory) whose interval
+// overlaps iv, each list sorted.
 func (b *Broker) columnsOf(ds string, iv base.Interval) (dims, mets []string) {
 	dims, mets = []string{}, []string{}
-	for _, loc := range b.locate(ds, []base.Interval{iv}, nil) {
-		for _, d := range loc.seg.Dimensions {
+	for _, seg := range b.servedSegments(ds) {
+		if !seg.Interval.Overlaps(iv) {
+			continue
+		}
+		for _, d := range seg.Dimensions {
 			if !slices.Contains(dims, d) {
 				dims = append(dims, d)
 			}
 		}
-		for _, m := range loc.seg.Metrics {
+		for _, m := range seg.Metrics {
 			if !slices.Contains(mets, m) {
 				mets = append(mets, m)
 			}
@@ -185,7 +189,9 @@ func (b *Broker) columnsOf(ds string, iv base.Interval) (dims, mets []string) {
 }
 
 // serveDataSource is GET /druid/v2/datasources/{ds}: its dimensions and
-// metrics over the interval; with ?full, per visible segment interval.
+// metrics over the interval; with ?full, per visible timeline interval, with
+// abutting intervals of the same columns collapsed into one, as Druid's
+// ClientInfoResource.
 func (b *Broker) serveDataSource(w http.ResponseWriter, r *http.Request) {
 	ds := r.PathValue("dataSourceName")
 	iv, err := infoInterval(r)
@@ -202,14 +208,16 @@ func (b *Broker) serveDataSource(w http.ResponseWriter, r *http.Request) {
 		Dimensions []string `json:"dimensions"`
 		Metrics    []string `json:"metrics"`
 	}
-	out := map[string]*cols{}
+	type piece struct {
+		iv base.Interval
+		c  cols
+	}
+	var pieces []piece
 	for _, loc := range b.locate(ds, []base.Interval{iv}, nil) {
-		k := loc.desc.Interval.String()
-		c := out[k]
-		if c == nil {
-			c = &cols{Dimensions: []string{}, Metrics: []string{}}
-			out[k] = c
+		if n := len(pieces); n == 0 || pieces[n-1].iv != loc.desc.Interval {
+			pieces = append(pieces, piece{iv: loc.desc.Interval, c: cols{Dimensions: []string{}, Metrics: []string{}}})
 		}
+		c := &pieces[len(pieces)-1].c
 		for _, d := range loc.seg.Dimensions {
 			if !slices.Contains(c.Dimensions, d) {
 				c.Dimensions = append(c.Dimensions, d)
@@ -221,9 +229,23 @@ func (b *Broker) serveDataSource(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	for _, c := range out {
-		slices.Sort(c.Dimensions)
-		slices.Sort(c.Metrics)
+	out := map[string]cols{}
+	for i := 0; i < len(pieces); {
+		p := pieces[i]
+		slices.Sort(p.c.Dimensions)
+		slices.Sort(p.c.Metrics)
+		j := i + 1
+		for ; j < len(pieces); j++ {
+			q := pieces[j]
+			slices.Sort(q.c.Dimensions)
+			slices.Sort(q.c.Metrics)
+			if q.iv.Start != p.iv.End || !slices.Equal(q.c.Dimensions, p.c.Dimensions) || !slices.Equal(q.c.Metrics, p.c.Metrics) {
+				break
+			}
+			p.iv.End = q.iv.End
+		}
+		out[p.iv.String()] = p.c
+		i = j
 	}
 	httpapi.WriteJSON(w, r, http.StatusOK, out)
 }

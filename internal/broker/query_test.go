@@ -293,3 +293,52 @@ func TestReplicasSpread(t *testing.T) {
 		t.Errorf("after removing h1: h1 %d, h2 %d", n1, n2)
 	}
 }
+
+func TestDataSourceInfo(t *testing.T) {
+	b, view, _ := newTestBroker(t)
+	withCols := func(s base.DataSegment, dims ...string) base.DataSegment {
+		s.Dimensions = dims
+		return s
+	}
+	view.Announce("h1:8083", withCols(dseg("w", 0, "v1", 0, 1), "a", "old"))
+	view.Announce("h1:8083", withCols(dseg("w", 0, "v2", 0, 1), "a"))
+	view.Announce("h1:8083", withCols(dseg("w", 1, "v1", 0, 1), "a"))
+	view.Announce("h1:8083", withCols(dseg("w", 2, "v1", 0, 1), "b"))
+	view.Announce("h1:8083", withCols(dseg("w", 4, "v1", 0, 1), "b"))
+	get := func(path string) string {
+		rec := httptest.NewRecorder()
+		b.Handler().ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		if rec.Code != 200 {
+			t.Errorf("GET %s: %d %s", path, rec.Code, rec.Body)
+		}
+		return strings.TrimSpace(rec.Body.String())
+	}
+	tests := []struct{ path, want string }{
+		{"/druid/v2/datasources", `["w"]`},
+		// The inventory includes the overshadowed v1 of day 0.
+		{"/druid/v2/datasources/w/dimensions?interval=1970-01-01/1970-01-02", `["a","old"]`},
+		{"/druid/v2/datasources/w/metrics?interval=1970-01-01_1970-01-02", `["count"]`},
+		{"/druid/v2/datasources/w?interval=1970-01-03/1970-01-10", `{"dimensions":["b"],"metrics":["count"]}`},
+		{"/druid/v2/datasources/w", `{"dimensions":[],"metrics":[]}`},
+		// ?full follows the timeline and collapses abutting intervals with
+		// the same columns.
+		{"/druid/v2/datasources/w?full&interval=1970-01-01/1970-01-10",
+			`{"1970-01-01T00:00:00.000Z/1970-01-03T00:00:00.000Z":{"dimensions":["a"],"metrics":["count"]},` +
+				`"1970-01-03T00:00:00.000Z/1970-01-04T00:00:00.000Z":{"dimensions":["b"],"metrics":["count"]},` +
+				`"1970-01-05T00:00:00.000Z/1970-01-06T00:00:00.000Z":{"dimensions":["b"],"metrics":["count"]}}`},
+		{"/druid/v2/datasources/w?full", `{}`},
+		{"/druid/v2/datasources/w/candidates?intervals=1970-01-01_1970-01-02&numCandidates=1",
+			`[{"interval":"1970-01-01T00:00:00.000Z/1970-01-02T00:00:00.000Z","version":"v2","partitionNumber":0,"size":0,` +
+				`"locations":[{"name":"h1:8083","host":"h1:8083","hostAndTlsPort":null,"maxSize":0,"type":"historical","tier":"_default_tier","priority":0}]}]`},
+	}
+	for _, tc := range tests {
+		if got := get(tc.path); got != tc.want {
+			t.Errorf("GET %s\n got %s\nwant %s", tc.path, got, tc.want)
+		}
+	}
+	rec := httptest.NewRecorder()
+	b.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/druid/v2/datasources/w/candidates", nil))
+	if rec.Code != 400 {
+		t.Errorf("candidates without intervals: %d", rec.Code)
+	}
+}

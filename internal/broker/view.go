@@ -24,6 +24,7 @@ func (b *Broker) onEvent(e serverview.Event) {
 	tl := b.timelines[seg.DataSource]
 	switch e.Kind {
 	case serverview.SegmentAdded:
+		b.served[e.Server+"\x00"+seg.ID().String()] = seg
 		if tl == nil {
 			tl = timeline.New[*served]()
 			b.timelines[seg.DataSource] = tl
@@ -42,6 +43,7 @@ func (b *Broker) onEvent(e serverview.Event) {
 			b.log.Warn("segment not added to the timeline", "segment", seg.ID().String(), "error", err)
 		}
 	case serverview.SegmentRemoved:
+		delete(b.served, e.Server+"\x00"+seg.ID().String())
 		if tl == nil {
 			return
 		}
@@ -104,10 +106,26 @@ func (b *Broker) locate(table string, ivs []base.Interval, prune func(base.Shard
 func (b *Broker) dataSources() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	out := make([]string, 0, len(b.timelines))
-	for ds := range b.timelines {
-		out = append(out, ds)
+	var out []string
+	for _, seg := range b.served {
+		if !slices.Contains(out, seg.DataSource) {
+			out = append(out, seg.DataSource)
+		}
 	}
 	slices.Sort(out)
+	return append([]string{}, out...)
+}
+
+// servedSegments lists the segments of ds that some server announces
+// (overshadowed ones included).
+func (b *Broker) servedSegments(ds string) []base.DataSegment {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []base.DataSegment
+	for _, seg := range b.served {
+		if seg.DataSource == ds {
+			out = append(out, seg)
+		}
+	}
 	return out
 }

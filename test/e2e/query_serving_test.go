@@ -199,8 +199,8 @@ func TestQueryServing(t *testing.T) {
 		}
 		r := get("/druid/v2/datasources/" + queryDS + "?full&interval=2013-08-31/2013-09-02")
 		var full map[string]struct{ Dimensions, Metrics []string }
-		if r.status != 200 || json.Unmarshal(r.body, &full) != nil || len(full) != 2 ||
-			len(full["2013-08-31T00:00:00.000Z/2013-09-01T00:00:00.000Z"].Metrics) != 4 {
+		if r.status != 200 || json.Unmarshal(r.body, &full) != nil || len(full) != 1 || // both days have the same columns
+			len(full["2013-08-31T00:00:00.000Z/2013-09-02T00:00:00.000Z"].Metrics) != 4 {
 			t.Errorf("?full: %d %s", r.status, r.body)
 		}
 
