@@ -31,8 +31,8 @@ func itDir(t testing.TB) string {
 	return d
 }
 
-// itSpec loads an IT spec, points its paths at the local corpus, names the
-// datasource and drops the sketch metrics dryad lacks.
+// itSpec loads an IT spec, points its paths at the local corpus and names
+// the datasource.
 func itSpec(t testing.TB, name, dataSource string, vars ...string) []byte {
 	t.Helper()
 	d := itDir(t)
@@ -51,19 +51,6 @@ func itSpec(t testing.TB, name, dataSource string, vars ...string) []byte {
 	var m map[string]any
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		t.Fatalf("%s: %v", name, err)
-	}
-	spec := m["spec"].(map[string]any)
-	ds := spec["dataSchema"].(map[string]any)
-	if ms, ok := ds["metricsSpec"].([]any); ok {
-		var kept []any
-		for _, x := range ms {
-			switch x.(map[string]any)["type"] {
-			case "thetaSketch", "quantilesDoublesSketch", "HLLSketchBuild", "hyperUnique":
-				continue
-			}
-			kept = append(kept, x)
-		}
-		ds["metricsSpec"] = kept
 	}
 	out, err := json.Marshal(m)
 	if err != nil {
