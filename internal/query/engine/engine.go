@@ -106,7 +106,9 @@ func (p *plan) source(name string) (source, error) {
 
 func (p *plan) newSource(name string) (source, error) {
 	if vc, ok := p.vcs[name]; ok {
-		comp, err := expr.Compile(vc.Expression, nil)
+		// Bound with the stored columns' types, as Druid binds against the
+		// segment's signature (virtual and multi-value inputs stay untyped).
+		comp, err := expr.Compile(vc.Expression, p.inputType)
 		if err != nil {
 			return nil, base.Errorf(base.ClassOf(err), "virtual column %q: %w", vc.Name, err)
 		}
@@ -121,6 +123,9 @@ func (p *plan) newSource(name string) (source, error) {
 					}
 				}
 			}
+		}
+		if vs.dictIn == nil {
+			vs.vx = newVectorExpr(p, vc.Expression)
 		}
 		return vs, nil
 	}
@@ -143,6 +148,30 @@ func (p *plan) newSource(name string) (source, error) {
 		return &complexSource{col: c}, nil
 	}
 	return nil, base.Errorf(base.ClassInternal, "column %q: unknown column kind %T", name, col)
+}
+
+// inputType types an expression input: stored long columns are LONG,
+// float and double columns DOUBLE, single-value string columns STRING;
+// virtual, multi-value, complex and missing columns are untyped.
+func (p *plan) inputType(name string) (base.ColumnType, bool) {
+	if _, isVC := p.vcs[name]; isVC {
+		return base.ColumnType{}, false
+	}
+	col, err := p.column(name)
+	if err != nil || col == nil {
+		return base.ColumnType{}, false
+	}
+	switch c := col.(type) {
+	case segment.LongColumn:
+		return base.TypeLong, true
+	case segment.DoubleColumn, segment.FloatColumn:
+		return base.TypeDouble, true
+	case segment.StringColumn:
+		if !c.IsMultiValue() {
+			return base.TypeString, true
+		}
+	}
+	return base.ColumnType{}, false
 }
 
 // column opens a stored column, or returns nil when the segment has none of

@@ -62,7 +62,7 @@ func genRows(t *rapid.T, maxRows int) [][]segment.Value {
 }
 
 var (
-	filterCols = []string{"s", "m", "l", "d", "x", "y", "f", "__time", "nope", "vs", "vl"}
+	filterCols = []string{"s", "m", "l", "d", "x", "y", "f", "__time", "nope", "vs", "vl", "vc", "vq", "vf", "vm"}
 	filterVals = []string{"a", "b", "", "p", "q", "1", "2.5", "-1", "0"}
 )
 
@@ -137,7 +137,12 @@ func genFilterJSON(t *rapid.T, depth int) string {
 
 const testVCs = `[{"type":"expression","name":"vs","expression":"concat(s, 'x')","outputType":"STRING"},` +
 	`{"type":"expression","name":"vl","expression":"l * 2","outputType":"LONG"},` +
-	`{"type":"expression","name":"vd","expression":"x + y","outputType":"DOUBLE"}]`
+	`{"type":"expression","name":"vd","expression":"x + y","outputType":"DOUBLE"},` +
+	`{"type":"expression","name":"vc","expression":"case_searched(l > 1, 'big', s)","outputType":"STRING"},` +
+	`{"type":"expression","name":"vq","expression":"x / l","outputType":"LONG"},` +
+	`{"type":"expression","name":"vf","expression":"d + f","outputType":"FLOAT"},` +
+	`{"type":"expression","name":"vt","expression":"timestamp_floor(__time, 'PT1H')","outputType":"LONG"},` +
+	`{"type":"expression","name":"vm","expression":"concat(s, l)","outputType":"STRING"}]`
 
 var aggSpecs = []string{
 	`{"type":"count","name":"%s"}`,
@@ -166,6 +171,10 @@ var aggSpecs = []string{
 	`{"type":"stringLast","name":"%s","fieldName":"x","timeColumn":"l"}`,
 	`{"type":"longSum","name":"%s","fieldName":"nope"}`,
 	`{"type":"longSum","name":"%s","fieldName":"vl"}`,
+	`{"type":"longSum","name":"%s","fieldName":"vq"}`,
+	`{"type":"floatSum","name":"%s","fieldName":"vf"}`,
+	`{"type":"doubleMax","name":"%s","fieldName":"vd"}`,
+	`{"type":"stringLast","name":"%s","fieldName":"vc"}`,
 }
 
 func genAggs(t *rapid.T) string {
@@ -257,11 +266,11 @@ func checkOneQuery(t *rapid.T, seg *segment.Segment, ref []value.Row) {
 				rapid.SampledFrom([]string{`"s"`, `"m"`, `"l"`, `"vs"`, `"nope"`, `{"type":"default","dimension":"s","outputName":"s","outputType":"LONG"}`}).Draw(t, "dim"),
 				metric, rapid.IntRange(1, 4).Draw(t, "threshold"), genAggs(t), rapid.IntRange(1, 4).Draw(t, "minTopN"))
 		case 2:
-			dims := rapid.SliceOfNDistinct(rapid.SampledFrom([]string{`"s"`, `"m"`, `"l"`, `"d"`, `"vs"`, `"vl"`, `"nope"`}), 1, 3, func(s string) string { return s }).Draw(t, "dims")
+			dims := rapid.SliceOfNDistinct(rapid.SampledFrom([]string{`"s"`, `"m"`, `"l"`, `"d"`, `"vs"`, `"vl"`, `"nope"`, `"vc"`, `"vq"`, `"vt"`, `"vm"`, `"vf"`}), 1, 3, func(s string) string { return s }).Draw(t, "dims")
 			js = fmt.Sprintf(`{"queryType":"groupBy",%s,"granularity":%q,"dimensions":[%s],"aggregations":%s}`, common,
 				rapid.SampledFrom([]string{"all", "day", "hour"}).Draw(t, "gran"), strings.Join(dims, ","), genAggs(t))
 		default:
-			cols := rapid.SliceOfDistinct(rapid.SampledFrom([]string{`"__time"`, `"s"`, `"m"`, `"l"`, `"y"`, `"f"`, `"vs"`, `"vl"`, `"nope"`}), func(s string) string { return s }).Draw(t, "cols")
+			cols := rapid.SliceOfDistinct(rapid.SampledFrom([]string{`"__time"`, `"s"`, `"m"`, `"l"`, `"y"`, `"f"`, `"vs"`, `"vl"`, `"nope"`, `"vq"`, `"vf"`, `"vt"`, `"vc"`}), func(s string) string { return s }).Draw(t, "cols")
 			order := rapid.SampledFrom([]string{"none", "ascending", "descending"}).Draw(t, "order")
 			js = fmt.Sprintf(`{"queryType":"scan",%s,"columns":[%s],"order":%q,"limit":%d,"batchSize":%d}`, common,
 				strings.Join(cols, ","), order, rapid.IntRange(0, 10).Draw(t, "limit"), rapid.IntRange(1, 7).Draw(t, "batch"))
@@ -280,7 +289,7 @@ func checkOneQuery(t *rapid.T, seg *segment.Segment, ref []value.Row) {
 			refRows = slices.Clone(ref)
 			slices.Reverse(refRows)
 		}
-		want := reference(t, q, refRows, append([]string{"__time", "vs", "vl", "vd"}, seg.ColumnNames()[1:]...))
+		want := reference(t, q, refRows, append([]string{"__time", "vs", "vl", "vd", "vc", "vq", "vf", "vt", "vm"}, seg.ColumnNames()[1:]...))
 		switch q.(type) {
 		case *query.Timeseries:
 			if g, w := canon(got.Timeseries), canon(want.Timeseries); g != w {

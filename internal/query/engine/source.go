@@ -36,6 +36,7 @@ type vec struct {
 	doubles []float64
 	floats  []float32
 	nulls   []bool // numeric kinds: null rows; nil when none
+	nbuf    []bool // backing store for nulls (virtual columns)
 	ids     []int32
 	rowEnds []int32
 	mids    []int32
@@ -503,6 +504,7 @@ type virtualSource struct {
 	loading bool
 	cycle   vec
 	bind    planBinding
+	vx      *vectorExpr // set when the column is evaluated vectorized
 }
 
 func (s *virtualSource) loadSel(start, n int, _ []int32) (*vec, error) { return s.load(start, n) }
@@ -535,6 +537,15 @@ func (s *virtualSource) load(start, n int) (*vec, error) {
 			s.v.anys[i] = s.perID[id]
 		}
 		return &s.v, nil
+	}
+	if s.vx != nil {
+		if err := s.vx.eval(start, n, s.vc.OutputType, &s.v); err == nil {
+			return &s.v, nil
+		}
+		// An evaluation error fails the whole block; evaluate it row by
+		// row, where a failing row is null.
+		s.v.kind, s.v.n, s.v.nulls = vecAny, n, nil
+		s.v.anys = growTo(s.v.anys[:0], n)
 	}
 	b := &s.bind
 	b.p, b.start, b.n = s.p, start, n
