@@ -32,6 +32,10 @@ type Collector struct {
 	overflowValue byte
 	overflowReg   uint16
 	regs          [numBytes]byte
+	// sparse is the payload of a sparse image this collector was decoded
+	// from, kept (padding included) until the first change: Druid
+	// estimates and re-serializes such a collector from that form.
+	sparse []byte
 }
 
 // New returns an empty collector.
@@ -74,6 +78,7 @@ func UTF16LE(s string) []byte {
 }
 
 func (c *Collector) add(bucket uint16, pos byte) {
+	c.sparse = nil
 	if pos <= c.offset {
 		return
 	}
@@ -133,10 +138,12 @@ func (c *Collector) Fold(other *Collector) {
 		return
 	}
 	src := other
+	c.sparse = nil
 	if c.offset < other.offset {
 		// Fold into the one with the higher offset.
 		mine := *c
 		*c = *other
+		c.sparse = nil
 		src = &mine
 	}
 	diff := int(c.offset) - int(src.offset)
@@ -164,31 +171,65 @@ func (c *Collector) Fold(other *Collector) {
 	c.add(src.overflowReg, src.overflowValue)
 }
 
-// Estimate returns Druid's cardinality estimate.
+// Estimate returns Druid's cardinality estimate, computed as Druid does
+// from the collector's current form (dense registers, or the sparse image it
+// was decoded from), quirks included: in the overflow register's byte a
+// nibble counts as zero when its value is below 16 (upper) or a multiple of
+// 16 (lower), and in the sparse form the overflow byte is matched against
+// the entry's raw position field.
 func (c *Collector) Estimate() float64 {
-	if c.sparseCount() < denseThreshold {
-		return c.estimateSparse()
+	ovPos := int(int16(c.overflowReg >> 1))
+	upper := c.overflowReg&1 == 0
+	minNum := int(c.offset)
+	e := 0.0
+	zeroCount := 0
+	if c.sparse != nil {
+		zeroCount = numBuckets - 2*(len(c.sparse)/3)
+		for i := 0; i+3 <= len(c.sparse); i += 3 {
+			pos := int(int16(binary.BigEndian.Uint16(c.sparse[i:])))
+			reg := c.sparse[i+2]
+			if c.overflowValue != 0 && pos == ovPos {
+				s, z := c.overflowPair(reg, upper)
+				e += s
+				zeroCount += z
+				continue
+			}
+			e += pairSum(reg, minNum)
+			zeroCount += zeros(reg)
+		}
+		e += float64(zeroCount)
+		return correct(e, zeroCount)
 	}
-	return c.estimateDense()
+	for i, reg := range c.regs {
+		if c.overflowValue != 0 && i == ovPos {
+			s, z := c.overflowPair(reg, upper)
+			e += s
+			zeroCount += z
+			continue
+		}
+		e += pairSum(reg, minNum)
+		zeroCount += zeros(reg)
+	}
+	return correct(e, zeroCount)
 }
 
 func pairSum(reg byte, minNum int) float64 {
 	return 1.0/math.Pow(2, float64(int(reg>>4)+minNum)) + 1.0/math.Pow(2, float64(int(reg&0x0f)+minNum))
 }
 
-func (c *Collector) overflowPair(reg byte) (float64, int) {
+func (c *Collector) overflowPair(reg byte, upper bool) (float64, int) {
 	up := int(reg>>4) + int(c.offset)
 	lo := int(reg&0x0f) + int(c.offset)
-	if c.overflowReg&1 == 0 {
+	if upper {
 		up = max(up, int(c.overflowValue))
 	} else {
 		lo = max(lo, int(c.overflowValue))
 	}
 	z := 0
-	if int(reg&0xf0)+int(c.offset) == 0 {
+	if up&0xf0 == 0 {
 		z++
 	}
-	if int(reg&0x0f)+int(c.offset) == 0 {
+	if lo&0x0f == 0 {
 		z++
 	}
 	return 1.0/math.Pow(2, float64(up)) + 1.0/math.Pow(2, float64(lo)), z
@@ -205,47 +246,6 @@ func zeros(reg byte) int {
 	return z
 }
 
-func (c *Collector) estimateDense() float64 {
-	e := 0.0
-	zeroCount := 0
-	ovPos := int(c.overflowReg >> 1)
-	for i, reg := range c.regs {
-		if c.overflowValue != 0 && i == ovPos {
-			s, z := c.overflowPair(reg)
-			e += s
-			zeroCount += z
-			continue
-		}
-		e += pairSum(reg, int(c.offset))
-		if c.offset == 0 {
-			zeroCount += zeros(reg)
-		}
-	}
-	return correct(e, zeroCount)
-}
-
-func (c *Collector) estimateSparse() float64 {
-	e := 0.0
-	entries := c.sparseCount()
-	zeroCount := numBuckets - 2*entries
-	ovPos := int(c.overflowReg >> 1)
-	for i, reg := range c.regs {
-		if reg == 0 {
-			continue
-		}
-		if c.overflowValue != 0 && i == ovPos {
-			s, z := c.overflowPair(reg)
-			e += s
-			zeroCount += z
-			continue
-		}
-		e += pairSum(reg, int(c.offset))
-		zeroCount += zeros(reg)
-	}
-	e += float64(zeroCount)
-	return correct(e, zeroCount)
-}
-
 func correct(e float64, zeroCount int) float64 {
 	e = correctionParam / e
 	if e <= lowCorrection {
@@ -257,46 +257,47 @@ func correct(e float64, zeroCount int) float64 {
 	if e > highCorrection {
 		ratio := e / twoTo64
 		if ratio >= 1 {
-			return twoTo64
+			return math.Inf(1)
 		}
 		return -twoTo64 * math.Log(1-ratio)
 	}
 	return e
 }
 
-func (c *Collector) sparseCount() int {
-	n := 0
-	for _, b := range c.regs {
-		if b != 0 {
-			n++
-		}
-	}
-	return n
-}
-
-// Bytes returns the serialized collector (sparse or dense, as Druid picks).
-func (c *Collector) Bytes() []byte {
-	cnt := c.sparseCount()
-	var b []byte
-	if cnt < denseThreshold {
-		b = make([]byte, headerBytes, headerBytes+3*cnt)
-	} else {
-		b = make([]byte, headerBytes, headerBytes+numBytes)
-	}
+func (c *Collector) header(b []byte) {
 	b[0] = version
 	b[1] = c.offset
 	binary.BigEndian.PutUint16(b[2:], uint16(c.nonZero))
 	b[4] = c.overflowValue
 	binary.BigEndian.PutUint16(b[5:], c.overflowReg)
-	if cnt < denseThreshold {
+}
+
+// Bytes returns the serialized collector as Druid's toByteArray does: a
+// collector decoded from a sparse image and not changed since is written
+// back as it was; otherwise fewer than 128 non-zero registers give the
+// sparse form — 7 + 3·(non-zero registers) bytes, one entry per non-zero
+// byte, the rest zero padding — and more give the dense form.
+func (c *Collector) Bytes() []byte {
+	if c.sparse != nil {
+		b := make([]byte, headerBytes, headerBytes+len(c.sparse))
+		c.header(b)
+		return append(b, c.sparse...)
+	}
+	if c.nonZero < denseThreshold {
+		b := make([]byte, headerBytes+3*c.nonZero)
+		c.header(b)
+		at := headerBytes
 		for i, r := range c.regs {
-			if r != 0 {
-				b = binary.BigEndian.AppendUint16(b, uint16(headerBytes+i))
-				b = append(b, r)
+			if r != 0 && at+3 <= len(b) {
+				binary.BigEndian.PutUint16(b[at:], uint16(headerBytes+i))
+				b[at+2] = r
+				at += 3
 			}
 		}
 		return b
 	}
+	b := make([]byte, headerBytes, headerBytes+numBytes)
+	c.header(b)
 	return append(b, c.regs[:]...)
 }
 
@@ -320,6 +321,10 @@ func Decode(b []byte) (*Collector, error) {
 	if len(b) < headerBytes {
 		return nil, base.Errorf(base.ClassInvalidInput, "hyperUnique collector: %d bytes is shorter than the 7-byte header", len(b))
 	}
+	if len(b)%3 == 0 || len(b) == numBytes+3 {
+		// Druid tells the versions apart by length: these are version 0.
+		return nil, base.Errorf(base.ClassUnsupported, "hyperUnique collector: a %d-byte image is a version 0 collector, which is not supported", len(b))
+	}
 	if b[0] != version {
 		return nil, base.Errorf(base.ClassUnsupported, "hyperUnique collector: version %d at offset 0 (only version 1 is supported)", b[0])
 	}
@@ -332,12 +337,16 @@ func Decode(b []byte) (*Collector, error) {
 		copy(c.regs[:], payload)
 	case len(payload)%3 == 0:
 		for i := 0; i < len(payload); i += 3 {
+			if payload[i+2] == 0 {
+				continue // padding (Druid sizes sparse images by registers, not bytes)
+			}
 			pos := int(binary.BigEndian.Uint16(payload[i:])) - headerBytes
 			if pos < 0 || pos >= numBytes {
 				return nil, base.Errorf(base.ClassInvalidInput, "hyperUnique collector: sparse entry %d at offset %d points at byte %d, outside the registers", i/3, headerBytes+i, pos+headerBytes)
 			}
 			c.regs[pos] = payload[i+2]
 		}
+		c.sparse = append([]byte(nil), payload...)
 	default:
 		return nil, base.Errorf(base.ClassInvalidInput, "hyperUnique collector: payload of %d bytes is neither dense (1024) nor sparse (multiple of 3)", len(payload))
 	}
@@ -349,6 +358,7 @@ func Decode(b []byte) (*Collector, error) {
 	if n == numBuckets {
 		c.nonZero = c.decrement()
 		c.offset++
+		c.sparse = nil
 	}
 	return c, nil
 }

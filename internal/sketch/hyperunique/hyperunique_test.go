@@ -121,3 +121,104 @@ func BenchmarkAddUTF8(b *testing.B) {
 		c.AddUTF8("user-name-123")
 	}
 }
+
+// denseImage builds a dense version-1 image: offset, the first payload
+// bytes, and every other payload byte set to rest.
+func denseImage(offset byte, first []byte, rest byte) []byte {
+	b := make([]byte, headerBytes+numBytes)
+	b[0], b[1] = version, offset
+	for i := headerBytes; i < len(b); i++ {
+		b[i] = rest
+	}
+	copy(b[headerBytes:], first)
+	n := 0
+	for _, r := range b[headerBytes:] {
+		n += 2 - zeros(r)
+	}
+	binary.BigEndian.PutUint16(b[2:], uint16(n))
+	return b
+}
+
+// TestFoldOffsetsLikeDruid checks the images Druid's collector produces
+// when folding collectors with different register offsets (scenarios of
+// Druid's HyperLogLogCollectorTest), in both orders.
+func TestFoldOffsetsLikeDruid(t *testing.T) {
+	cases := []struct {
+		name          string
+		bigger        []byte
+		smaller       []byte
+		offset        byte
+		nonZero       uint16
+		first, others byte
+		sparseEmpty   bool
+	}{
+		{"offsets1", denseImage(1, []byte{0x00}, 0x11), denseImage(0, []byte{0x20}, 0x00), 1, 2047, 0x10, 0x11, false},
+		{"offsets2", denseImage(1, []byte{0x01}, 0x11), denseImage(0, []byte{0x20}, 0x00), 2, 0, 0, 0, true},
+	}
+	for _, c := range cases {
+		for order := 0; order < 2; order++ {
+			a, err := Decode(c.bigger)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := Decode(c.smaller)
+			if err != nil {
+				t.Fatal(err)
+			}
+			col := New()
+			if order == 0 {
+				col.Fold(a)
+				col.Fold(b)
+			} else {
+				col.Fold(b)
+				col.Fold(a)
+			}
+			out := col.Bytes()
+			if out[0] != version || out[1] != c.offset || binary.BigEndian.Uint16(out[2:]) != c.nonZero {
+				t.Fatalf("%s/%d: header % x", c.name, order, out[:7])
+			}
+			if c.sparseEmpty {
+				if len(out) != headerBytes {
+					t.Fatalf("%s/%d: %d bytes, want an empty sparse image", c.name, order, len(out))
+				}
+				continue
+			}
+			if len(out) != headerBytes+numBytes || out[7] != c.first {
+				t.Fatalf("%s/%d: len %d first 0x%x", c.name, order, len(out), out[7])
+			}
+			for i, r := range out[8:] {
+				if r != c.others {
+					t.Fatalf("%s/%d: byte %d = 0x%x", c.name, order, i+1, r)
+				}
+			}
+		}
+	}
+}
+
+// TestSparseImagePadding: Druid sizes a sparse image by non-zero registers,
+// so two registers sharing a byte leave a zero entry of padding, which
+// readers skip and writers keep.
+func TestSparseImagePadding(t *testing.T) {
+	c := New()
+	c.add(0, 1) // upper nibble of byte 0
+	c.add(1, 2) // lower nibble of byte 0
+	c.add(9, 3) // lower nibble of byte 4
+	b := c.Bytes()
+	want := []byte{1, 0, 0, 3, 0, 0, 0, 0, 7, 0x12, 0, 11, 0x03, 0, 0, 0}
+	if !bytes.Equal(b, want) {
+		t.Fatalf("image % x\nwant  % x", b, want)
+	}
+	d, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(d.Bytes(), b) || d.Estimate() != c.Estimate() {
+		t.Fatalf("round trip: % x, %v vs %v", d.Bytes(), d.Estimate(), c.Estimate())
+	}
+	if got, want := c.Estimate(), 2048*math.Log(2048.0/2045); got != want {
+		t.Fatalf("estimate %v, want linear counting %v", got, want)
+	}
+	if _, err := Decode(make([]byte, 1027)); err == nil {
+		t.Fatal("version 0 image accepted")
+	}
+}
