@@ -1037,9 +1037,9 @@ func (st *huState) cardinality(in []segment.Value, scratch *[]byte) {
 	st.sk().AddHash(hyperunique.Murmur3x128(buf))
 }
 
-// appendNumberHashInput appends the bytes Druid hashes for a number: a
-// long's 8 bytes, a double's canonical bits, a float's 4 bytes (all
-// little-endian, as Guava's putLong/putInt).
+// appendNumberHashInput appends the bytes Druid's cardinality aggregator
+// hashes for a number: a long's 8 bytes, a double's doubleToLongBits, a
+// float's floatToIntBits (all little-endian, as Guava's hashLong/hashInt).
 func appendNumberHashInput(dst []byte, v segment.Value) []byte {
 	switch v.Kind {
 	case segment.KindLong:
@@ -1052,7 +1052,11 @@ func appendNumberHashInput(dst []byte, v segment.Value) []byte {
 		}
 		return binary.LittleEndian.AppendUint32(dst, bits)
 	}
-	return binary.LittleEndian.AppendUint64(dst, uint64(sketch.CanonicalDoubleBits(v.Double)))
+	bits := math.Float64bits(v.Double) // Java doubleToLongBits: -0.0 stays distinct
+	if math.IsNaN(v.Double) {
+		bits = 0x7ff8000000000000
+	}
+	return binary.LittleEndian.AppendUint64(dst, bits)
 }
 
 func (st *huState) mergeObj(v any) {
