@@ -116,6 +116,14 @@ func selectRows(ctx context.Context, seg *segment.Segment, ivs []base.Interval, 
 	if f == nil || sel.empty() {
 		return sel, nil
 	}
+	if bm, ok, err := indexFilter(seg, f); err != nil {
+		return selection{}, err
+	} else if ok {
+		if !sel.all {
+			bm.And(sel.bm)
+		}
+		return selection{bm: bm}, nil
+	}
 	m, err := filter.Compile(f)
 	if err != nil {
 		return selection{}, err

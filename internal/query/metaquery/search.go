@@ -1,15 +1,16 @@
 package metaquery
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"slices"
+	"sort"
 	"strings"
 	"unsafe"
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/query"
-	"github.com/dryaddb/dryad/internal/query/filter"
 	"github.com/dryaddb/dryad/internal/query/value"
 	"github.com/dryaddb/dryad/internal/segment"
 )
@@ -28,7 +29,7 @@ func runSearch(ctx context.Context, q *query.Search, seg *segment.Segment) (*Par
 	if len(q.VirtualColumns) > 0 {
 		return nil, base.Errorf(base.ClassUnsupported, "search: virtualColumns are not supported")
 	}
-	pred, err := filter.SearchPredicate(q.Query)
+	m, err := compileSearch(q.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -66,9 +67,9 @@ func runSearch(ctx context.Context, q *query.Search, seg *segment.Segment) (*Par
 			}
 			switch c := col.(type) {
 			case segment.StringColumn:
-				hits, err = searchStrings(ctx, seg, c, t.output, pred, sel, hits)
+				hits, err = searchStrings(ctx, seg, c, t.output, m, sel, hits)
 			case segment.LongColumn, segment.FloatColumn, segment.DoubleColumn:
-				hits, err = searchNumbers(ctx, seg, col, t.output, pred, sel, hits)
+				hits, err = searchNumbers(ctx, seg, col, t.output, m.pred, sel, hits)
 			default:
 				if t.explicit {
 					err = base.Errorf(base.ClassUnsupported, "search: column %q of type %s cannot be searched", t.column, col.Info().Type)
@@ -100,8 +101,10 @@ func bytesString(b []byte) string {
 // holding it. With every row selected that is the value's bitmap
 // cardinality; otherwise the bitmap is intersected with the selection, or,
 // when the selection is much smaller than the dictionary, the selected
-// rows' ids are counted instead.
-func searchStrings(ctx context.Context, seg *segment.Segment, c segment.StringColumn, out string, pred func(string) bool, sel selection, hits []SearchHit) ([]SearchHit, error) {
+// rows' ids are counted instead. A literal prefix narrows the dictionary
+// to the ids holding it (the dictionary is sorted).
+func searchStrings(ctx context.Context, seg *segment.Segment, c segment.StringColumn, out string, m matcher, sel selection, hits []SearchHit) ([]SearchHit, error) {
+	pred := m.pred
 	card := c.Cardinality()
 	first := 0
 	if c.HasNull() {
@@ -109,6 +112,16 @@ func searchStrings(ctx context.Context, seg *segment.Segment, c segment.StringCo
 	}
 	if !sel.all && sel.bm.GetCardinality()*8 < uint64(card) {
 		return searchSelectedIDs(c, out, pred, sel, hits)
+	}
+	if m.prefix != "" {
+		lo, _ := c.IndexOf(m.prefix)
+		lo = max(lo, first)
+		// Values holding the prefix come first among those >= it.
+		prefix := []byte(m.prefix)
+		hi := lo + sort.Search(card-lo, func(i int) bool {
+			return !bytes.HasPrefix(c.LookupBytes(lo+i), prefix)
+		})
+		first, card = lo, hi
 	}
 	for id := first; id < card; id++ {
 		if id&0xffff == 0 {

@@ -160,16 +160,15 @@ func analyzeColumn(col segment.Column, numRows int, has analysisSet) (ColumnAnal
 		}
 		ca.Cardinality = &n
 		if has["size"] {
+			counts, err := rowsPerValue(c)
+			if err != nil {
+				return ca, err
+			}
 			for id := 0; id < card; id++ {
-				b := c.LookupBytes(id)
 				if id == 0 && c.HasNull() {
 					continue
 				}
-				bm, err := c.Bitmap(id)
-				if err != nil {
-					return ca, err
-				}
-				ca.Size += int64(len(b)) * int64(bm.GetCardinality())
+				ca.Size += int64(len(c.LookupBytes(id))) * counts[id]
 			}
 		}
 		if has["minmax"] && card > 0 {
@@ -208,6 +207,40 @@ func analyzeColumn(col segment.Column, numRows int, has analysisSet) (ColumnAnal
 		ca.ErrorMessage = &msg
 	}
 	return ca, nil
+}
+
+// rowsPerValue counts, for each dictionary id of a string column, the rows
+// holding it (a multi-value row holding a value twice counts once): the
+// cardinality of each value's bitmap, computed in one pass over the ids.
+func rowsPerValue(c segment.StringColumn) ([]int64, error) {
+	card := c.Cardinality()
+	counts := make([]int64, card)
+	if !c.IsMultiValue() {
+		buf := make([]int32, segment.BlockSize)
+		for start := 0; start < c.Len(); start += segment.BlockSize {
+			n := c.ReadIDs(start, buf)
+			for _, id := range buf[:n] {
+				if id < 0 || int(id) >= card {
+					return nil, base.Errorf(base.ClassInternal, "column %s: dictionary id %d out of range", c.Info().Name, id)
+				}
+				counts[id]++
+			}
+		}
+		return counts, nil
+	}
+	var ids []int32
+	for r := 0; r < c.Len(); r++ {
+		ids = c.RowIDs(r, ids[:0])
+		for i, id := range ids {
+			if id < 0 || int(id) >= card {
+				return nil, base.Errorf(base.ClassInternal, "column %s: dictionary id %d out of range", c.Info().Name, id)
+			}
+			if !slices.Contains(ids[:i], id) {
+				counts[id]++
+			}
+		}
+	}
+	return counts, nil
 }
 
 func nonEmpty(b *roaring.Bitmap) bool {
