@@ -11,6 +11,7 @@ import (
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/query"
 	"github.com/dryaddb/dryad/internal/query/engine"
+	"github.com/dryaddb/dryad/internal/query/metaquery"
 	"github.com/dryaddb/dryad/internal/query/result"
 	"github.com/dryaddb/dryad/internal/query/rowengine"
 	"github.com/dryaddb/dryad/internal/query/value"
@@ -39,6 +40,8 @@ func newQueryID() string {
 func (b *Broker) Run(ctx context.Context, q query.Query) ([]byte, error) {
 	switch q.(type) {
 	case *query.Timeseries, *query.TopN, *query.GroupBy, *query.Scan:
+	case *query.Search, *query.TimeBoundary, *query.SegmentMetadata, *query.DataSourceMetadata:
+		return b.runMeta(ctx, q)
 	default:
 		return nil, base.Errorf(base.ClassUnsupported, "query type %q is not supported yet", q.Type())
 	}
@@ -98,27 +101,27 @@ func (b *Broker) partialsChecked(ctx context.Context, q query.Query) ([]*engine.
 	return nil, base.Errorf(base.ClassUnsupported, "query type %q is not supported as a subquery yet", q.Type())
 }
 
-// scatter runs q on the segments of tables (missing tables contribute
-// nothing) through the data servers serving them, one call per server in
-// parallel, and returns their merged partial results. Scan batches are put
-// back in timeline order.
-func (b *Broker) scatter(ctx context.Context, q query.Query, tables []string) ([]*engine.Partial, error) {
+// call is the work for one data server: the segments it reads.
+type call struct {
+	server serverview.Server
+	descs  []serverview.Descriptor
+}
+
+// plan finds the visible segments of tables (missing tables contribute
+// nothing) over the query intervals, prunes them by partition dimension,
+// and assigns each to one of the servers announcing it (the one given the
+// fewest segments of this query so far). order numbers the segments in
+// timeline order.
+func (b *Broker) plan(q query.Query, tables []string) (calls []*call, order map[string]int, err error) {
 	ivs := q.Base().Intervals
 	if ivs == nil {
 		ivs = []base.Interval{base.NewInterval(base.MinTime, base.MaxTime)}
 	}
 	prune := pruner(q.Base().Filter)
-	type call struct {
-		server serverview.Server
-		descs  []serverview.Descriptor
-	}
-	var calls []*call
 	byServer := map[string]*call{}
-	order := map[string]int{} // segment id → timeline position, for scan
+	order = map[string]int{}
 	for _, table := range tables {
 		for _, loc := range b.locate(table, ivs, prune) {
-			// Among the servers announcing the segment, pick the one given
-			// the fewest segments of this query so far.
 			var srv serverview.Server
 			found := false
 			for _, name := range loc.servers {
@@ -132,7 +135,7 @@ func (b *Broker) scatter(ctx context.Context, q query.Query, tables []string) ([
 				}
 			}
 			if !found {
-				return nil, base.Errorf(base.ClassUnavailable, "segment %s: no data server serves it", loc.desc.Segment)
+				return nil, nil, base.Errorf(base.ClassUnavailable, "segment %s: no data server serves it", loc.desc.Segment)
 			}
 			c := byServer[srv.Name]
 			if c == nil {
@@ -145,6 +148,17 @@ func (b *Broker) scatter(ctx context.Context, q query.Query, tables []string) ([
 				order[loc.desc.Segment.String()] = len(order)
 			}
 		}
+	}
+	return calls, order, nil
+}
+
+// scatter runs q on the segments of tables through the data servers
+// serving them, one call per server in parallel, and returns their merged
+// partial results. Scan batches are put back in timeline order.
+func (b *Broker) scatter(ctx context.Context, q query.Query, tables []string) ([]*engine.Partial, error) {
+	calls, order, err := b.plan(q, tables)
+	if err != nil {
+		return nil, err
 	}
 	parts := make([]*engine.Partial, len(calls))
 	errs := make([]error, len(calls))
@@ -387,4 +401,49 @@ func finishRows(q query.Query, parts []*engine.Partial) ([]string, []value.Row, 
 		return cols, rows, nil
 	}
 	return nil, nil, base.Errorf(base.ClassUnsupported, "query type %q is not supported as a subquery yet", q.Type())
+}
+
+// runMeta answers search, timeBoundary, segmentMetadata and
+// dataSourceMetadata queries over tables and unions: the data servers run
+// each segment, metaquery.Merge combines the partials.
+func (b *Broker) runMeta(ctx context.Context, q query.Query) ([]byte, error) {
+	var tables []string
+	switch ds := q.Base().DataSource.(type) {
+	case *query.TableDataSource:
+		tables = []string{ds.Name}
+	case *query.UnionDataSource:
+		tables = ds.DataSources
+	default:
+		return nil, base.Errorf(base.ClassUnsupported, "%s queries over %s datasources are not supported yet", q.Type(), ds.Type())
+	}
+	calls, _, err := b.plan(q, tables)
+	if err != nil {
+		return nil, err
+	}
+	parts := make([][]*metaquery.Partial, len(calls))
+	errs := make([]error, len(calls))
+	var wg sync.WaitGroup
+	for i, c := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[i], errs[i] = c.server.Runner.RunMetaQuery(ctx, q, c.descs)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var all []*metaquery.Partial
+	for _, p := range parts {
+		all = append(all, p...)
+	}
+	res, err := metaquery.Merge(q, all)
+	if err != nil {
+		return nil, err
+	}
+	return metaquery.AppendJSON(nil, q, res), nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/dryaddb/dryad/internal/config"
 	"github.com/dryaddb/dryad/internal/query"
 	"github.com/dryaddb/dryad/internal/query/engine"
+	"github.com/dryaddb/dryad/internal/query/metaquery"
 	"github.com/dryaddb/dryad/internal/query/result"
 	"github.com/dryaddb/dryad/internal/serverview"
 )
@@ -43,6 +44,17 @@ func (f *fakeRunner) RunQuery(ctx context.Context, q query.Query, descs []server
 	}
 	slices.SortFunc(p.Timeseries, func(a, b result.TimeseriesRow) int { return int(a.Timestamp - b.Timestamp) })
 	return &p, nil
+}
+
+func (f *fakeRunner) RunMetaQuery(ctx context.Context, q query.Query, descs []serverview.Descriptor) ([]*metaquery.Partial, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*metaquery.Partial
+	for _, d := range descs {
+		f.descs = append(f.descs, fmt.Sprintf("%s@%d", d.Segment.Version, d.Segment.Partition))
+		out = append(out, &metaquery.Partial{Type: q.Type(), Bounds: &metaquery.Bounds{Min: d.Interval.Start, Max: d.Interval.End - 1}})
+	}
+	return out, nil
 }
 
 func (f *fakeRunner) take() []string {
@@ -153,9 +165,9 @@ func TestInlineAndSubquery(t *testing.T) {
 	if code != 400 || !strings.Contains(body, "maxSubqueryRows") {
 		t.Errorf("subquery row limit: %d %s", code, body)
 	}
-	code, body = post(b, "/druid/v2/", `{"queryType":"timeBoundary","dataSource":"w"}`)
+	code, body = post(b, "/druid/v2/", `{"queryType":"timeBoundary","dataSource":`+inline+`}`)
 	if code != 501 {
-		t.Errorf("timeBoundary: %d %s", code, body)
+		t.Errorf("timeBoundary over inline rows: %d %s", code, body)
 	}
 }
 
@@ -340,5 +352,23 @@ func TestDataSourceInfo(t *testing.T) {
 	b.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/druid/v2/datasources/w/candidates", nil))
 	if rec.Code != 400 {
 		t.Errorf("candidates without intervals: %d", rec.Code)
+	}
+}
+
+func TestMetaQueries(t *testing.T) {
+	b, view, run := newTestBroker(t)
+	view.Announce("h1:8083", dseg("w", 0, "v1", 0, 1))
+	view.Announce("h1:8083", dseg("w", 1, "v1", 0, 1))
+	view.Announce("h1:8083", dseg("w", 3, "v1", 0, 1))
+	code, body := post(b, "/druid/v2/", `{"queryType":"timeBoundary","dataSource":"w","intervals":["1970-01-01/1970-01-03"]}`)
+	want := `[{"timestamp":"1970-01-01T00:00:00.000Z","result":{"minTime":"1970-01-01T00:00:00.000Z","maxTime":"1970-01-02T23:59:59.999Z"}}]`
+	if code != 200 || body != want {
+		t.Errorf("timeBoundary: %d %s\nwant %s", code, body, want)
+	}
+	if got := run.take(); len(got) != 2 {
+		t.Errorf("read %v", got)
+	}
+	if code, body := post(b, "/druid/v2/", `{"queryType":"timeBoundary","dataSource":"nope"}`); code != 200 || body != "[]" {
+		t.Errorf("timeBoundary on a missing table: %d %s", code, body)
 	}
 }

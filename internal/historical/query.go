@@ -2,12 +2,14 @@ package historical
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/query"
 	"github.com/dryaddb/dryad/internal/query/engine"
+	"github.com/dryaddb/dryad/internal/query/metaquery"
 	"github.com/dryaddb/dryad/internal/query/result"
 	"github.com/dryaddb/dryad/internal/serverview"
 )
@@ -150,8 +152,69 @@ func withIntervals(q query.Query, ivs []base.Interval) query.Query {
 		c := *q
 		c.Intervals = ivs
 		return &c
+	case *query.Search:
+		c := *q
+		c.Intervals = ivs
+		return &c
+	case *query.TimeBoundary:
+		c := *q
+		c.Intervals = ivs
+		return &c
+	case *query.SegmentMetadata:
+		c := *q
+		c.Intervals = ivs
+		return &c
+	case *query.DataSourceMetadata:
+		c := *q
+		c.Intervals = ivs
+		return &c
 	}
 	return q
+}
+
+// RunMetaQuery implements serverview.QueryRunner: it runs a search,
+// timeBoundary, segmentMetadata or dataSourceMetadata query on each
+// described segment on the processing pool, reading each over the
+// descriptor's interval intersected with the query intervals, and returns
+// the per-segment partial results in descriptor order. They are not cached.
+func (h *Historical) RunMetaQuery(ctx context.Context, q query.Query, descs []serverview.Descriptor) ([]*metaquery.Partial, error) {
+	switch q.(type) {
+	case *query.Search, *query.TimeBoundary, *query.SegmentMetadata, *query.DataSourceMetadata:
+	default:
+		return nil, base.Errorf(base.ClassInvalidInput, "query type %q is not a metadata query", q.Type())
+	}
+	priority := q.Base().Context.Priority()
+	parts := make([]*metaquery.Partial, len(descs))
+	errs := make([]error, len(descs))
+	var wg sync.WaitGroup
+	for i, d := range descs {
+		l, ok := h.cache.get(d.Segment)
+		if !ok {
+			return nil, base.Errorf(base.ClassNotFound, "segment %s is not served by historical %s", d.Segment, h.deps.Name)
+		}
+		sq := withIntervals(q, clip(q.Base().Intervals, d.Interval))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := h.pool.acquire(ctx, priority); err != nil {
+				errs[i] = err
+				return
+			}
+			defer h.pool.release()
+			l.mu.RLock()
+			defer l.mu.RUnlock()
+			if l.seg == nil {
+				errs[i] = base.Errorf(base.ClassNotFound, "segment %s was dropped while the query ran", l.id)
+				return
+			}
+			parts[i], errs[i] = metaquery.Run(ctx, sq, l.seg, l.id)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return parts, nil
 }
 
 // withContext sets the context of a copy made by withIntervals.

@@ -159,6 +159,16 @@ func TestServingPath(t *testing.T) {
 	f.eventually(t, servingTimeseries, `[{"timestamp":"2013-08-31T00:00:00.000Z","result":{"rows":2,"added":15}},`+
 		`{"timestamp":"2013-09-01T00:00:00.000Z","result":{"rows":1,"added":7}}]`)
 
+	// Metadata queries run per segment on the historical too.
+	if code, got := f.query(t, `{"queryType":"timeBoundary","dataSource":"wiki"}`); code != 200 ||
+		got != `[{"timestamp":"2013-08-31T01:00:00.000Z","result":{"minTime":"2013-08-31T01:00:00.000Z","maxTime":"2013-09-01T01:00:00.000Z"}}]` {
+		t.Errorf("timeBoundary: %d %s", code, got)
+	}
+	if code, got := f.query(t, `{"queryType":"search","dataSource":"wiki","intervals":["2013/2014"],"granularity":"all","query":{"type":"contains","value":"a"}}`); code != 200 ||
+		!strings.Contains(got, `{"dimension":"page","value":"a","count":2}`) {
+		t.Errorf("search: %d %s", code, got)
+	}
+
 	// An incomplete newer version does not hide the older one.
 	f.publish(t, "2013-08-31", "v2", 0, 2, [][3]any{{"2013-08-31T03:00:00Z", "c", 100}})
 	time.Sleep(200 * time.Millisecond)

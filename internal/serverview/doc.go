@@ -7,7 +7,8 @@
 // segments.
 //
 // The interfaces take and return serializable values (base.DataSegment,
-// base.SegmentID, Descriptor, query.Query, engine.Partial) and are
+// base.SegmentID, Descriptor, query.Query, engine.Partial,
+// metaquery.Partial) and are
 // context-aware, so that an HTTP implementation can stand behind them in a
 // cluster; Local is the in-process implementation used when all roles share
 // one process.

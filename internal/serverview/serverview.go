@@ -9,6 +9,7 @@ import (
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/query"
 	"github.com/dryaddb/dryad/internal/query/engine"
+	"github.com/dryaddb/dryad/internal/query/metaquery"
 )
 
 // Descriptor names the part of one served segment a query reads: Druid's
@@ -34,13 +35,18 @@ type Loader interface {
 	Served(ctx context.Context) ([]base.DataSegment, error)
 }
 
-// QueryRunner is what the broker asks of a data server: run q on the
-// segments named by descs and return the merged partial result (per-segment
-// results combined the way a data server combines them). Unknown segments
+// QueryRunner is what the broker asks of a data server. Unknown segments
 // are an error of class base.ClassNotFound naming them. Implementations are
 // safe for concurrent use.
 type QueryRunner interface {
+	// RunQuery runs a timeseries, topN, groupBy or scan query on the
+	// segments named by descs and returns the merged partial result
+	// (per-segment results combined the way a data server combines them).
 	RunQuery(ctx context.Context, q query.Query, descs []Descriptor) (*engine.Partial, error)
+	// RunMetaQuery runs a search, timeBoundary, segmentMetadata or
+	// dataSourceMetadata query on the segments named by descs and returns
+	// one partial result per segment, in descriptor order.
+	RunMetaQuery(ctx context.Context, q query.Query, descs []Descriptor) ([]*metaquery.Partial, error)
 }
 
 // Server is a data server known to the view.
