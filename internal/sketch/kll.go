@@ -1,6 +1,7 @@
 package sketch
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/apache/datasketches-go/common"
@@ -53,7 +54,40 @@ func DecodeKLL(b []byte) (s *KLL, err error) {
 	if err != nil {
 		return nil, base.Errorf(base.ClassInvalidInput, "KLL sketch (%d bytes): %w", len(b), err)
 	}
+	if err := checkKLL(sk); err != nil {
+		return nil, base.Errorf(base.ClassInvalidInput, "KLL sketch (%d bytes): %w", len(b), err)
+	}
 	return &KLL{sk: sk}, nil
+}
+
+// checkKLL verifies what the library trusts in an image it decoded: the
+// retained items' weights add up to N, min ≤ max, and the sorted view
+// (which every query builds) can be built. A panic here means the image is
+// corrupt; the caller's recover reports it.
+func checkKLL(sk *kll.ItemsSketch[float64]) error {
+	if sk.IsEmpty() {
+		return nil
+	}
+	var total int64
+	for it := sk.GetIterator(); it.Next(); {
+		w := it.GetWeight()
+		if w <= 0 || math.IsNaN(it.GetQuantile()) {
+			return fmt.Errorf("retained item with weight %d or NaN value", w)
+		}
+		total += w
+	}
+	if uint64(total) != sk.GetN() {
+		return fmt.Errorf("retained weights add up to %d, not N=%d", total, sk.GetN())
+	}
+	lo, err1 := sk.GetMinItem()
+	hi, err2 := sk.GetMaxItem()
+	if err1 != nil || err2 != nil || !(lo <= hi) {
+		return fmt.Errorf("min %v / max %v are invalid", lo, hi)
+	}
+	if _, err := sk.GetSortedView(); err != nil {
+		return err
+	}
+	return nil
 }
 
 // Update adds a value; NaN is ignored, as in the Java library.
