@@ -47,7 +47,7 @@ func (c *Coordinator) serveRules(w http.ResponseWriter, r *http.Request) {
 	}
 	ds := r.PathValue("dataSourceName")
 	out := append([]rules.Rule{}, all[ds]...)
-	if has(r, "full") && ds != metadata.DefaultRulesKey {
+	if has(r, "full") { // for "_default" itself too, which Druid then lists twice
 		out = append(out, all[metadata.DefaultRulesKey]...)
 	}
 	httpapi.WriteJSON(w, r, http.StatusOK, out)
