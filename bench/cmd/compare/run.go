@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -200,37 +201,26 @@ func compare(ctx context.Context, c *config, moduleDir string, log io.Writer) er
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return err
 	}
-	logf("generating %d wiki rows and TPC-H lineitem at scale factor %g into %s", c.rows, c.sf, dataDir)
-	t0 := time.Now()
-	// The two generators are sequential each; run them side by side.
-	var li dataset.Files
-	liErr := make(chan error, 1)
-	go func() {
-		var err error
-		if c.sf > 0 {
-			li, err = dataset.WriteLineitem(dataDir, c.seed, c.sf)
+	sets, err := loadManifest(dataDir, c)
+	if err == nil {
+		logf("reusing the data in %s (same seed, rows and scale factor)", dataDir)
+	} else {
+		if sets, err = generate(dataDir, c, logf); err != nil {
+			return err
 		}
-		liErr <- err
-	}()
-	wiki, err := dataset.WriteWiki(dataDir, c.seed, c.rows)
-	if lerr := <-liErr; err == nil {
-		err = lerr
 	}
-	if err != nil {
-		return err
-	}
-	sets := []dataset.Files{wiki}
-	if c.sf > 0 {
-		sets = append(sets, li)
-		rep.LineitemRows = li.Rows
-	}
-	var dataBytes int64
 	for _, s := range sets {
-		dataBytes += s.Bytes
+		if s.Name == suite.Lineitem {
+			rep.LineitemRows = s.Rows
+		}
 	}
-	logf("wrote %.1f GiB of JSON lines in %.1f s", float64(dataBytes)/(1<<30), time.Since(t0).Seconds())
 
-	// 2. DuckDB.
+	// 2. DuckDB. A reused work directory starts with fresh engines.
+	for _, stale := range []string{"bench.duckdb", "bench.duckdb.wal", "var", "src", "dryad.log"} {
+		if err := os.RemoveAll(filepath.Join(c.dir, stale)); err != nil {
+			return err
+		}
+	}
 	peer, err := openPeer(ctx, filepath.Join(c.dir, "bench.duckdb"), c.threads)
 	if err != nil {
 		return err
@@ -327,6 +317,74 @@ func compare(ctx context.Context, c *config, moduleDir string, log io.Writer) er
 		return errors.New("answers disagree or a query failed; see the report")
 	}
 	return ctx.Err()
+}
+
+// manifest records what a data directory holds, so that --dir can be reused.
+type manifest struct {
+	Seed int64           `json:"seed"`
+	Rows int64           `json:"rows"`
+	SF   float64         `json:"sf"`
+	Sets []dataset.Files `json:"sets"`
+}
+
+func loadManifest(dataDir string, c *config) ([]dataset.Files, error) {
+	b, err := os.ReadFile(filepath.Join(dataDir, "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	if m.Seed != c.seed || m.Rows != c.rows || m.SF != c.sf {
+		return nil, errors.New("data directory holds other data")
+	}
+	for _, s := range m.Sets {
+		for _, p := range s.Paths {
+			if _, err := os.Stat(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m.Sets, nil
+}
+
+// generate writes the data sets and their manifest.
+func generate(dataDir string, c *config, logf func(string, ...any)) ([]dataset.Files, error) {
+	_ = os.Remove(filepath.Join(dataDir, "manifest.json"))
+	logf("generating %d wiki rows and TPC-H lineitem at scale factor %g into %s", c.rows, c.sf, dataDir)
+	t0 := time.Now()
+	// The two generators are sequential each; run them side by side.
+	var li dataset.Files
+	liErr := make(chan error, 1)
+	go func() {
+		var err error
+		if c.sf > 0 {
+			li, err = dataset.WriteLineitem(dataDir, c.seed, c.sf)
+		}
+		liErr <- err
+	}()
+	wiki, err := dataset.WriteWiki(dataDir, c.seed, c.rows)
+	if lerr := <-liErr; err == nil {
+		err = lerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	sets := []dataset.Files{wiki}
+	if c.sf > 0 {
+		sets = append(sets, li)
+	}
+	var bytes int64
+	for _, s := range sets {
+		bytes += s.Bytes
+	}
+	logf("wrote %.1f GiB of JSON lines in %.1f s", float64(bytes)/(1<<30), time.Since(t0).Seconds())
+	b, err := json.Marshal(manifest{Seed: c.seed, Rows: c.rows, SF: c.sf, Sets: sets})
+	if err != nil {
+		return nil, err
+	}
+	return sets, os.WriteFile(filepath.Join(dataDir, "manifest.json"), b, 0o644)
 }
 
 // startDryad builds (unless --dryad names a binary) and starts a quickstart

@@ -61,3 +61,23 @@ func TestMachine(t *testing.T) {
 		t.Fatalf("machine %+v", m)
 	}
 }
+
+func TestManifest(t *testing.T) {
+	dir := t.TempDir()
+	c := &config{seed: 1, rows: 500, sf: 0.001}
+	sets, err := generate(dir, c, func(string, ...any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := loadManifest(dir, c)
+	if err != nil || len(got) != 2 || got[0].Rows != 500 || got[1].Rows != sets[1].Rows {
+		t.Fatalf("loadManifest = %+v, %v", got, err)
+	}
+	if _, err := loadManifest(dir, &config{seed: 2, rows: 500, sf: 0.001}); err == nil {
+		t.Fatal("manifest of another seed accepted")
+	}
+	os.Remove(sets[0].Paths[3])
+	if _, err := loadManifest(dir, c); err == nil {
+		t.Fatal("manifest with a missing file accepted")
+	}
+}
