@@ -89,9 +89,10 @@ type SketchFactory interface {
 	NewAggregator() Aggregator
 	// Empty is the intermediate value of a state that saw no rows (nil).
 	Empty() any
-	// Combine merges two intermediate values into a new one; the
-	// arguments are not modified. Values that are not sketches of the
-	// right family are ignored.
+	// Combine merges two intermediate values; the arguments are not
+	// modified. When one is nil the other is returned (decoded if it is
+	// bytes or text), as Druid's merge does; otherwise the result is a new
+	// union. Values that are not sketches of the right family are ignored.
 	Combine(a, b any) any
 	// Finalize converts an intermediate value to the result value: the
 	// estimate (float64, or int64 when round is set) for distinct-count
@@ -503,8 +504,21 @@ func (s *sketchSpec) Decode(v any) (any, error) {
 	return c, nil
 }
 
-// Combine implements SketchFactory.
+// Combine implements SketchFactory. As in Druid, combining with an empty
+// state returns the other value unchanged (no union: an HLL sketch keeps its
+// HIP estimator).
 func (s *sketchSpec) Combine(a, b any) any {
+	if a == nil || b == nil {
+		v := a
+		if v == nil {
+			v = b
+		}
+		d, err := s.Decode(v)
+		if err != nil {
+			return nil
+		}
+		return d
+	}
 	st := s.newState()
 	for _, v := range []any{a, b} {
 		if v == nil {
@@ -516,7 +530,7 @@ func (s *sketchSpec) Combine(a, b any) any {
 		}
 		st.mergeObj(d)
 	}
-	return st.get()
+	return st.live()
 }
 
 // Finalize implements SketchFactory.
@@ -580,6 +594,9 @@ type state interface {
 	mergeObj(v any)
 	// get returns a snapshot intermediate value (nil when empty).
 	get() any
+	// live returns the state's own value without copying (nil when
+	// empty); the state must not be used afterwards.
+	live() any
 	// serialize returns the stored form.
 	serialize() []byte
 	// size estimates the memory used.
@@ -679,6 +696,13 @@ func (st *hllState) get() any {
 	return st.snap
 }
 
+func (st *hllState) live() any {
+	if st.h == nil {
+		return nil
+	}
+	return st.h
+}
+
 func (st *hllState) serialize() []byte {
 	if st.h == nil {
 		h, _ := sketch.NewHLL(st.spec.lgK, st.spec.hllType, st.spec.enc)
@@ -755,6 +779,13 @@ func (st *thetaState) get() any {
 		return nil
 	}
 	return d
+}
+
+func (st *thetaState) live() any {
+	if st.t == nil {
+		return nil
+	}
+	return st.t
 }
 
 func (st *thetaState) serialize() []byte { return st.sk().Bytes() }
@@ -839,6 +870,13 @@ func (st *quantilesState) get() any {
 	return st.q.Copy()
 }
 
+func (st *quantilesState) live() any {
+	if st.q == nil {
+		return nil
+	}
+	return st.q
+}
+
 func (st *quantilesState) serialize() []byte { return st.sk().Bytes() }
 
 func (st *quantilesState) size() int64 {
@@ -898,6 +936,13 @@ func (st *kllState) get() any {
 		return nil
 	}
 	return d
+}
+
+func (st *kllState) live() any {
+	if st.s == nil {
+		return nil
+	}
+	return st.s
 }
 
 func (st *kllState) serialize() []byte { return st.sk().Bytes() }
@@ -1071,6 +1116,13 @@ func (st *huState) get() any {
 	}
 	c := *st.c
 	return &c
+}
+
+func (st *huState) live() any {
+	if st.c == nil {
+		return nil
+	}
+	return st.c
 }
 
 func (st *huState) serialize() []byte { return st.sk().Bytes() }

@@ -245,6 +245,28 @@ func TestSketchFinalizeOptions(t *testing.T) {
 	}
 }
 
+// TestHLLCombineKeepsHIP: a single partial sketch passes the merge
+// unchanged, so its (HIP) estimate is the one Druid reports; a real union
+// switches to the composite estimator.
+func TestHLLCombineKeepsHIP(t *testing.T) {
+	f := mustSketch(t, `{"type":"HLLSketchBuild","name":"h","fieldName":"x"}`)
+	a := f.NewAggregator()
+	for i := 0; i < 50000; i++ {
+		a.Aggregate(0, []segment.Value{segment.LongValue(int64(i))})
+	}
+	v := a.Get(0).(*sketch.HLL)
+	if got := f.Finalize(f.Combine(f.Empty(), v)); got != v.Estimate() {
+		t.Fatalf("single partial %v, sketch %v", got, v.Estimate())
+	}
+	if got := f.Finalize(f.Combine(v.Bytes(), nil)); got != v.Estimate() {
+		t.Fatalf("single partial from bytes %v, sketch %v", got, v.Estimate())
+	}
+	u := f.Finalize(f.Combine(v, v)).(float64)
+	if math.Abs(u-50000) > 2500 {
+		t.Fatalf("union estimate %v", u)
+	}
+}
+
 func TestCardinalityByRow(t *testing.T) {
 	byRow := mustSketch(t, `{"type":"cardinality","name":"c","fields":["a","b"],"byRow":true,"round":true}`)
 	byVal := mustSketch(t, `{"type":"cardinality","name":"c","fields":["a","b"]}`)
