@@ -51,7 +51,6 @@ func parallel(ds, partitions string, rollup bool) []string {
 // README.
 var datasets = []dataset{
 	{name: "wikipedia_index_test", steps: []step{{"wikipedia_index_task.json", []string{"%%DATASOURCE%%", "wikipedia_index_test"}}}},
-	{name: "wikipedia_index_dimspec_test", steps: []step{{"wikipedia_index_task_with_dimension_spec.json", []string{"%%DATASOURCE%%", "wikipedia_index_dimspec_test"}}}},
 	{name: "wikipedia_with_timestamp_index_test", steps: []step{{"wikipedia_with_timestamp_index_task.json", []string{"%%DATASOURCE%%", "wikipedia_with_timestamp_index_test"}}}},
 	{name: "wikipedia_index_with_merge_column_limit_test", steps: []step{{"wikipedia_index_with_merge_column_limit_task.json", []string{"%%DATASOURCE%%", "wikipedia_index_with_merge_column_limit_test"}}}},
 	{name: "wikipedia_local_json", steps: []step{{"wikipedia_local_input_source_index_task.json", localInput(`{"type":"json"}`, "json", "wikipedia_index_data*", false, false, "wikipedia_local_json")}}},
@@ -71,6 +70,14 @@ var datasets = []dataset{
 	{name: "wikipedia_parallel_hashed_test", steps: []step{{"wikipedia_parallel_index_task.json", parallel("wikipedia_parallel_hashed_test", `{"type":"hashed","numShards":2}`, true)}}},
 	{name: "wikipedia_parallel_single_dim_test", steps: []step{{"wikipedia_parallel_index_task.json", parallel("wikipedia_parallel_single_dim_test", `{"type":"single_dim","partitionDimension":"namespace","targetRowsPerSegment":2}`, true)}}},
 	{name: "wikipedia_parallel_range_test", steps: []step{{"wikipedia_parallel_index_task.json", parallel("wikipedia_parallel_range_test", `{"type":"range","partitionDimensions":["namespace","page"],"targetRowsPerSegment":2}`, true)}}},
+	{name: "wikipedia_parallel_reindex_test", steps: []step{
+		{"wikipedia_parallel_index_task.json", parallel("wikipedia_parallel_reindex_test", `{"type":"dynamic"}`, false)},
+		{"wikipedia_parallel_reindex_task.json", parallel("wikipedia_parallel_reindex_test", `{"type":"dynamic"}`, false)},
+	}},
+	{name: "wikipedia_parallel_ingest_segment_test", needs: []string{"wikipedia_parallel_reindex_test"}, steps: []step{{"wikipedia_parallel_ingest_segment_index_task.json",
+		append(parallel("wikipedia_parallel_reindex_test", `{"type":"dynamic"}`, false), "%%REINDEX_DATASOURCE%%", "wikipedia_parallel_ingest_segment_test")}}},
+	{name: "wikipedia_parallel_druid_input_source_test", needs: []string{"wikipedia_parallel_reindex_test"}, steps: []step{{"wikipedia_parallel_druid_input_source_index_task.json",
+		append(parallel("wikipedia_parallel_reindex_test", `{"type":"dynamic"}`, false), "%%REINDEX_DATASOURCE%%", "wikipedia_parallel_druid_input_source_test")}}},
 	{name: "wikipedia_reindex_test", needs: []string{"wikipedia_index_test"}, steps: []step{{"wikipedia_reindex_task.json",
 		[]string{"%%DATASOURCE%%", "wikipedia_index_test", "%%REINDEX_DATASOURCE%%", "wikipedia_reindex_test"}}}},
 	{name: "wikipedia_reindex_transforms_test", needs: []string{"wikipedia_transform_test"}, steps: []step{{"wikipedia_reindex_druid_input_source_task_with_transforms.json",
@@ -114,9 +121,13 @@ func unionBatchSpec(corpus, template string) (string, error) {
 func ds(name string) []string { return []string{"%%DATASOURCE%%", name} }
 
 // queryFiles are the query files and the datasets they run against.
+// wikipedia_index_task_with_dimension_spec.json is not paired with
+// wikipedia_index_queries.json although the corpus README suggests it: that
+// spec truncates timestamps to DAY, and the file's timeBoundary and
+// stringFirst/stringLast cases expect second-granularity times (upstream
+// uses the spec for auto-compaction tests).
 var queryFiles = []queryFile{
 	{file: "wikipedia_index_queries.json", vars: ds("wikipedia_index_test"), needs: []string{"wikipedia_index_test"}},
-	{file: "wikipedia_index_queries.json", vars: ds("wikipedia_index_dimspec_test"), needs: []string{"wikipedia_index_dimspec_test"}},
 	{file: "wikipedia_index_queries.json", vars: ds("wikipedia_with_timestamp_index_test"), needs: []string{"wikipedia_with_timestamp_index_test"}},
 	{file: "wikipedia_index_queries.json", vars: ds("wikipedia_index_with_merge_column_limit_test"), needs: []string{"wikipedia_index_with_merge_column_limit_test"}},
 	{file: "wikipedia_index_queries.json", vars: ds("wikipedia_local_json"), needs: []string{"wikipedia_local_json"}},
@@ -140,11 +151,13 @@ var queryFiles = []queryFile{
 	{file: "wikipedia_double_ingestion_perfect_rollup_index_queries.json", skip: "needs compaction tasks"},
 	{file: "wikipedia_index_queries_hour_query_granularity.json", skip: "needs compaction tasks"},
 	{file: "wikipedia_index_queries_year_query_granularity.json", skip: "needs compaction tasks"},
-	{file: "wikipedia_parallel_reindex_queries.json", skip: "needs timeBoundary query (issue #7)"},
+	{file: "wikipedia_parallel_reindex_queries.json", vars: ds("wikipedia_parallel_reindex_test"), needs: []string{"wikipedia_parallel_reindex_test"}},
+	{file: "wikipedia_parallel_reindex_queries.json", vars: ds("wikipedia_parallel_ingest_segment_test"), needs: []string{"wikipedia_parallel_ingest_segment_test"}},
+	{file: "wikipedia_parallel_reindex_queries.json", vars: ds("wikipedia_parallel_druid_input_source_test"), needs: []string{"wikipedia_parallel_druid_input_source_test"}},
 	{file: "wikipedia_http_inputsource_queries.json", skip: "needs network access (http input source)"},
 	{file: "twitterstream_queries.json", skip: "needs the pre-built twitterstream segments (not in the corpus)"},
 	{file: "wikipedia_editstream_queries.json", skip: "needs the pre-built wikipedia_editstream segments (not in the corpus)"},
-	{file: "batch_hadoop_queries.json", skip: "needs theta sketches and a Hadoop spec conversion (issue #7)"},
+	{file: "batch_hadoop_queries.json", skip: "needs the Hadoop spec converted to a native index spec (not done yet)"},
 	{file: "sys_queries.json", skip: "needs SQL"},
 	{file: "sys_segment_batch_index_queries.json", skip: "needs SQL"},
 	{file: "wikipedia_index_schemaless_queries.json", skip: "needs SQL"},
@@ -153,21 +166,15 @@ var queryFiles = []queryFile{
 	{file: "broadcast_join_after_drop_metadata_queries.json", skip: "needs SQL"},
 	{file: "high_availability_sys.json", skip: "needs SQL and a multi-node cluster"},
 	{file: "stream_index_queries.json", skip: "needs streaming ingestion (generated events)"},
-	{file: "segment_metadata_query.json", skip: "needs segmentMetadata query and compaction (issue #7)"},
-	{file: "sparse_column_index_queries.json", skip: "needs compaction tasks and timeBoundary query"},
+	{file: "segment_metadata_query.json", skip: "needs compaction tasks (expected results are filled in per compaction scenario)"},
+	{file: "sparse_column_index_queries.json", skip: "needs compaction tasks (expected results are filled in per compaction scenario)"},
 	{file: "wikipedia_index_rollup_queries.json", skip: "needs auto-compaction"},
 	{file: "wikipedia_index_sketch_queries.json", skip: "needs sketch aggregators and auto-compaction (issue #7)"},
 }
 
-// supportedTypes are the native query types served so far.
-var supportedTypes = []string{"timeseries", "topN", "groupBy", "scan"}
-
-// sketchTypes are aggregator and post-aggregator types of issue #7.
-var sketchTypes = []string{"thetaSketch", "thetaSketchEstimate", "thetaSketchSetOp", "HLLSketchBuild", "HLLSketchMerge",
-	"HLLSketchEstimate", "HLLSketchUnion", "quantilesDoublesSketch", "quantilesDoublesSketchToQuantile",
-	"quantilesDoublesSketchToQuantiles", "quantilesDoublesSketchToHistogram", "hyperUnique", "hyperUniqueCardinality", "cardinality"}
-
-// staticSkip names why a case cannot run, or "".
+// staticSkip names why a case cannot run, or "". Native queries always
+// run: what the server does not support answers 501 and is reported as a
+// skip with the server's message.
 func staticSkip(q any) string {
 	m, ok := q.(map[string]any)
 	if !ok {
@@ -176,50 +183,11 @@ func staticSkip(q any) string {
 	if _, sql := m["query"].(string); sql {
 		return "needs SQL"
 	}
-	qt, _ := m["queryType"].(string)
-	if !slices.Contains(supportedTypes, qt) {
-		return fmt.Sprintf("needs %s query (issue #7)", qt)
-	}
-	if t := findType(m, sketchTypes); t != "" {
-		return fmt.Sprintf("needs %s aggregator (issue #7)", t)
-	}
 	return ""
 }
 
-// findType returns the first "type" value among types found in v.
-func findType(v any, types []string) string {
-	switch x := v.(type) {
-	case map[string]any:
-		if t, ok := x["type"].(string); ok && slices.Contains(types, t) {
-			return t
-		}
-		for _, k := range slices.Sorted(mapKeys(x)) {
-			if t := findType(x[k], types); t != "" {
-				return t
-			}
-		}
-	case []any:
-		for _, e := range x {
-			if t := findType(e, types); t != "" {
-				return t
-			}
-		}
-	}
-	return ""
-}
-
-func mapKeys(m map[string]any) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-// rewriteSpec fills placeholders, points data paths at the corpus and
-// drops the sketch metrics dryad does not have yet.
+// rewriteSpec fills placeholders and points data paths at the corpus; the
+// spec is otherwise run as written.
 func rewriteSpec(corpus, s string, vars []string) (string, error) {
 	for i := 0; i+1 < len(vars); i += 2 {
 		s = strings.ReplaceAll(s, vars[i], vars[i+1])
@@ -233,20 +201,6 @@ func rewriteSpec(corpus, s string, vars []string) (string, error) {
 	var m map[string]any
 	if err := json.Unmarshal([]byte(s), &m); err != nil {
 		return "", fmt.Errorf("spec after substitution: %w", err)
-	}
-	if spec, ok := m["spec"].(map[string]any); ok {
-		if dsch, ok := spec["dataSchema"].(map[string]any); ok {
-			if ms, ok := dsch["metricsSpec"].([]any); ok {
-				kept := []any{}
-				for _, x := range ms {
-					if t, _ := x.(map[string]any)["type"].(string); slices.Contains(sketchTypes, t) {
-						continue
-					}
-					kept = append(kept, x)
-				}
-				dsch["metricsSpec"] = kept
-			}
-		}
 	}
 	out, err := json.Marshal(m)
 	return string(out), err
@@ -360,8 +314,11 @@ func TestConformance(t *testing.T) {
 				if _, ok := skipCases[o.reason]; !ok {
 					skipReasons = append(skipReasons, o.reason)
 				}
-				_, idx, _ := strings.Cut(o.key, "#")
-				skipCases[o.reason] = append(skipCases[o.reason], "#"+idx)
+				c := "all"
+				if _, idx, ok := strings.Cut(o.key, "#"); ok {
+					c = "#" + idx
+				}
+				skipCases[o.reason] = append(skipCases[o.reason], c)
 			}
 		}
 		for _, r := range skipReasons {
