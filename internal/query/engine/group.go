@@ -570,12 +570,15 @@ func (g *grouper) run() error {
 			}
 		}
 		if g.identity && !anyMulti {
+			// The keys are the groups (groups aliases the key buffer, so
+			// it is not kept as the groups buffer).
 			groups = perDim[0]
 			for _, k := range groups {
 				g.present[k] = true
 			}
+		} else {
+			g.groupsB = groups[:0]
 		}
-		g.groupsB = groups[:0]
 		rowSel := sel
 		if anyMulti {
 			rowSel = rows
