@@ -64,7 +64,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.IntVar(&c.warmup, "warmup", 2, "untimed warm-up runs per query and engine")
 	fs.IntVar(&c.threads, "threads", 2, "DuckDB threads")
 	fs.IntVar(&c.concurrency, "concurrency", 2, "dryad ingestion maxNumConcurrentSubTasks")
-	fs.DurationVar(&c.budget, "budget", 20*time.Second, "per query timing budget; at least 3 runs are taken")
+	fs.DurationVar(&c.budget, "budget", 15*time.Second, "per query timing budget; at least 3 runs are taken")
 	fs.DurationVar(&c.ingestLimit, "ingest-timeout", 30*time.Minute, "longest wait for one dryad ingestion")
 	queries := fs.String("queries", "", "comma-separated query names to run (default: all)")
 	fs.StringVar(&c.dir, "dir", "", "work directory for data files, dryad's data and the DuckDB file (default: a new temporary directory)")
