@@ -225,3 +225,21 @@ func sortAnalyses(as []*SegmentAnalysis) {
 		return cmp.Or(compareIntervals(a.Interval, b.Interval), cmp.Compare(a.Partition, b.Partition), cmp.Compare(a.ID, b.ID))
 	})
 }
+
+// DefaultHistory is how far back from the end of a datasource's latest
+// segment a segmentMetadata query without intervals looks, in milliseconds:
+// Druid's druid.query.segmentMetadata.defaultHistory, P1W.
+const DefaultHistory = 7 * 24 * 3_600_000
+
+// QueryIntervals returns the intervals whose segments the broker should run
+// q on. A segmentMetadata query without intervals reads the segments
+// overlapping the DefaultHistory before latestEnd, the end of the
+// datasource's latest segment, as Druid does; every other query reads its
+// own intervals (timeBoundary and dataSourceMetadata default to eternity at
+// decode time).
+func QueryIntervals(q query.Query, latestEnd int64) []base.Interval {
+	if sm, ok := q.(*query.SegmentMetadata); ok && sm.Intervals == nil {
+		return []base.Interval{base.NewInterval(latestEnd-DefaultHistory, latestEnd)}
+	}
+	return q.Base().Intervals
+}

@@ -425,3 +425,19 @@ func TestErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestQueryIntervals(t *testing.T) {
+	end := ms(t, "2020-01-10")
+	got := QueryIntervals(decodeQuery(t, `{"queryType":"segmentMetadata","dataSource":"t"}`), end)
+	if want := []base.Interval{base.NewInterval(ms(t, "2020-01-03"), end)}; len(got) != 1 || got[0] != want[0] {
+		t.Errorf("default segmentMetadata intervals %v, want %v", got, want)
+	}
+	got = QueryIntervals(decodeQuery(t, `{"queryType":"segmentMetadata","dataSource":"t","intervals":["2019/2020"]}`), end)
+	if len(got) != 1 || got[0] != base.NewInterval(ms(t, "2019"), ms(t, "2020")) {
+		t.Errorf("explicit intervals %v", got)
+	}
+	got = QueryIntervals(decodeQuery(t, `{"queryType":"timeBoundary","dataSource":"t"}`), end)
+	if len(got) != 1 || got[0] != base.Eternity {
+		t.Errorf("timeBoundary intervals %v, want eternity", got)
+	}
+}

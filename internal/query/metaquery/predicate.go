@@ -86,8 +86,19 @@ func asciiFoldContains(s, v string) bool {
 		return true
 	}
 	first := v[0]
+	upper := first
+	if 'a' <= first && first <= 'z' {
+		upper = first - ('a' - 'A')
+	}
 	for i := 0; i+len(v) <= len(s); i++ {
-		if lowerASCII(s[i]) != first {
+		if upper == first {
+			// No case to fold: jump to the next occurrence.
+			k := strings.IndexByte(s[i:len(s)-len(v)+1], first)
+			if k < 0 {
+				return false
+			}
+			i += k
+		} else if lowerASCII(s[i]) != first {
 			continue
 		}
 		j := 1
