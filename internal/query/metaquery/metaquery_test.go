@@ -297,9 +297,10 @@ func TestSegmentMetadataFacts(t *testing.T) {
 	check("page.cardinality", cols["page"].(map[string]any)["cardinality"], 3) // max of 3 and 2
 	check("page.minValue", cols["page"].(map[string]any)["minValue"], "Apple")
 	check("page.maxValue", cols["page"].(map[string]any)["maxValue"], "apple2")
-	// city has nulls in the first segment: a null minimum gives the other
-	// segment's minimum, a null maximum stays null only if it is the max.
-	check("city.minValue", cols["city"].(map[string]any)["minValue"], "Paris")
+	// city has nulls in the first segment: null is the smallest value, so
+	// the merged minimum is null and the maximum the other side's.
+	check("city.minValue", cols["city"].(map[string]any)["minValue"], nil)
+	check("city.maxValue", cols["city"].(map[string]any)["maxValue"], "Rome")
 	check("city.hasNulls", cols["city"].(map[string]any)["hasNulls"], true)
 	check("tags.hasMultipleValues", cols["tags"].(map[string]any)["hasMultipleValues"], true)
 	check("__time.size", cols["__time"].(map[string]any)["size"], 6*8)
@@ -369,7 +370,15 @@ func TestFoldColumn(t *testing.T) {
 		{"strings", str, ColumnAnalysis{Name: "c", TypeSignature: "STRING", Type: "STRING", HasNulls: true, HasMultipleValues: true, Size: 5, Cardinality: n(7), MinValue: s("a"), MaxValue: s("x")},
 			`{"typeSignature":"STRING","type":"STRING","hasMultipleValues":true,"hasNulls":true,"size":15,"cardinality":7,"minValue":"a","maxValue":"y","errorMessage":null}`},
 		{"null min and max", str, ColumnAnalysis{Name: "c", TypeSignature: "STRING", Type: "STRING", Cardinality: n(1)},
-			`{"typeSignature":"STRING","type":"STRING","hasMultipleValues":false,"hasNulls":false,"size":10,"cardinality":3,"minValue":"b","maxValue":null,"errorMessage":null}`},
+			`{"typeSignature":"STRING","type":"STRING","hasMultipleValues":false,"hasNulls":false,"size":10,"cardinality":3,"minValue":null,"maxValue":"y","errorMessage":null}`},
+		{"different complex types", ColumnAnalysis{Name: "c", TypeSignature: "COMPLEX<hyperUnique>", Type: "hyperUnique"}, ColumnAnalysis{Name: "c", TypeSignature: "COMPLEX<thetaSketch>", Type: "thetaSketch"},
+			`{"typeSignature":"STRING","type":"STRING","hasMultipleValues":false,"hasNulls":false,"size":-1,"cardinality":null,"minValue":null,"maxValue":null,"errorMessage":"error:cannot_merge_diff_types: [hyperUnique] and [thetaSketch]"}`},
+		{"two different errors", columnError("c", "a"), columnError("c", "b"),
+			`{"typeSignature":"STRING","type":"STRING","hasMultipleValues":false,"hasNulls":false,"size":-1,"cardinality":null,"minValue":null,"maxValue":null,"errorMessage":"error:multiple_errors"}`},
+		{"same error", columnError("c", "a"), columnError("c", "a"),
+			`{"typeSignature":"STRING","type":"STRING","hasMultipleValues":false,"hasNulls":false,"size":-1,"cardinality":null,"minValue":null,"maxValue":null,"errorMessage":"error:a"}`},
+		{"error wins", str, columnError("c", "a"),
+			`{"typeSignature":"STRING","type":"STRING","hasMultipleValues":false,"hasNulls":false,"size":-1,"cardinality":null,"minValue":null,"maxValue":null,"errorMessage":"error:a"}`},
 		{"different types", str, ColumnAnalysis{Name: "c", TypeSignature: "LONG", Type: "LONG"},
 			`{"typeSignature":"STRING","type":"STRING","hasMultipleValues":false,"hasNulls":false,"size":-1,"cardinality":null,"minValue":null,"maxValue":null,"errorMessage":"error:cannot_merge_diff_types: [STRING] and [LONG]"}`},
 	}

@@ -203,8 +203,7 @@ func analyzeColumn(col segment.Column, numRows int, has analysisSet) (ColumnAnal
 		ca.Type = "ARRAY"
 		ca.HasNulls = nonEmpty(c.Nulls())
 	default:
-		msg := "error:unknown_type_" + info.Type.String()
-		ca.ErrorMessage = &msg
+		ca = columnError(info.Name, "unknown_type_"+info.Type.String())
 	}
 	return ca, nil
 }
@@ -389,15 +388,20 @@ func mergeTwo(strategy string, x, y *SegmentAnalysis) *SegmentAnalysis {
 // foldColumn merges two analyses of one column as Druid's
 // ColumnAnalysis.fold does.
 func foldColumn(l, r ColumnAnalysis) ColumnAnalysis {
-	if l.ErrorMessage != nil {
+	switch {
+	case l.ErrorMessage != nil && r.ErrorMessage != nil:
+		if *l.ErrorMessage == *r.ErrorMessage {
+			return l
+		}
+		return columnError(l.Name, "multiple_errors")
+	case l.ErrorMessage != nil:
 		return l
-	}
-	if r.ErrorMessage != nil {
+	case r.ErrorMessage != nil:
 		return r
-	}
-	if l.TypeSignature != r.TypeSignature {
-		msg := "error:cannot_merge_diff_types: [" + l.TypeSignature + "] and [" + r.TypeSignature + "]"
-		return ColumnAnalysis{Name: l.Name, TypeSignature: "STRING", Type: "STRING", Size: -1, ErrorMessage: &msg}
+	case l.Type != r.Type:
+		return columnError(l.Name, "cannot_merge_diff_types: ["+l.Type+"] and ["+r.Type+"]")
+	case l.TypeSignature != r.TypeSignature:
+		return columnError(l.Name, "cannot_merge_diff_types: ["+l.TypeSignature+"] and ["+r.TypeSignature+"]")
 	}
 	out := l
 	out.Size = l.Size + r.Size
@@ -415,21 +419,28 @@ func foldColumn(l, r ColumnAnalysis) ColumnAnalysis {
 	return out
 }
 
+// columnError is Druid's ColumnAnalysis.error: a STRING column of size -1
+// carrying "error:" and the reason.
+func columnError(name, reason string) ColumnAnalysis {
+	msg := "error:" + reason
+	return ColumnAnalysis{Name: name, TypeSignature: "STRING", Type: "STRING", Size: -1, ErrorMessage: &msg}
+}
+
 // choose picks the smaller (or larger) of two possibly-null values the way
-// Druid's ColumnAnalysis does: a null minimum yields the other value, a
-// null maximum yields null.
+// Druid's ColumnAnalysis does: null is the smallest value, so a null
+// minimum stays null and a null maximum yields the other value.
 func choose(a, b *string, isMax bool) *string {
 	if a == nil {
 		if isMax {
-			return nil
+			return b
 		}
-		return b
+		return nil
 	}
 	if b == nil {
 		if isMax {
-			return nil
+			return a
 		}
-		return a
+		return nil
 	}
 	c := cmp.Compare(*a, *b)
 	if !isMax {
