@@ -39,6 +39,9 @@ func (p *plan) newAggregators(fs []aggregation.Factory) ([]aggregator, error) {
 }
 
 func (p *plan) newAggregator(f aggregation.Factory) (aggregator, error) {
+	if sf, ok := f.(aggregation.SketchFactory); ok {
+		return p.newSketchAgg(sf)
+	}
 	in := f.InputFields()
 	if f.Kind() == aggregation.Count {
 		return &countAgg{}, nil

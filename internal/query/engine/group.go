@@ -388,7 +388,12 @@ func newGrouper(p *plan, bk *bucketer, dims []*dimReader, aggs []aggregator) *gr
 	} else {
 		g.ms = map[string]int32{}
 	}
-	if len(dims) == 1 && dims[0].kind != dimGeneric && bk.all {
+	sketches := false
+	for _, a := range aggs {
+		_, isSketch := a.(*sketchAgg)
+		sketches = sketches || isSketch
+	}
+	if len(dims) == 1 && dims[0].kind != dimGeneric && bk.all && !sketches {
 		g.identity = true
 		g.present = make([]bool, dims[0].fixed)
 		g.nGroups = dims[0].fixed

@@ -52,6 +52,9 @@ func runTimeseries(ctx context.Context, q *query.Timeseries, seg *segment.Segmen
 	if err != nil {
 		return nil, err
 	}
+	if err := sketchErrors(aggs); err != nil {
+		return nil, err
+	}
 	lo, hi, seen, err := bk.span()
 	if err != nil || !seen {
 		return nil, err
@@ -94,6 +97,9 @@ func runTopN(ctx context.Context, q *query.TopN, seg *segment.Segment) ([]result
 	}
 	g := newGrouper(p, bk, []*dimReader{dim}, aggs)
 	if err := g.run(); err != nil {
+		return nil, err
+	}
+	if err := sketchErrors(aggs); err != nil {
 		return nil, err
 	}
 	lo, _, seen, err := bk.span()
@@ -162,6 +168,9 @@ func runGroupBy(ctx context.Context, q *query.GroupBy, seg *segment.Segment) ([]
 	if err := g.run(); err != nil {
 		return nil, err
 	}
+	if err := sketchErrors(aggs); err != nil {
+		return nil, err
+	}
 	ids := g.groupIDs()
 	out := make([]result.GroupByRow, len(ids))
 	for j, id32 := range ids {
@@ -178,4 +187,16 @@ func runGroupBy(ctx context.Context, q *query.GroupBy, seg *segment.Segment) ([]
 		out[j] = result.GroupByRow{Timestamp: ts, Dims: ds, Values: vals}
 	}
 	return out, nil
+}
+
+// sketchErrors reports the first input a sketch aggregator could not use.
+func sketchErrors(aggs []aggregator) error {
+	for _, a := range aggs {
+		if s, ok := a.(*sketchAgg); ok {
+			if err := s.err(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -24,8 +24,7 @@ const itDir = "../../../../shared/conformance/druid-it"
 
 // itSegments ingests Druid's integration-test wiki data the way
 // wikipedia_index_task.json does (DAY segments, second query
-// granularity, rollup, count and doubleSum metrics; the sketch metrics
-// are left out), split into partitions of at most 3 input rows as its
+// granularity, rollup, its count, doubleSum and sketch metrics), split into partitions of at most 3 input rows as its
 // maxRowsPerSegment asks.
 func itSegments(t *testing.T) []*segment.Segment {
 	t.Helper()
@@ -34,7 +33,9 @@ func itSegments(t *testing.T) []*segment.Segment {
 		t.Skip("druid-it conformance data not found")
 	}
 	metrics, err := aggregation.DecodeList([]byte(`[{"type":"count","name":"count"},{"type":"doubleSum","name":"added","fieldName":"added"},
-		{"type":"doubleSum","name":"deleted","fieldName":"deleted"},{"type":"doubleSum","name":"delta","fieldName":"delta"}]`))
+		{"type":"doubleSum","name":"deleted","fieldName":"deleted"},{"type":"doubleSum","name":"delta","fieldName":"delta"},
+		{"name":"thetaSketch","type":"thetaSketch","fieldName":"user"},{"name":"quantilesDoublesSketch","type":"quantilesDoublesSketch","fieldName":"delta"},
+		{"name":"HLLSketchBuild","type":"HLLSketchBuild","fieldName":"user"}]`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,6 +246,20 @@ func TestWikipediaMore(t *testing.T) {
 			`{"queryType":"topN","dataSource":"wiki","granularity":"all","intervals":["2013-08-31/2013-09-02"],"dimension":"language","metric":"edits","threshold":2,
 			  "aggregations":[{"type":"longSum","name":"edits","fieldName":"count"}]}`,
 			`[{"timestamp":"2013-08-31T01:02:33.000Z","result":[{"language":"en","edits":4},{"language":"ja","edits":2}]}]`},
+		{"sketches_raw_and_stored",
+			`{"queryType":"timeseries","dataSource":"wiki","granularity":"all","intervals":["2013-08-31/2013-09-02"],
+			  "aggregations":[{"type":"HLLSketchBuild","name":"raw","fieldName":"user","round":true},{"type":"HLLSketchMerge","name":"stored","fieldName":"HLLSketchBuild","round":true},
+			  {"type":"cardinality","name":"card","fields":["user"],"round":true},{"type":"thetaSketch","name":"theta","fieldName":"user"}]}`,
+			`[{"timestamp":"2013-08-31T01:02:33.000Z","result":{"raw":5,"stored":5,"card":5,"theta":5.0}}]`},
+		{"groupBy_sketch_per_language",
+			`{"queryType":"groupBy","dataSource":"wiki","granularity":"all","intervals":["2013-08-31/2013-09-02"],"dimensions":["language"],
+			  "aggregations":[{"type":"HLLSketchMerge","name":"users","fieldName":"HLLSketchBuild","round":true}]}`,
+			`[{"version":"v1","timestamp":"2013-08-31T00:00:00.000Z","event":{"language":"en","users":2}},{"version":"v1","timestamp":"2013-08-31T00:00:00.000Z","event":{"language":"ja","users":1}},
+			  {"version":"v1","timestamp":"2013-08-31T00:00:00.000Z","event":{"language":"ru","users":1}},{"version":"v1","timestamp":"2013-08-31T00:00:00.000Z","event":{"language":"zh","users":1}}]`},
+		{"topN_by_sketch",
+			`{"queryType":"topN","dataSource":"wiki","granularity":"all","intervals":["2013-08-31/2013-09-02"],"dimension":"language","metric":"users","threshold":1,
+			  "aggregations":[{"type":"HLLSketchBuild","name":"users","fieldName":"user","round":true}]}`,
+			`[{"timestamp":"2013-08-31T01:02:33.000Z","result":[{"language":"en","users":2}]}]`},
 		{"groupBy_tags_multivalue",
 			`{"queryType":"groupBy","dataSource":"wiki","granularity":"all","intervals":["2013-08-31/2013-09-02"],"dimensions":["tags"],
 			  "filter":{"type":"selector","dimension":"language","value":"en"},
