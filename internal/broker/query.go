@@ -325,6 +325,10 @@ func finishGroupBy(q *query.GroupBy, parts []*engine.Partial) (*result.Table, er
 	if err != nil {
 		return nil, err
 	}
+	if len(parts) == 1 {
+		// One data server's rows are merged already: one row per group.
+		return result.FinishGroupBy(q, aggs, parts[0].GroupBy)
+	}
 	m := result.NewGroupByMerger(q, aggs)
 	for _, p := range parts {
 		if err := m.Add(p.GroupBy); err != nil {

@@ -254,6 +254,11 @@ func mergePartials(q query.Query, parts []*engine.Partial) (*engine.Partial, err
 		if err != nil {
 			return nil, err
 		}
+		if len(parts) == 1 {
+			// One segment's rows hold one row per group already.
+			out.GroupBy = parts[0].GroupBy
+			return &out, nil
+		}
 		m := result.NewGroupByMerger(q, aggs)
 		for _, p := range parts {
 			if err := m.Add(p.GroupBy); err != nil {
