@@ -1,6 +1,7 @@
 package sketch
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 
@@ -47,8 +48,8 @@ func DecodeKLL(b []byte) (s *KLL, err error) {
 	if len(b) < 8 {
 		return nil, base.Errorf(base.ClassInvalidInput, "KLL sketch: %d bytes is shorter than the 8-byte preamble", len(b))
 	}
-	if b[2] != 15 {
-		return nil, base.Errorf(base.ClassInvalidInput, "KLL sketch: family %d, want 15", b[2])
+	if err := checkKLLImage(b); err != nil {
+		return nil, err
 	}
 	sk, err := kll.NewKllItemsSketchFromSlice[float64](b, lessDouble, common.ItemSketchDoubleSerDe{})
 	if err != nil {
@@ -173,3 +174,91 @@ func (s *KLL) Bytes() []byte {
 
 // MarshalJSON writes the base64 of Bytes.
 func (s *KLL) MarshalJSON() ([]byte, error) { return jsonBase64(s.Bytes()), nil }
+
+// checkKLLImage validates the preamble of a compact KLL image before the
+// library trusts it (it sizes allocations from these fields): family 15,
+// one of the compact structures (empty, single item, full), k and m, and for
+// a full image a level array that is ordered, within the sketch's capacity
+// and backed by enough bytes.
+func checkKLLImage(b []byte) error {
+	bad := func(format string, args ...any) error {
+		return base.Errorf(base.ClassInvalidInput, "KLL sketch: "+format, args...)
+	}
+	if b[2] != 15 {
+		return bad("family %d at offset 2, want 15", b[2])
+	}
+	k := int(binary.LittleEndian.Uint16(b[4:]))
+	m := int(b[6])
+	if m < 2 || m > 8 || m%2 != 0 || k < m {
+		return bad("k %d / m %d at offsets 4 and 6 are invalid", k, m)
+	}
+	switch pre, ver := b[0], b[1]; {
+	case pre == 2 && ver == 1: // empty
+		return nil
+	case pre == 2 && ver == 2: // single item
+		if len(b) < 16 {
+			return bad("single-item image of %d bytes is shorter than 16", len(b))
+		}
+		return nil
+	case pre == 5 && ver == 1: // full, compact
+	default:
+		return bad("preamble ints %d / serial version %d are not a compact image", pre, ver)
+	}
+	if len(b) < 20 {
+		return bad("full image of %d bytes is shorter than its 20-byte preamble", len(b))
+	}
+	numLevels := int(b[18])
+	if numLevels < 1 || numLevels > 61 {
+		return bad("%d levels at offset 18 (1..61 allowed)", numLevels)
+	}
+	data := 20 + 4*numLevels + 16
+	if len(b) < data {
+		return bad("%d levels need %d bytes, have %d", numLevels, data, len(b))
+	}
+	capacity := kllCapacity(uint16(k), uint8(m), uint8(numLevels))
+	prev := uint32(0)
+	for i := 0; i < numLevels; i++ {
+		l := binary.LittleEndian.Uint32(b[20+4*i:])
+		if l < prev || l > capacity {
+			return bad("level %d starts at %d (previous %d, capacity %d)", i, l, prev, capacity)
+		}
+		prev = l
+	}
+	first := binary.LittleEndian.Uint32(b[20:])
+	if need := data + 8*int(capacity-first); len(b) < need {
+		return bad("%d retained items need %d bytes, have %d", capacity-first, need, len(b))
+	}
+	return nil
+}
+
+// kllCapacity is the library's item capacity of a sketch with k, m and
+// numLevels (its allocation size), computed with the same integer
+// arithmetic.
+func kllCapacity(k uint16, m uint8, numLevels uint8) uint32 {
+	var total uint32
+	for level := uint8(0); level < numLevels; level++ {
+		total += max(uint32(m), kllCapAux(k, numLevels-level-1))
+	}
+	return total
+}
+
+func kllCapAux(k uint16, depth uint8) uint32 {
+	if depth <= 30 {
+		return kllCapAuxAux(k, depth)
+	}
+	half := depth / 2
+	return kllCapAuxAux(uint16(kllCapAuxAux(k, half)), depth-half)
+}
+
+func kllCapAuxAux(k uint16, depth uint8) uint32 {
+	pow3 := uint64(1)
+	for i := uint8(0); i < depth; i++ {
+		pow3 *= 3
+	}
+	twok := uint64(k << 1)
+	r := ((twok<<depth)/pow3 + 1) >> 1
+	if r <= uint64(k) {
+		return uint32(r)
+	}
+	return uint32(k)
+}

@@ -45,6 +45,16 @@ func DecodeTheta(b []byte) (t *Theta, err error) {
 	if len(b) < 8 {
 		return nil, base.Errorf(base.ClassInvalidInput, "theta sketch: %d bytes is shorter than the 8-byte preamble", len(b))
 	}
+	if b[1] == theta.CompressedSerialVersion {
+		// The library sizes its entry array from these fields and only
+		// checks the packed length, which is 0 for 0-bit entries.
+		if bits := b[3]; bits < 1 || bits > 64 {
+			return nil, base.Errorf(base.ClassInvalidInput, "theta sketch: %d bits per entry at offset 3 (1..64 allowed)", bits)
+		}
+		if nb := b[4]; nb > 4 {
+			return nil, base.Errorf(base.ClassInvalidInput, "theta sketch: %d entry-count bytes at offset 4 (at most 4)", nb)
+		}
+	}
 	cs, err := theta.Decode(b, theta.DefaultSeed)
 	if err != nil {
 		return nil, base.Errorf(base.ClassInvalidInput, "theta sketch (%d bytes): %w", len(b), err)

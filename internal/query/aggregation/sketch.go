@@ -1045,10 +1045,12 @@ func (st *huState) cardinality(in []segment.Value, scratch *[]byte) {
 		for _, v := range in {
 			switch v.Kind {
 			case segment.KindString:
-				st.sk().AddUnencodedChars(v.Str)
+				*scratch = sketch.AppendUTF16LE((*scratch)[:0], v.Str)
+				st.sk().AddHash(hyperunique.Murmur3x128(*scratch))
 			case segment.KindStrings:
 				for _, x := range v.Strs {
-					st.sk().AddUnencodedChars(x)
+					*scratch = sketch.AppendUTF16LE((*scratch)[:0], x)
+					st.sk().AddHash(hyperunique.Murmur3x128(*scratch))
 				}
 			case segment.KindLong, segment.KindDouble, segment.KindFloat:
 				*scratch = appendNumberHashInput((*scratch)[:0], v)

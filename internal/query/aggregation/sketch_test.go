@@ -317,3 +317,40 @@ func BenchmarkHLLSketchBuild(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSketchAggregate feeds 1M values to one state of each sketch
+// aggregator (strings for the distinct counters, longs for quantiles).
+func BenchmarkSketchAggregate(b *testing.B) {
+	const n = 1_000_000
+	strs := make([]segment.Value, 1<<16)
+	for i := range strs {
+		strs[i] = segment.StringValue(fmt.Sprint("user-", i*7919))
+	}
+	for _, spec := range []string{
+		`{"type":"thetaSketch","name":"s","fieldName":"x"}`,
+		`{"type":"hyperUnique","name":"s","fieldName":"x"}`,
+		`{"type":"cardinality","name":"s","fields":["x"]}`,
+		`{"type":"quantilesDoublesSketch","name":"s","fieldName":"x"}`,
+		`{"type":"KllDoublesSketch","name":"s","fieldName":"x"}`,
+	} {
+		f := mustSketch(b, spec)
+		numeric := f.Kind() == QuantilesDoublesSketch || f.Kind() == KllDoublesSketch
+		b.Run(f.TypeName(), func(b *testing.B) {
+			in := make([]segment.Value, 1)
+			b.ReportAllocs()
+			b.SetBytes(n)
+			for b.Loop() {
+				a := f.NewAggregator()
+				for i := 0; i < n; i++ {
+					if numeric {
+						in[0] = segment.LongValue(int64(i * 7919 % n))
+					} else {
+						in[0] = strs[i&(len(strs)-1)]
+					}
+					a.Aggregate(0, in)
+				}
+				_ = f.Finalize(a.Get(0))
+			}
+		})
+	}
+}

@@ -46,6 +46,10 @@ type Sketch struct {
 	bb     []float64   // base buffer, unsorted, len < 2k
 	levels [][]float64 // levels[i] is nil or k sorted items
 	rng    *rand.Rand
+	// free holds k-item buffers of consumed levels for reuse; merged is
+	// the 2k-item merge scratch.
+	free   [][]float64
+	merged []float64
 }
 
 // New returns an empty sketch; k must pass CheckK.
@@ -97,21 +101,28 @@ func (s *Sketch) Update(v float64) {
 	}
 }
 
-// zip keeps every other item of a sorted 2k buffer from a random offset.
+// zip keeps every other item of a sorted 2k buffer from a random offset,
+// in a k-item buffer of its own.
 func (s *Sketch) zip(buf []float64) []float64 {
 	off := 0
 	if s.rng.IntN(2) == 1 {
 		off = 1
 	}
-	out := make([]float64, 0, len(buf)/2)
+	var out []float64
+	if n := len(s.free); n > 0 {
+		out = s.free[n-1][:0]
+		s.free = s.free[:n-1]
+	} else {
+		out = make([]float64, 0, len(buf)/2)
+	}
 	for i := off; i < len(buf); i += 2 {
 		out = append(out, buf[i])
 	}
 	return out
 }
 
-// carry places k sorted items at level lvl, merging and zipping them up
-// through occupied levels.
+// carry places k sorted items (a buffer the sketch now owns) at level lvl,
+// merging and zipping them up through occupied levels.
 func (s *Sketch) carry(lvl int, items []float64) {
 	for {
 		for len(s.levels) <= lvl {
@@ -121,15 +132,20 @@ func (s *Sketch) carry(lvl int, items []float64) {
 			s.levels[lvl] = items
 			return
 		}
-		merged := mergeSorted(s.levels[lvl], items)
+		s.merged = mergeSorted(s.merged[:0], s.levels[lvl], items)
+		if cap(items) == s.k {
+			s.free = append(s.free, items)
+		}
+		if cap(s.levels[lvl]) == s.k {
+			s.free = append(s.free, s.levels[lvl])
+		}
 		s.levels[lvl] = nil
-		items = s.zip(merged)
+		items = s.zip(s.merged)
 		lvl++
 	}
 }
 
-func mergeSorted(a, b []float64) []float64 {
-	out := make([]float64, 0, len(a)+len(b))
+func mergeSorted(out, a, b []float64) []float64 {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		if b[j] < a[i] {
@@ -164,7 +180,7 @@ func (s *Sketch) Merge(other *Sketch) error {
 		if l == nil {
 			continue
 		}
-		items := l
+		items := slices.Clone(l)
 		if factor > 1 {
 			items = make([]float64, 0, s.k)
 			off := s.rng.IntN(factor)
