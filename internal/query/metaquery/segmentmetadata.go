@@ -182,7 +182,11 @@ func analyzeColumn(col segment.Column, numRows int, has analysisSet) (ColumnAnal
 	case segment.LongColumn:
 		ca.HasNulls = nonEmpty(c.Nulls())
 		if has["size"] {
-			ca.Size = int64(numRows) * 8
+			perRow := int64(8)
+			if info.Name == base.TimeColumn {
+				perRow = 10 // Druid's estimate of a timestamp as text (POSIX seconds)
+			}
+			ca.Size = int64(numRows) * perRow
 		}
 	case segment.DoubleColumn:
 		ca.HasNulls = nonEmpty(c.Nulls())
@@ -192,7 +196,7 @@ func analyzeColumn(col segment.Column, numRows int, has analysisSet) (ColumnAnal
 	case segment.FloatColumn:
 		ca.HasNulls = nonEmpty(c.Nulls())
 		if has["size"] {
-			ca.Size = int64(numRows) * 4
+			ca.Size = int64(numRows) * 8 // Druid's estimate of a float as text
 		}
 	case segment.ComplexColumn:
 		// Druid reports complex columns as possibly null and, lacking an
