@@ -173,7 +173,7 @@ const knownTypes = "arithmetic, constant, doubleGreatest, doubleLeast, expressio
 // unsupportedTypes are post-aggregators of Druid extensions and deprecated
 // features that dryad does not implement yet.
 var unsupportedTypes = map[string]bool{
-	"javascript": true, "thetaSketchConstant": true, "quantilesDoublesSketchSummary": true,
+	"javascript": true, "quantilesDoublesSketchSummary": true,
 	"buckets": true, "equalBuckets": true, "customBuckets": true, "min": true, "max": true, "quantile": true, "quantiles": true,
 	"tDigestSketchToQuantile": true, "tDigestSketchToQuantiles": true, "momentSketchSolveQuantiles": true, "momentSketchMin": true,
 	"momentSketchMax": true, "arrayOfDoublesSketchToEstimate": true, "fixedBucketsHistogramToQuantile": true,

@@ -23,7 +23,8 @@ import (
 //     HLLSketchToString: STRING.
 //   - thetaSketchEstimate: DOUBLE, or {estimate, highBound, lowBound,
 //     numStdDev} with errorBoundsStdDev; thetaSketchSetOp: a theta sketch
-//     (func UNION, INTERSECT or NOT); thetaSketchToString: STRING.
+//     (func UNION, INTERSECT or NOT); thetaSketchToString: STRING;
+//     thetaSketchConstant: the theta sketch given as base64 in value.
 //   - quantilesDoublesSketchTo… and kllDoublesSketchTo…: Quantile (DOUBLE at
 //     fraction), Quantiles (array at fractions), Histogram (counts per bin of
 //     splitPoints, or of numBins equal bins between min and max; default 10),
@@ -50,6 +51,8 @@ type SketchOp struct {
 	SplitPoints []float64
 	NumBins     int
 	Value       float64
+	// Sketch is thetaSketchConstant's base64 sketch.
+	Sketch string
 }
 
 type sketchFamily uint8
@@ -65,6 +68,7 @@ const (
 var sketchPostTypes = map[string]sketchFamily{
 	"HLLSketchEstimate": famHLL, "HLLSketchEstimateWithBounds": famHLL, "HLLSketchUnion": famHLL, "HLLSketchToString": famHLL,
 	"thetaSketchEstimate": famTheta, "thetaSketchSetOp": famTheta, "thetaSketchToString": famTheta,
+	"thetaSketchConstant": famTheta,
 	"quantilesDoublesSketchToQuantile": famQuantiles, "quantilesDoublesSketchToQuantiles": famQuantiles,
 	"quantilesDoublesSketchToHistogram": famQuantiles, "quantilesDoublesSketchToRank": famQuantiles,
 	"quantilesDoublesSketchToCDF": famQuantiles, "quantilesDoublesSketchToString": famQuantiles,
@@ -129,6 +133,8 @@ func (p *SketchOp) MarshalJSON() ([]byte, error) {
 	case "thetaSketchSetOp":
 		m["func"] = p.Func
 		m["size"] = p.Size
+	case "thetaSketchConstant":
+		m["value"] = p.Sketch
 	}
 	switch p.op() {
 	case "Quantile":
@@ -195,6 +201,13 @@ func decodeSketchPost(typ, name string, o *jsonspec.Object, depth int) (PostAggr
 			o.Failf("fieldName", "must not be empty")
 		}
 		p.Round = o.Bool("round", false)
+	case typ == "thetaSketchConstant":
+		p.Sketch = o.String("value")
+		if o.Err() == nil {
+			if _, err := sketch.AsTheta(p.Sketch); err != nil {
+				o.Failf("value", "%v", err)
+			}
+		}
 	case typ == "HLLSketchUnion" || typ == "thetaSketchSetOp":
 		p.Fields = fields(o, depth)
 		if o.Err() == nil && len(p.Fields) == 0 {
@@ -305,7 +318,7 @@ func (p *SketchOp) outputType() base.ColumnType {
 		return base.ArrayType(base.KindDouble)
 	case "HLLSketchUnion":
 		return base.ComplexType("HLLSketch")
-	case "thetaSketchSetOp":
+	case "thetaSketchSetOp", "thetaSketchConstant":
 		return base.ComplexType("thetaSketch")
 	}
 	return base.TypeString // the ToString family
@@ -385,6 +398,21 @@ func compileSketch(p *SketchOp, env Env) (Evaluator, error) {
 			return h.String()
 		}, nil
 	case famTheta:
+		if p.Kind == "thetaSketchConstant" {
+			t, err := sketch.AsTheta(p.Sketch)
+			if err != nil {
+				return nil, base.Errorf(base.ClassInvalidInput, "post-aggregator %q: %w", p.OutputName, err)
+			}
+			t.Compact()
+			// Each evaluation gets its own copy: results own their values.
+			return func(value.Row) any {
+				c, err := sketch.DecodeTheta(t.Bytes())
+				if err != nil {
+					return nil
+				}
+				return c
+			}, nil
+		}
 		if p.Kind == "thetaSketchSetOp" {
 			lgK, _ := sketch.ThetaLgK(p.Size)
 			return func(r value.Row) any {

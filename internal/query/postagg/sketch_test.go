@@ -75,6 +75,7 @@ func TestSketchPostAggregators(t *testing.T) {
 		{`{"type":"kllDoublesSketchToQuantile","name":"x","field":{"type":"fieldAccess","fieldName":"k"},"fraction":0.5}`, 50.0, base.TypeDouble},
 		{`{"type":"kllDoublesSketchToCDF","name":"x","field":{"type":"fieldAccess","fieldName":"k"},"splitPoints":[49]}`, []any{0.5, 1.0}, base.ArrayType(base.KindDouble)},
 		{`{"type":"hyperUniqueCardinality","name":"x","fieldName":"u"}`, 10.0, base.TypeDouble},
+		{`{"type":"thetaSketchEstimate","name":"x","field":{"type":"thetaSketchSetOp","name":"s","func":"INTERSECT","fields":[{"type":"fieldAccess","fieldName":"t1"},{"type":"thetaSketchConstant","name":"c","value":"` + row["t2"].(string) + `"}]}}`, 50.0, base.TypeDouble},
 		{`{"type":"hyperUniqueCardinality","name":"x","fieldName":"u","round":true}`, int64(10), base.TypeLong},
 	}
 	for _, c := range cases {
@@ -148,6 +149,7 @@ func TestSketchPostAggregatorErrors(t *testing.T) {
 		{`{"type":"quantilesDoublesSketchToCDF","name":"x","field":{"type":"fieldAccess","fieldName":"a"},"splitPoints":[2,1]}`, "increasing"},
 		{`{"type":"kllDoublesSketchToRank","name":"x","field":{"type":"fieldAccess","fieldName":"a"}}`, "value"},
 		{`{"type":"hyperUniqueCardinality","name":"x"}`, "fieldName"},
+		{`{"type":"thetaSketchConstant","name":"x","value":"AAAA"}`, "value"},
 	} {
 		_, err := Decode(json.RawMessage(c.spec), "postAggregations[0]")
 		if err == nil || base.ClassOf(err) != base.ClassInvalidInput || !strings.Contains(err.Error(), c.want) {
