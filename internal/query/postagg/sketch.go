@@ -68,7 +68,7 @@ const (
 var sketchPostTypes = map[string]sketchFamily{
 	"HLLSketchEstimate": famHLL, "HLLSketchEstimateWithBounds": famHLL, "HLLSketchUnion": famHLL, "HLLSketchToString": famHLL,
 	"thetaSketchEstimate": famTheta, "thetaSketchSetOp": famTheta, "thetaSketchToString": famTheta,
-	"thetaSketchConstant": famTheta,
+	"thetaSketchConstant":              famTheta,
 	"quantilesDoublesSketchToQuantile": famQuantiles, "quantilesDoublesSketchToQuantiles": famQuantiles,
 	"quantilesDoublesSketchToHistogram": famQuantiles, "quantilesDoublesSketchToRank": famQuantiles,
 	"quantilesDoublesSketchToCDF": famQuantiles, "quantilesDoublesSketchToString": famQuantiles,
