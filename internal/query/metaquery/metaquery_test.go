@@ -312,7 +312,7 @@ func TestSegmentMetadataFacts(t *testing.T) {
 	check("aggregators.count", r["aggregators"].(map[string]any)["count"], map[string]any{"type": "longSum", "name": "count", "fieldName": "count"})
 	check("queryGranularity", r["queryGranularity"], "HOUR")
 	check("rollup", r["rollup"], true)
-	var size float64
+	size := float64(len(cols) * 6) // a byte of whitespace per column and row
 	for _, c := range cols {
 		size += c.(map[string]any)["size"].(float64)
 	}

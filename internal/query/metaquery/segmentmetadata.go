@@ -29,7 +29,8 @@ type SegmentAnalysis struct {
 	// Columns in segment order (__time, dimensions, metrics); merged
 	// analyses list the latest segment's columns first.
 	Columns []ColumnAnalysis `json:"columns"`
-	// Size is the sum of the column size estimates ("size" analysis).
+	// Size is the segment's estimated size as text ("size" analysis): a
+	// byte per column and row plus the size estimates of all columns.
 	Size    int64 `json:"size"`
 	NumRows int64 `json:"numRows"`
 	// Aggregators are set by the "aggregators" analysis; an entry with a
@@ -109,25 +110,32 @@ func analyze(ctx context.Context, q *query.SegmentMetadata, seg *segment.Segment
 			include[c] = true
 		}
 	}
-	if q.ToInclude != "none" {
-		for _, name := range seg.ColumnNames() {
-			if include != nil && !include[name] {
-				continue
-			}
-			if err := checkCtx(ctx, seg); err != nil {
-				return nil, err
-			}
-			col, err := seg.Column(name)
-			if err != nil {
-				return nil, err
-			}
-			ca, err := analyzeColumn(col, meta.NumRows, has)
-			if err != nil {
-				return nil, err
-			}
-			if has["size"] && ca.ErrorMessage == nil {
-				a.Size += ca.Size
-			}
+	names := seg.ColumnNames()
+	if has["size"] {
+		// Druid's estimate of the segment as text: one byte of whitespace
+		// per column and row, plus every column's size, included or not.
+		a.Size = int64(len(names)) * int64(meta.NumRows)
+	}
+	for _, name := range names {
+		included := q.ToInclude == "all" || (include != nil && include[name])
+		if !included && !has["size"] {
+			continue
+		}
+		if err := checkCtx(ctx, seg); err != nil {
+			return nil, err
+		}
+		col, err := seg.Column(name)
+		if err != nil {
+			return nil, err
+		}
+		ca, err := analyzeColumn(col, meta.NumRows, has)
+		if err != nil {
+			return nil, err
+		}
+		if has["size"] && ca.ErrorMessage == nil {
+			a.Size += ca.Size
+		}
+		if included {
 			a.Columns = append(a.Columns, ca)
 		}
 	}
