@@ -3,6 +3,7 @@ package task
 import (
 	"bufio"
 	"compress/gzip"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,30 +13,41 @@ import (
 	"github.com/dryaddb/dryad/bench/datagen"
 )
 
-// wikiFile writes n generated wiki rows as gzipped JSON lines.
-func wikiFile(b *testing.B, n int64) string {
+// wikiFiles writes n generated wiki rows as gzipped JSON lines, split
+// over parts files (each file is one split for parallel reading).
+func wikiFiles(b *testing.B, n int64, parts int) ([]string, int64) {
 	b.Helper()
-	p := filepath.Join(b.TempDir(), "wiki.json.gz")
-	f, err := os.Create(p)
-	if err != nil {
-		b.Fatal(err)
-	}
-	zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
-	w := bufio.NewWriterSize(zw, 1<<20)
+	dir := b.TempDir()
 	g := datagen.NewWiki(1, n)
 	var buf []byte
-	for range n {
-		buf = g.Next().AppendJSON(buf[:0])
-		buf = append(buf, '\n')
-		w.Write(buf)
+	var paths []string
+	var size int64
+	for p := range parts {
+		path := filepath.Join(dir, "wiki"+strconv.Itoa(p)+".json.gz")
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		zw, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
+		w := bufio.NewWriterSize(zw, 1<<20)
+		for range n / int64(parts) {
+			buf = g.Next().AppendJSON(buf[:0])
+			buf = append(buf, '\n')
+			w.Write(buf)
+		}
+		w.Flush()
+		zw.Close()
+		f.Close()
+		fi, _ := os.Stat(path)
+		size += fi.Size()
+		paths = append(paths, path)
 	}
-	w.Flush()
-	zw.Close()
-	f.Close()
-	return p
+	return paths, size
 }
 
-func wikiSpec(file string, readers int) []byte {
+
+func wikiSpec(files []string, readers int) []byte {
+	fj, _ := json.Marshal(files)
 	return []byte(`{"type":"index_parallel","spec":{"dataSchema":{"dataSource":"bench",
 "timestampSpec":{"column":"timestamp","format":"iso"},
 "dimensionsSpec":{"dimensions":["channel","namespace","countryName","countryIsoCode","regionName","cityName","metroCode",
@@ -44,7 +56,7 @@ func wikiSpec(file string, readers int) []byte {
 {"type":"longSum","name":"deleted","fieldName":"deleted"},{"type":"longSum","name":"delta","fieldName":"delta"},
 {"type":"doubleSum","name":"deltaScore","fieldName":"deltaScore"}],
 "granularitySpec":{"segmentGranularity":"day","queryGranularity":"none","rollup":false}},
-"ioConfig":{"type":"index_parallel","inputSource":{"type":"local","files":["` + file + `"]},"inputFormat":{"type":"json"}},
+"ioConfig":{"type":"index_parallel","inputSource":{"type":"local","files":` + string(fj) + `},"inputFormat":{"type":"json"}},
 "tuningConfig":{"type":"index_parallel","maxNumConcurrentSubTasks":` + strconv.Itoa(readers) + `}}}`)
 }
 
@@ -56,24 +68,28 @@ func BenchmarkIngestWiki(b *testing.B) {
 	if testing.Short() {
 		n = 200_000
 	}
-	file := wikiFile(b, n)
-	fi, _ := os.Stat(file)
-	f := newFixture(b, 1)
-	spec := wikiSpec(file, 1)
-	b.SetBytes(fi.Size())
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu0 := cpuSeconds()
-	for b.Loop() {
-		st := f.run(b, spec)
-		if st.StatusCode != StateSuccess {
-			b.Fatal(st.ErrorMsg)
-		}
+	files, size := wikiFiles(b, n, 4)
+	for _, readers := range []int{1, 2} {
+		b.Run("readers="+strconv.Itoa(readers), func(b *testing.B) {
+			f := newFixture(b, 1)
+			spec := wikiSpec(files, readers)
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu0 := cpuSeconds()
+			for b.Loop() {
+				st := f.run(b, spec)
+				if st.StatusCode != StateSuccess {
+					b.Fatal(st.ErrorMsg)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			// On a shared machine wall time is noisy; rows per CPU-second
+			// of this process (user+system, all threads, GC included) is
+			// the per-core rate.
+			b.ReportMetric(float64(n)*float64(b.N)/(cpuSeconds()-cpu0), "rows/cpu-s")
+		})
 	}
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-	// On a shared machine wall time is noisy; rows per CPU-second of this
-	// process (user+system, all threads, GC included) is the per-core rate.
-	b.ReportMetric(float64(n)*float64(b.N)/(cpuSeconds()-cpu0), "rows/cpu-s")
 }
 
 // cpuSeconds is the process's user+system CPU time.
