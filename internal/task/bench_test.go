@@ -45,7 +45,6 @@ func wikiFiles(b *testing.B, n int64, parts int) ([]string, int64) {
 	return paths, size
 }
 
-
 func wikiSpec(files []string, readers int) []byte {
 	fj, _ := json.Marshal(files)
 	return []byte(`{"type":"index_parallel","spec":{"dataSchema":{"dataSource":"bench",
