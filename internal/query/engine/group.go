@@ -118,6 +118,9 @@ type dimReader struct {
 	index   map[any]int32
 	keyBuf  []int32
 	offBuf  []int32
+	numIdx  map[uint64]int32 // dimGeneric over a numeric column: raw bits → key
+	numKind vecKind          // the vec kind numIdx was built for
+	nullK   int32
 }
 
 func (p *plan) newDimReader(spec dimension.Spec) (*dimReader, error) {
@@ -165,6 +168,7 @@ func (p *plan) newDimReader(spec dimension.Spec) (*dimReader, error) {
 	default:
 		r.kind = dimGeneric
 		r.index = map[any]int32{}
+		r.nullK = -1
 	}
 	return r, nil
 }
@@ -271,6 +275,11 @@ func (r *dimReader) keys(start, n int, sel []int32) (keys, offs []int32, err err
 		r.keyBuf = keys
 		return keys, nil, nil
 	}
+	if r.spec.ExtractionFn == nil && (v.kind == vecLong || v.kind == vecDouble || v.kind == vecFloat) {
+		keys = r.numericKeys(v, sel, keys)
+		r.keyBuf = keys
+		return keys, nil, nil
+	}
 	offs = r.offBuf[:0]
 	offs = append(offs, 0)
 	multi := false
@@ -308,6 +317,42 @@ func (r *dimReader) keys(start, n int, sel []int32) (keys, offs []int32, err err
 		return keys, nil, nil
 	}
 	return keys, offs, nil
+}
+
+// numericKeys appends the keys of numeric rows, looking raw values up in
+// a typed map (no boxing per row); a new raw value is cast to the output
+// type and numbered by its output value.
+func (r *dimReader) numericKeys(v *vec, sel []int32, keys []int32) []int32 {
+	if r.numIdx == nil || r.numKind != v.kind {
+		// Keys are numbered by output value, so a new map for another
+		// representation keeps them consistent.
+		r.numIdx, r.numKind = map[uint64]int32{}, v.kind
+	}
+	for _, i := range sel {
+		if v.nulls != nil && v.nulls[i] {
+			if r.nullK < 0 {
+				r.nullK = r.keyOf(nil)
+			}
+			keys = append(keys, r.nullK)
+			continue
+		}
+		var bits uint64
+		switch v.kind {
+		case vecLong:
+			bits = uint64(v.longs[i])
+		case vecDouble:
+			bits = math.Float64bits(v.doubles[i])
+		default:
+			bits = uint64(math.Float32bits(v.floats[i]))
+		}
+		k, ok := r.numIdx[bits]
+		if !ok {
+			k = r.keyOf(castTo(v.at(int(i)), r.spec.OutputType))
+			r.numIdx[bits] = k
+		}
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 // dimValues returns the values a dimension yields for a (possibly
