@@ -34,14 +34,20 @@ type itSegment struct {
 // textual edits), its rows are read with ingest.OpenRows, bucketed by
 // segment granularity, split into dynamic partitions of maxRowsPerSegment
 // input rows, rolled up by internal/incremental at the query granularity and
-// persisted. Metrics whose aggregators dryad lacks (the sketches) are left
-// out.
+// persisted. Metrics whose aggregators dryad lacks would be left out (all
+// the IT specs' metrics, sketches included, are supported).
 func buildIT(t testing.TB, specFile, dataSource string, edits ...string) []itSegment {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(itDir, "specs", specFile))
 	if err != nil {
 		t.Skipf("druid-it conformance spec not found: %v", err)
 	}
+	return buildSpec(t, specFile, raw, dataSource, edits...)
+}
+
+// buildSpec is buildIT for a spec given as text.
+func buildSpec(t testing.TB, specFile string, raw []byte, dataSource string, edits ...string) []itSegment {
+	t.Helper()
 	abs, err := filepath.Abs(filepath.Join(itDir, "data"))
 	if err != nil {
 		t.Fatal(err)
@@ -122,6 +128,9 @@ func buildIT(t testing.TB, specFile, dataSource string, edits ...string) []itSeg
 		if err != nil {
 			t.Fatal(err)
 		}
+		if !inIntervals(gs.BucketIntervals(), gs.SegmentGranularity.Floor(r.Time)) {
+			continue // Druid drops rows outside the granularitySpec intervals
+		}
 		start := gs.SegmentGranularity.Floor(r.Time)
 		c := byStart[start]
 		if c == nil {
@@ -164,6 +173,32 @@ func buildIT(t testing.TB, specFile, dataSource string, edits ...string) []itSeg
 	}
 	return out
 }
+
+// inIntervals reports whether ms lies in one of ivs (nil: no restriction).
+func inIntervals(ivs []base.Interval, ms int64) bool {
+	if ivs == nil {
+		return true
+	}
+	for _, iv := range ivs {
+		if iv.Start <= ms && ms < iv.End {
+			return true
+		}
+	}
+	return false
+}
+
+// hadoopAsIndex is Druid's batch_hadoop_indexer.json (a Hadoop task, which
+// dryad does not run) restated as a native index task with the same
+// schema, TSV columns, granularities and intervals.
+const hadoopAsIndex = `{"type":"index","spec":{
+  "dataSchema":{"dataSource":"%%DATASOURCE%%","timestampSpec":{"column":"timestamp","format":"yyyyMMddHH"},
+    "dimensionsSpec":{"dimensions":["location","product"]},
+    "metricsSpec":[{"type":"thetaSketch","name":"other_metric","fieldName":"other_metric","size":16384},
+                   {"type":"thetaSketch","name":"user_id_sketch","fieldName":"user_id_sketch","size":16384}],
+    "granularitySpec":{"type":"uniform","segmentGranularity":"DAY","queryGranularity":"DAY","intervals":["2014-10-20T00:00:00Z/P2W"]}},
+  "ioConfig":{"type":"index","inputSource":{"type":"local","files":["/resources/data/batch_index/hadoop_tsv/batch_hadoop.data"]},
+    "inputFormat":{"type":"tsv","columns":["timestamp","location","product","other_metric","user_id_sketch"]}},
+  "tuningConfig":{"type":"index","maxRowsPerSegment":5000000}}}`
 
 // runAll runs q on every segment and merges the partials as the broker
 // does, returning the result JSON.
@@ -315,6 +350,12 @@ func TestDruidIT(t *testing.T) {
 				`"maxRowsPerSegment": 3`, `"maxRowsPerSegment": 5000000`)...)
 		}
 		for _, c := range loadCases(t, "union_queries.json", "%%DATASOURCE%%", "union") {
+			checkCase(t, c, segs)
+		}
+	})
+	t.Run("batch_hadoop_queries.json", func(t *testing.T) {
+		segs := buildSpec(t, "batch_hadoop_indexer.json (as index)", []byte(hadoopAsIndex), "hadoop")
+		for _, c := range loadCases(t, "batch_hadoop_queries.json", "%%DATASOURCE%%", "hadoop") {
 			checkCase(t, c, segs)
 		}
 	})
