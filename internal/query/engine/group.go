@@ -438,11 +438,14 @@ func newGrouper(p *plan, bk *bucketer, dims []*dimReader, aggs []aggregator) *gr
 		_, isSketch := a.(*sketchAgg)
 		sketches = sketches || isSketch
 	}
-	if len(dims) == 1 && dims[0].kind != dimGeneric && bk.all && !sketches {
+	// Tables sized by the key space pay off when the selection is not much
+	// smaller than it.
+	budget := max(4*p.selected(), 1<<16)
+	if len(dims) == 1 && dims[0].kind != dimGeneric && bk.all && !sketches && dims[0].fixed <= budget {
 		g.identity = true
 		g.present = make([]bool, dims[0].fixed)
 		g.nGroups = dims[0].fixed
-	} else if product, ok := fixedProduct(dims); ok && (product <= 1<<16 || (bk.all && product <= 1<<22)) {
+	} else if product, ok := fixedProduct(dims); ok && product <= budget && (product <= 1<<16 || (bk.all && product <= 1<<22)) {
 		g.dense = make([]int32, product)
 		stride := 1
 		g.strides = make([]int, len(dims))
