@@ -1,6 +1,7 @@
 package task
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -811,12 +812,35 @@ func writeSegment(dir, name string, p *prepared, part builtPart, version string)
 		name = fmt.Sprintf("%s_%d.dryad", strconv.FormatInt(part.chunk.Start, 10), part.shard.PartitionNum)
 	}
 	path := filepath.Join(dir, name)
-	size, err := segment.WriteFile(path, meta, cols)
+	size, err := writeLocal(path, meta, cols)
 	if err != nil {
 		return ds, "", fmt.Errorf("writing segment %s: %w", ds.ID(), err)
 	}
 	ds.Size = size
 	return ds, path, nil
+}
+
+// writeLocal writes a segment file in the task's work directory. It is not
+// synced: the durable copy is the one pushed to deep storage, and a crash
+// discards the work directory anyway.
+func writeLocal(path string, meta segment.Metadata, cols []segment.ColumnData) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, base.Errorf(base.ClassUnavailable, "creating %s: %w", path, err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	size, err := segment.Write(w, meta, cols)
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+		return 0, err
+	}
+	return size, nil
 }
 
 // versionedChunk is the version and partition numbering of one time chunk.
