@@ -550,6 +550,7 @@ type countingReader struct {
 	prog *progress
 }
 
+// Read counts the raw bytes read into the task's processedBytes.
 func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
 	c.prog.processedBytes.Add(int64(n))
@@ -610,6 +611,7 @@ type recBindings struct {
 	time int64
 }
 
+// Value binds a field (or __time) for a transform expression.
 func (b recBindings) Value(name string) expr.Value {
 	if name == base.TimeColumn {
 		return expr.Long(b.time)
@@ -623,6 +625,7 @@ type filterRow struct {
 	time int64
 }
 
+// Value gives the transform filter a field (or __time).
 func (f filterRow) Value(name string) any {
 	if name == base.TimeColumn {
 		return f.time

@@ -26,6 +26,7 @@ const maxSpecBytes = 16 << 20
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
+// ServeHTTP answers a returned error with Druid's error body.
 func (h handlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := h(w, r); err != nil {
 		httpapi.WriteError(w, r, err)
