@@ -450,3 +450,46 @@ func TestQueryIntervals(t *testing.T) {
 		t.Errorf("timeBoundary intervals %v, want eternity", got)
 	}
 }
+
+// TestPartialsOverTheWire checks that partials survive JSON (as data
+// servers send them) with the same merged result.
+func TestPartialsOverTheWire(t *testing.T) {
+	segs := fixture(t)
+	for _, s := range []string{
+		`{"queryType":"search","dataSource":"t","intervals":["2020/2021"],"query":{"type":"insensitive_contains","value":"a"}}`,
+		`{"queryType":"timeBoundary","dataSource":"t"}`,
+		`{"queryType":"dataSourceMetadata","dataSource":"t"}`,
+		`{"queryType":"segmentMetadata","dataSource":"t","merge":true,"analysisTypes":["cardinality","size","interval","aggregators","minmax","queryGranularity","rollup"]}`,
+		`{"queryType":"segmentMetadata","dataSource":"t","toInclude":{"type":"none"}}`,
+	} {
+		q := decodeQuery(t, s)
+		var parts, wire []*Partial
+		for _, sg := range segs {
+			p, err := Run(context.Background(), q, sg.seg, sg.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts = append(parts, p)
+			b, err := json.Marshal(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back Partial
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			wire = append(wire, &back)
+		}
+		r1, err := Merge(q, parts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2, err := Merge(q, wire)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := AppendJSON(nil, q, r1), AppendJSON(nil, q, r2); !bytes.Equal(a, b) {
+			t.Errorf("%s: over the wire\n got %s\nwant %s", s, b, a)
+		}
+	}
+}
