@@ -1,9 +1,7 @@
 package broker
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -105,10 +103,7 @@ func (b *Broker) serveQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Query().Has("pretty") {
-		var buf bytes.Buffer
-		if json.Indent(&buf, out, "", "  ") == nil {
-			out = append(buf.Bytes(), '\n')
-		}
+		out = prettyJSON(out)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
