@@ -33,6 +33,7 @@ import (
 // goroutines and read by the chat endpoints. Safe for concurrent use.
 type progress struct {
 	processed, processedBytes, processedWithError, thrownAway, unparseable atomic.Int64
+	segmentsRead, segmentsPublished                                        atomic.Int64
 	state                                                                  atomic.Value // ingestion state string
 	started                                                                time.Time
 
@@ -995,6 +996,7 @@ func buildAndPublish(ctx context.Context, env *engineEnv, t *ingest.Task, p *pre
 		return res, fmt.Errorf("publishing %d segments: %w", len(segs), err)
 	}
 	env.log.Info("published segments", "count", len(segs))
+	env.prog.segmentsPublished.Store(int64(len(segs)))
 	_ = os.Remove(manifest)
 	res.segments = segs
 	return res, nil

@@ -136,6 +136,7 @@ func readDruidSource(ctx context.Context, env *engineEnv, p *prepared, src *inpu
 		if err := env.deep.Pull(ctx, ds.LoadSpec, path); err != nil {
 			return fmt.Errorf("pulling segment %s: %w", ds.ID(), err)
 		}
+		env.prog.segmentsRead.Add(1)
 		err := readSegmentRows(ctx, env, p, src, path, match, &row, s)
 		_ = os.Remove(path)
 		if err != nil {

@@ -31,6 +31,12 @@ type IngestionStats struct {
 	ErrorMsg                      *string                                  `json:"errorMsg"`
 	SegmentAvailabilityConfirmed  bool                                     `json:"segmentAvailabilityConfirmed"`
 	SegmentAvailabilityWaitTimeMs int64                                    `json:"segmentAvailabilityWaitTimeMs"`
+	// RecordsProcessed is for streaming tasks: always null here.
+	RecordsProcessed *int64 `json:"recordsProcessed"`
+	// SegmentsRead counts the segments a re-indexing task read (null when
+	// it read none); SegmentsPublished the segments it published.
+	SegmentsRead      *int64 `json:"segmentsRead"`
+	SegmentsPublished *int64 `json:"segmentsPublished"`
 }
 
 // reportOf builds the report of a task from its progress.
@@ -52,6 +58,13 @@ func reportOf(ts *taskState, st Status) Reports {
 	if st.ErrorMsg != "" {
 		msg := st.ErrorMsg
 		r.IngestionStatsAndErrors.Payload.ErrorMsg = &msg
+	}
+	if n := p.segmentsRead.Load(); n > 0 {
+		r.IngestionStatsAndErrors.Payload.SegmentsRead = &n
+	}
+	if !st.Active() {
+		n := p.segmentsPublished.Load()
+		r.IngestionStatsAndErrors.Payload.SegmentsPublished = &n
 	}
 	return r
 }
