@@ -5,11 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/config"
+	"github.com/dryaddb/dryad/internal/discovery"
 	"github.com/dryaddb/dryad/internal/metadata"
 	"github.com/dryaddb/dryad/internal/serverview"
 )
@@ -130,4 +135,42 @@ func TestLoadDuty(t *testing.T) {
 	}
 	run()
 	check("all unused", "[]", "[]", "[]")
+}
+
+func TestDutyLoopNudge(t *testing.T) {
+	ctx := context.Background()
+	store, err := metadata.Open(ctx, metadata.Config{DataDir: t.TempDir()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	loader := &fakeLoader{segs: map[base.SegmentID]base.DataSegment{}}
+	servers := fakeServers{{Name: "h1", Tier: "_default_tier", Loader: loader}}
+	// Period and start delay are far away: only a nudge can run the duty.
+	c := New(config.CoordinatorConfig{Period: time.Hour, StartDelay: time.Hour},
+		Deps{Elector: discovery.NewLocalElections().Elector("coordinator", "http://c"), Metadata: store, Servers: servers})
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop(ctx)
+	one := 1
+	seg := base.DataSegment{DataSource: "w", Interval: base.NewInterval(0, day), Version: "v1",
+		LoadSpec: json.RawMessage(`{"type":"local","path":"/x"}`), ShardSpec: base.ShardSpec{Type: "numbered", Partitions: &one}}
+	if err := store.PublishSegments(ctx, []base.DataSegment{seg}, metadata.PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c.Nudge()
+	c.Nudge() // coalesces
+	deadline := time.Now().Add(10 * time.Second)
+	for fmt.Sprint(loader.names()) != "[0/v1]" {
+		if time.Now().After(deadline) {
+			t.Fatalf("nudged duty did not load the segment: %v", loader.names())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	rec := httptest.NewRecorder()
+	c.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/druid/coordinator/v1/loadstatus", nil))
+	if got := strings.TrimSpace(rec.Body.String()); rec.Code != 200 || got != `{"w":100}` {
+		t.Errorf("loadstatus: %d %s", rec.Code, got)
+	}
 }
