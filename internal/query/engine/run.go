@@ -7,6 +7,7 @@ import (
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/query"
 	"github.com/dryaddb/dryad/internal/query/result"
+	"github.com/dryaddb/dryad/internal/query/value"
 	"github.com/dryaddb/dryad/internal/segment"
 )
 
@@ -125,6 +126,9 @@ func runTopN(ctx context.Context, q *query.TopN, seg *segment.Segment) ([]result
 			keys, nulls := make([]float64, len(ids)), make([]bool, len(ids))
 			if metricKeys(aggs[mi], ids, keys, nulls) {
 				ids = topCandidates(ids, keys, nulls, keep, q.Metric.Inverted)
+				if len(ids) > keep && !q.Metric.Inverted && dim.kind == dimDirect && q.Metric.Ordering == value.Lexicographic {
+					ids = trimTies(g, dim, aggs[mi], ids, keep)
+				}
 			}
 		}
 		rows := make([]result.TopNRow, len(ids))

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"github.com/dryaddb/dryad/internal/query"
 )
@@ -153,4 +155,46 @@ func numericMetricAgg(q *query.TopN) int {
 		}
 	}
 	return -1
+}
+
+// trimTies keeps k of the candidates when many tie at the threshold: the
+// ones strictly better, then the tied ones in dimension order (ascending,
+// null first), which for a string column's ids is key order. It applies to
+// a non-inverted numeric metric with lexicographic tie-breaking, where the
+// candidates hold no nulls.
+func trimTies(g *grouper, dim *dimReader, a aggregator, ids []int32, k int) []int32 {
+	keys, nulls := make([]float64, len(ids)), make([]bool, len(ids))
+	if !metricKeys(a, ids, keys, nulls) {
+		return ids
+	}
+	th := math.Inf(1)
+	for i, x := range keys {
+		if nulls[i] {
+			return ids
+		}
+		th = min(th, x)
+	}
+	var better, tied []int32
+	for i, id := range ids {
+		if keys[i] > th {
+			better = append(better, id)
+		} else {
+			tied = append(tied, id)
+		}
+	}
+	if len(better) >= k {
+		return ids // cannot happen for a k-th best threshold; keep all
+	}
+	order := func(id int32) int64 {
+		key := int64(id)
+		if !g.identity {
+			key = int64(g.keys[int(id)*2+1])
+		}
+		if key == int64(dim.nullKey) {
+			return -1 // null sorts first
+		}
+		return key
+	}
+	slices.SortFunc(tied, func(x, y int32) int { return cmp.Compare(order(x), order(y)) })
+	return append(better, tied[:k-len(better)]...)
 }
