@@ -178,6 +178,12 @@ func TestSearch(t *testing.T) {
 		{"filter with not, evaluated row by row",
 			head + `"filter":{"type":"not","field":{"type":"selector","dimension":"city","value":"Paris"}},"searchDimensions":["page"],"query":{"type":"contains","value":""}}`,
 			`[{"timestamp":` + day1 + `,"result":[{"dimension":"page","value":"Apple","count":1},{"dimension":"page","value":"Banana","count":1}]}]`},
+		{"virtual column searched, nulls skipped",
+			head + `"virtualColumns":[{"type":"expression","name":"v","expression":"concat(page, '-', city)","outputType":"STRING"}],"searchDimensions":["v"],"query":{"type":"contains","value":"Paris"}}`,
+			`[{"timestamp":` + day1 + `,"result":[{"dimension":"v","value":"Apple-Paris","count":2},{"dimension":"v","value":"Cherry-Paris","count":1}]}]`},
+		{"filter on a virtual column",
+			head + `"virtualColumns":[{"type":"expression","name":"n2","expression":"num * 2","outputType":"LONG"}],"filter":{"type":"selector","dimension":"n2","value":"20"},"searchDimensions":["city"],"query":{"type":"contains","value":""}}`,
+			`[{"timestamp":` + day1 + `,"result":[{"dimension":"city","value":"Paris","count":2},{"dimension":"city","value":"Rome","count":1}]}]`},
 		{"no match",
 			head + `"query":{"type":"contains","value":"zzz"}}`,
 			`[{"timestamp":` + day1 + `,"result":[]}]`},
@@ -218,6 +224,9 @@ func TestTimeBoundaryAndDataSourceMetadata(t *testing.T) {
 		{"filter on a null value",
 			`{"queryType":"timeBoundary","dataSource":"t","filter":{"type":"null","column":"num"}}`,
 			`[{"timestamp":"2020-01-01T03:00:00.000Z","result":{"minTime":"2020-01-01T03:00:00.000Z","maxTime":"2020-01-01T03:00:00.000Z"}}]`},
+		{"filter on a virtual column",
+			`{"queryType":"timeBoundary","dataSource":"t","virtualColumns":[{"type":"expression","name":"n2","expression":"num * 2","outputType":"LONG"}],"filter":{"type":"selector","dimension":"n2","value":"20"}}`,
+			`[{"timestamp":"2020-01-01T01:00:00.000Z","result":{"minTime":"2020-01-01T01:00:00.000Z","maxTime":"2020-01-02T06:00:00.000Z"}}]`},
 		{"nothing matches",
 			`{"queryType":"timeBoundary","dataSource":"t","filter":{"type":"selector","dimension":"page","value":"Nope"}}`,
 			`[]`},
@@ -401,7 +410,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{"extraction function", `{"queryType":"search","dataSource":"t","intervals":["2020/2021"],"searchDimensions":[{"type":"extraction","dimension":"page","outputName":"p","extractionFn":{"type":"upper"}}],"query":{"type":"contains","value":"A"}}`, base.ClassUnsupported, "extraction"},
 		{"complex column", `{"queryType":"search","dataSource":"t","intervals":["2020/2021"],"searchDimensions":["sketch"],"query":{"type":"contains","value":"A"}}`, base.ClassUnsupported, "sketch"},
-		{"virtual columns", `{"queryType":"timeBoundary","dataSource":"t","virtualColumns":[{"type":"expression","name":"v","expression":"1","outputType":"LONG"}]}`, base.ClassUnsupported, "virtualColumns"},
+		{"bad virtual column", `{"queryType":"timeBoundary","dataSource":"t","virtualColumns":[{"type":"expression","name":"v","expression":"nosuchfn(page)","outputType":"LONG"}],"filter":{"type":"selector","dimension":"v","value":"1"}}`, base.ClassInvalidInput, "nosuchfn"},
 		{"other query type", `{"queryType":"timeseries","dataSource":"t","intervals":["2020/2021"],"granularity":"all"}`, base.ClassUnsupported, "timeseries"},
 	}
 	for _, tc := range tests {

@@ -87,7 +87,7 @@ func (t *timeColumn) lowerBound(ms int64) int {
 // selectRows returns the rows of seg inside ivs that match f (nil: all).
 // It answers "every row" without reading anything when the intervals cover
 // the segment and there is no filter.
-func selectRows(ctx context.Context, seg *segment.Segment, ivs []base.Interval, f filter.Filter) (selection, error) {
+func selectRows(ctx context.Context, seg *segment.Segment, ivs []base.Interval, f filter.Filter, vs *virtuals) (selection, error) {
 	meta := seg.Metadata()
 	n := seg.NumRows()
 	if n == 0 {
@@ -116,21 +116,28 @@ func selectRows(ctx context.Context, seg *segment.Segment, ivs []base.Interval, 
 	if f == nil || sel.empty() {
 		return sel, nil
 	}
-	if bm, ok, err := indexFilter(seg, f); err != nil {
-		return selection{}, err
-	} else if ok {
-		if !sel.all {
-			bm.And(sel.bm)
+	required := filter.RequiredColumns(f)
+	if !vs.anyOf(required) {
+		if bm, ok, err := indexFilter(seg, f); err != nil {
+			return selection{}, err
+		} else if ok {
+			if !sel.all {
+				bm.And(sel.bm)
+			}
+			return selection{bm: bm}, nil
 		}
-		return selection{bm: bm}, nil
 	}
 	m, err := filter.Compile(f)
 	if err != nil {
 		return selection{}, err
 	}
-	acc, err := newRowAccessor(seg, filter.RequiredColumns(f))
+	acc, err := newRowAccessor(seg, vs.storedInputs(required))
 	if err != nil {
 		return selection{}, err
+	}
+	var row filter.Row = acc
+	if vs != nil {
+		row = view{v: vs, r: acc}
 	}
 	out := roaring.New()
 	var hits []uint32
@@ -141,7 +148,7 @@ func selectRows(ctx context.Context, seg *segment.Segment, ivs []base.Interval, 
 			}
 		}
 		acc.seek(r)
-		if m.Eval(acc) == filter.TriTrue {
+		if m.Eval(row) == filter.TriTrue {
 			hits = append(hits, uint32(r))
 			if len(hits) == cap(hits) && len(hits) >= segment.BlockSize {
 				out.AddMany(hits)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/query"
+	"github.com/dryaddb/dryad/internal/query/filter"
 	"github.com/dryaddb/dryad/internal/query/value"
 	"github.com/dryaddb/dryad/internal/segment"
 )
@@ -26,8 +27,9 @@ type searchTarget struct {
 // runSearch answers a search query on one segment. The hits are labelled
 // with the segment interval's start, as Druid's search runner does.
 func runSearch(ctx context.Context, q *query.Search, seg *segment.Segment) (*Partial, error) {
-	if len(q.VirtualColumns) > 0 {
-		return nil, base.Errorf(base.ClassUnsupported, "search: virtualColumns are not supported")
+	vs, err := bindVirtuals(seg, q.VirtualColumns)
+	if err != nil {
+		return nil, err
 	}
 	m, err := compileSearch(q.Query)
 	if err != nil {
@@ -47,7 +49,7 @@ func runSearch(ctx context.Context, q *query.Search, seg *segment.Segment) (*Par
 			targets = append(targets, searchTarget{column: d.Dimension, output: d.OutputName, explicit: true})
 		}
 	}
-	sel, err := selectRows(ctx, seg, q.Intervals, q.Filter)
+	sel, err := selectRows(ctx, seg, q.Intervals, q.Filter, vs)
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +60,13 @@ func runSearch(ctx context.Context, q *query.Search, seg *segment.Segment) (*Par
 			present[c] = true
 		}
 		for _, t := range targets {
+			if vs.has(t.column) {
+				hits, err = searchRows(ctx, seg, vs, t.column, t.output, m.pred, sel, hits)
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if !present[t.column] {
 				continue // a missing column holds only nulls, which never match
 			}
@@ -69,7 +78,7 @@ func runSearch(ctx context.Context, q *query.Search, seg *segment.Segment) (*Par
 			case segment.StringColumn:
 				hits, err = searchStrings(ctx, seg, c, t.output, m, sel, hits)
 			case segment.LongColumn, segment.FloatColumn, segment.DoubleColumn:
-				hits, err = searchNumbers(ctx, seg, col, t.output, m.pred, sel, hits)
+				hits, err = searchRows(ctx, seg, nil, t.column, t.output, m.pred, sel, hits)
 			default:
 				if t.explicit {
 					err = base.Errorf(base.ClassUnsupported, "search: column %q of type %s cannot be searched", t.column, col.Info().Type)
@@ -180,14 +189,30 @@ func searchSelectedIDs(c segment.StringColumn, out string, pred func(string) boo
 	return hits, nil
 }
 
-// searchNumbers appends the hits of a numeric column: each selected
-// non-null value is printed as Java's String.valueOf does and tested.
-func searchNumbers(ctx context.Context, seg *segment.Segment, col segment.Column, out string, pred func(string) bool, sel selection, hits []SearchHit) ([]SearchHit, error) {
-	acc, err := newRowAccessor(seg, []string{col.Info().Name})
+// searchRows appends the hits of a column read row by row: a numeric
+// column, whose values print as Java's String.valueOf does, or a virtual
+// column. Each selected non-null value (each element of a multi-value
+// row) is printed, tested and counted.
+func searchRows(ctx context.Context, seg *segment.Segment, vs *virtuals, column, out string, pred func(string) bool, sel selection, hits []SearchHit) ([]SearchHit, error) {
+	inputs := []string{column}
+	if vs != nil {
+		inputs = vs.storedInputs(inputs)
+	}
+	acc, err := newRowAccessor(seg, inputs)
 	if err != nil {
 		return nil, err
 	}
+	var row filter.Row = acc
+	if vs != nil {
+		row = view{v: vs, r: acc}
+	}
 	counts := map[string]int64{}
+	count := func(e any) bool {
+		if s, ok := value.ToString(e); ok {
+			counts[s]++
+		}
+		return true
+	}
 	visit := func(r int) error {
 		if r%segment.BlockSize == 0 {
 			if err := checkCtx(ctx, seg); err != nil {
@@ -195,9 +220,7 @@ func searchNumbers(ctx context.Context, seg *segment.Segment, col segment.Column
 			}
 		}
 		acc.seek(r)
-		if s, ok := value.ToString(acc.Value(col.Info().Name)); ok {
-			counts[s]++
-		}
+		value.Each(row.Value(column), count)
 		return acc.err
 	}
 	if sel.all {

@@ -3,7 +3,6 @@ package metaquery
 import (
 	"context"
 
-	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/query"
 	"github.com/dryaddb/dryad/internal/segment"
 )
@@ -14,9 +13,6 @@ import (
 // otherwise the first and last selected rows are read (rows are sorted by
 // time).
 func runTimeBoundary(ctx context.Context, q *query.TimeBoundary, seg *segment.Segment) (*Partial, error) {
-	if len(q.VirtualColumns) > 0 {
-		return nil, base.Errorf(base.ClassUnsupported, "timeBoundary: virtualColumns are not supported")
-	}
 	p := &Partial{Type: q.Type()}
 	meta := seg.Metadata()
 	if meta.NumRows == 0 {
@@ -26,7 +22,11 @@ func runTimeBoundary(ctx context.Context, q *query.TimeBoundary, seg *segment.Se
 		p.Bounds = &Bounds{Min: meta.MinTime, Max: meta.MaxTime}
 		return p, nil
 	}
-	sel, err := selectRows(ctx, seg, q.Intervals, q.Filter)
+	vs, err := bindVirtuals(seg, q.VirtualColumns)
+	if err != nil {
+		return nil, err
+	}
+	sel, err := selectRows(ctx, seg, q.Intervals, q.Filter, vs)
 	if err != nil {
 		return nil, err
 	}
