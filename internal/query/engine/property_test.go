@@ -72,7 +72,11 @@ func genLeafJSON(t *rapid.T) string {
 	col := rapid.SampledFrom(filterCols).Draw(t, "col")
 	val := rapid.SampledFrom(filterVals).Draw(t, "val")
 	val2 := rapid.SampledFrom(filterVals).Draw(t, "val2")
-	switch rapid.IntRange(0, 13).Draw(t, "leaf") {
+	switch rapid.IntRange(0, 15).Draw(t, "leaf") {
+	case 14:
+		return fmt.Sprintf(`{"type":"selector","dimension":%s,"value":%s,"extractionFn":{"type":"substring","index":0,"length":1}}`, jstr(col), jstr(val))
+	case 15:
+		return fmt.Sprintf(`{"type":"in","dimension":%s,"values":[%s,"P"],"extractionFn":{"type":"upper"}}`, jstr(col), jstr(strings.ToUpper(val)))
 	case 0:
 		return fmt.Sprintf(`{"type":"selector","dimension":%s,"value":%s}`, jstr(col), jstr(val))
 	case 1:
@@ -257,8 +261,11 @@ func checkOneQuery(t *rapid.T, seg *segment.Segment, ref []value.Row) {
 		var js string
 		switch rapid.IntRange(0, 3).Draw(t, "queryType") {
 		case 0:
-			js = fmt.Sprintf(`{"queryType":"timeseries",%s,"granularity":%q,"aggregations":%s}`, common,
-				rapid.SampledFrom([]string{"all", "hour", "day", "minute"}).Draw(t, "gran"), genAggs(t))
+			js = fmt.Sprintf(`{"queryType":"timeseries",%s,"granularity":%s,"aggregations":%s}`, common,
+				rapid.SampledFrom([]string{`"all"`, `"hour"`, `"day"`, `"minute"`,
+					`{"type":"period","period":"P1D","timeZone":"America/Los_Angeles"}`,
+					`{"type":"period","period":"PT90M","origin":"1970-01-01T00:07:00Z"}`,
+					`{"type":"duration","duration":5400000,"origin":"1970-01-01T00:13:00Z"}`}).Draw(t, "gran"), genAggs(t))
 		case 1:
 			metric := rapid.SampledFrom([]string{`"a0"`, `{"type":"dimension"}`, `{"type":"inverted","metric":"a0"}`}).Draw(t, "metric")
 			js = fmt.Sprintf(`{"queryType":"topN",%s,"granularity":%q,"dimension":%s,"metric":%s,"threshold":%d,"aggregations":%s,"context":{"minTopNThreshold":%d}}`,
@@ -266,9 +273,15 @@ func checkOneQuery(t *rapid.T, seg *segment.Segment, ref []value.Row) {
 				rapid.SampledFrom([]string{`"s"`, `"m"`, `"l"`, `"vs"`, `"nope"`, `{"type":"default","dimension":"s","outputName":"s","outputType":"LONG"}`}).Draw(t, "dim"),
 				metric, rapid.IntRange(1, 4).Draw(t, "threshold"), genAggs(t), rapid.IntRange(1, 4).Draw(t, "minTopN"))
 		case 2:
-			dims := rapid.SliceOfNDistinct(rapid.SampledFrom([]string{`"s"`, `"m"`, `"l"`, `"d"`, `"vs"`, `"vl"`, `"nope"`, `"vc"`, `"vq"`, `"vt"`, `"vm"`, `"vf"`}), 1, 3, func(s string) string { return s }).Draw(t, "dims")
+			dims := rapid.SliceOfNDistinct(rapid.SampledFrom([]string{`"s"`, `"m"`, `"l"`, `"d"`, `"vs"`, `"vl"`, `"nope"`, `"vc"`, `"vq"`, `"vt"`, `"vm"`, `"vf"`,
+				`{"type":"extraction","dimension":"s","outputName":"sx","extractionFn":{"type":"upper"}}`,
+				`{"type":"extraction","dimension":"m","outputName":"mx","extractionFn":{"type":"substring","index":0,"length":1}}`,
+				`{"type":"default","dimension":"d","outputName":"dl","outputType":"LONG"}`}), 1, 3, func(s string) string { return s }).Draw(t, "dims")
 			js = fmt.Sprintf(`{"queryType":"groupBy",%s,"granularity":%q,"dimensions":[%s],"aggregations":%s}`, common,
 				rapid.SampledFrom([]string{"all", "day", "hour"}).Draw(t, "gran"), strings.Join(dims, ","), genAggs(t))
+			if strings.Count(js, `"outputName":"sx"`) > 1 {
+				return
+			}
 		default:
 			cols := rapid.SliceOfDistinct(rapid.SampledFrom([]string{`"__time"`, `"s"`, `"m"`, `"l"`, `"y"`, `"f"`, `"vs"`, `"vl"`, `"nope"`, `"vq"`, `"vf"`, `"vt"`, `"vc"`}), func(s string) string { return s }).Draw(t, "cols")
 			order := rapid.SampledFrom([]string{"none", "ascending", "descending"}).Draw(t, "order")
