@@ -372,3 +372,70 @@ func TestMetaQueries(t *testing.T) {
 		t.Errorf("timeBoundary on a missing table: %d %s", code, body)
 	}
 }
+
+func TestMurmur3(t *testing.T) {
+	// Reference values of MurmurHash3 x86_32.
+	tests := []struct {
+		in   string
+		seed uint32
+		want uint32
+	}{
+		{"", 0, 0},
+		{"", 1, 0x514e28b7},
+		{"hello", 0, 0x248bfa47},
+		{"Hello, world!", 1234, 0xfaf6cdb3},
+		{"The quick brown fox jumps over the lazy dog", 0, 0x2e4ff723},
+	}
+	for _, tc := range tests {
+		if got := murmur3x86_32([]byte(tc.in), tc.seed); got != tc.want {
+			t.Errorf("murmur3(%q, %d) = %#x, want %#x", tc.in, tc.seed, got, tc.want)
+		}
+	}
+}
+
+func TestHashPruning(t *testing.T) {
+	n := 3
+	bucketOf := func(v string) int { return hashBucket([]byte(`[["`+v+`"]]`), n) }
+	hashed := func(b int) base.ShardSpec {
+		return base.ShardSpec{Type: "hashed", BucketID: &b, NumBuckets: &n, PartitionDimensions: []string{"country"}, PartitionFunction: "murmur3_32_abs"}
+	}
+	decode := func(f string) func(base.ShardSpec) bool {
+		q, err := query.Decode([]byte(`{"queryType":"scan","dataSource":"w","intervals":["2000/2001"],"filter":` + f + `}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pruner(q.Base().Filter)
+	}
+	p := decode(`{"type":"selector","dimension":"country","value":"fr"}`)
+	kept := 0
+	for b := range n {
+		if !p(hashed(b)) {
+			kept++
+			if b != bucketOf("fr") {
+				t.Errorf("kept bucket %d, fr hashes to %d", b, bucketOf("fr"))
+			}
+		}
+	}
+	if kept != 1 {
+		t.Errorf("kept %d buckets for one value, want 1", kept)
+	}
+	p = decode(`{"type":"in","dimension":"country","values":["fr","de","us","jp"]}`)
+	for b := range n {
+		want := b == bucketOf("fr") || b == bucketOf("de") || b == bucketOf("us") || b == bucketOf("jp")
+		if got := !p(hashed(b)); got != want {
+			t.Errorf("in: bucket %d kept %v, want %v", b, got, want)
+		}
+	}
+	// Without every partition dimension pinned, or with another partition
+	// function, nothing is pruned.
+	two := hashed(0)
+	two.PartitionDimensions = []string{"country", "city"}
+	other := hashed(0)
+	other.PartitionFunction = ""
+	p = decode(`{"type":"selector","dimension":"country","value":"fr"}`)
+	for _, s := range []base.ShardSpec{two, other} {
+		if p(s) {
+			t.Errorf("pruned %+v", s)
+		}
+	}
+}

@@ -68,6 +68,7 @@ var datasets = []dataset{
 	{name: "wikipedia_merge_index_test", steps: []step{{"wikipedia_merge_index_task.json", []string{"%%DATASOURCE%%", "wikipedia_merge_index_test"}}}},
 	{name: "wikipedia_parallel_index_test", steps: []step{{"wikipedia_parallel_index_task.json", parallel("wikipedia_parallel_index_test", `{"type":"dynamic"}`, false)}}},
 	{name: "wikipedia_parallel_hashed_test", steps: []step{{"wikipedia_parallel_index_task.json", parallel("wikipedia_parallel_hashed_test", `{"type":"hashed","numShards":2}`, true)}}},
+	{name: "wikipedia_parallel_hashed_language_test", steps: []step{{"wikipedia_parallel_index_task.json", parallel("wikipedia_parallel_hashed_language_test", `{"type":"hashed","numShards":3,"partitionDimensions":["language"]}`, true)}}},
 	{name: "wikipedia_parallel_single_dim_test", steps: []step{{"wikipedia_parallel_index_task.json", parallel("wikipedia_parallel_single_dim_test", `{"type":"single_dim","partitionDimension":"namespace","targetRowsPerSegment":2}`, true)}}},
 	{name: "wikipedia_parallel_range_test", steps: []step{{"wikipedia_parallel_index_task.json", parallel("wikipedia_parallel_range_test", `{"type":"range","partitionDimensions":["namespace","page"],"targetRowsPerSegment":2}`, true)}}},
 	{name: "wikipedia_parallel_reindex_test", steps: []step{
@@ -139,6 +140,7 @@ var queryFiles = []queryFile{
 	{file: "wikipedia_merge_index_queries.json", vars: ds("wikipedia_merge_index_test"), needs: []string{"wikipedia_merge_index_test"}},
 	{file: "wikipedia_parallel_index_queries.json", vars: ds("wikipedia_parallel_index_test"), needs: []string{"wikipedia_parallel_index_test"}},
 	{file: "wikipedia_parallel_index_queries.json", vars: ds("wikipedia_parallel_hashed_test"), needs: []string{"wikipedia_parallel_hashed_test"}},
+	{file: "wikipedia_parallel_index_queries.json", vars: ds("wikipedia_parallel_hashed_language_test"), needs: []string{"wikipedia_parallel_hashed_language_test"}},
 	{file: "wikipedia_parallel_index_queries.json", vars: ds("wikipedia_parallel_single_dim_test"), needs: []string{"wikipedia_parallel_single_dim_test"}},
 	{file: "wikipedia_parallel_index_queries.json", vars: ds("wikipedia_parallel_range_test"), needs: []string{"wikipedia_parallel_range_test"}},
 	{file: "wikipedia_reindex_queries.json", vars: ds("wikipedia_reindex_test"), needs: []string{"wikipedia_reindex_test"}},
