@@ -1,8 +1,16 @@
 // Package broker is the broker role: it owns the cluster's view of served
-// segments (a timeline per datasource), scatters native and SQL queries to
-// the data nodes, merges their results, and serves /druid/v2/* and
-// /druid/broker/v1/*.
+// segments (a timeline per datasource, following the server view's
+// announcements: newer complete versions overshadow older ones, incomplete
+// partition sets are never queried), scatters native queries to the data
+// servers holding the visible segments (pruned by interval and partition
+// dimension), merges their partial results (post-aggregations, having,
+// limit, ordering) and serves /druid/v2/* and /druid/broker/v1/*.
 //
-// The query, datasource and load-status endpoints are routed and answer 501
-// until the query engine replaces those entries in Routes.
+// Table and union datasources go through the timeline; inline datasources
+// and the outer query of a query datasource run on the broker with the row
+// engine. Query context: queryId (answered in X-Druid-Query-Id), timeout
+// (504), cancellation by DELETE /druid/v2/{queryId}, maxScatterGatherBytes,
+// maxSubqueryRows; priority, useCache and populateCache are honoured by the
+// data servers. SQL endpoints answer 501 until the SQL planner exists. See
+// docs/queries-serving.md.
 package broker
