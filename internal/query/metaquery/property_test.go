@@ -78,9 +78,14 @@ func TestPropertySearchAndBounds(t *testing.T) {
 		filterPage := rapid.SampledFrom(append([]string{"-"}, words...)).Draw(rt, "filter")
 		lo := day + rapid.Int64Range(0, 23).Draw(rt, "lo")*3_600_000
 		hi := lo + rapid.Int64Range(1, 24).Draw(rt, "len")*3_600_000
+		negate := rapid.Bool().Draw(rt, "negate") // not(...) is evaluated row by row
 		filterJSON := ""
 		if filterPage != "-" {
-			filterJSON = fmt.Sprintf(`"filter":{"type":"selector","dimension":"page","value":%q},`, filterPage)
+			sel := fmt.Sprintf(`{"type":"selector","dimension":"page","value":%q}`, filterPage)
+			if negate {
+				sel = `{"type":"not","field":` + sel + `}`
+			}
+			filterJSON = `"filter":` + sel + `,`
 		}
 		ivJSON := fmt.Sprintf(`"intervals":[%q],`, base.NewInterval(lo, hi).String())
 
@@ -92,8 +97,8 @@ func TestPropertySearchAndBounds(t *testing.T) {
 			if r.t < lo || r.t >= hi {
 				continue
 			}
-			if filterPage != "-" && (r.page == nil || *r.page != filterPage) {
-				continue
+			if filterPage != "-" && (r.page == nil || (*r.page == filterPage) == negate) {
+				continue // a null page is Unknown either way
 			}
 			if !found || r.t < minT {
 				minT = r.t

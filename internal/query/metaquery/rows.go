@@ -88,56 +88,19 @@ func (t *timeColumn) lowerBound(ms int64) int {
 // It answers "every row" without reading anything when the intervals cover
 // the segment and there is no filter.
 func selectRows(ctx context.Context, seg *segment.Segment, ivs []base.Interval, f filter.Filter, vs *virtuals) (selection, error) {
-	meta := seg.Metadata()
-	n := seg.NumRows()
-	if n == 0 {
-		return selection{bm: roaring.New()}, nil
+	sel, err := timeRows(seg, ivs)
+	if err != nil || f == nil || sel.empty() {
+		return sel, err
 	}
-	var sel selection
-	if covers(ivs, meta.MinTime, meta.MaxTime) {
-		sel = selection{all: true, n: n}
-	} else {
-		tc, err := openTime(seg)
-		if err != nil {
-			return selection{}, err
+	if bm, ok, err := indexed(seg, f, vs); err != nil || ok {
+		if ok && !sel.all {
+			bm.And(sel.bm)
 		}
-		bm := roaring.New()
-		for _, iv := range ivs {
-			if iv.End <= meta.MinTime || iv.Start > meta.MaxTime {
-				continue
-			}
-			lo, hi := tc.lowerBound(iv.Start), tc.lowerBound(iv.End)
-			if lo < hi {
-				bm.AddRange(uint64(lo), uint64(hi))
-			}
-		}
-		sel = selection{bm: bm}
+		return selection{bm: bm}, err
 	}
-	if f == nil || sel.empty() {
-		return sel, nil
-	}
-	required := filter.RequiredColumns(f)
-	if !vs.anyOf(required) {
-		if bm, ok, err := indexFilter(seg, f); err != nil {
-			return selection{}, err
-		} else if ok {
-			if !sel.all {
-				bm.And(sel.bm)
-			}
-			return selection{bm: bm}, nil
-		}
-	}
-	m, err := filter.Compile(f)
+	rf, err := newRowFilter(seg, f, vs)
 	if err != nil {
 		return selection{}, err
-	}
-	acc, err := newRowAccessor(seg, vs.storedInputs(required))
-	if err != nil {
-		return selection{}, err
-	}
-	var row filter.Row = acc
-	if vs != nil {
-		row = view{v: vs, r: acc}
 	}
 	out := roaring.New()
 	var hits []uint32
@@ -147,18 +110,18 @@ func selectRows(ctx context.Context, seg *segment.Segment, ivs []base.Interval, 
 				return err
 			}
 		}
-		acc.seek(r)
-		if m.Eval(row) == filter.TriTrue {
+		ok, err := rf.match(r)
+		if ok {
 			hits = append(hits, uint32(r))
-			if len(hits) == cap(hits) && len(hits) >= segment.BlockSize {
+			if len(hits) >= segment.BlockSize {
 				out.AddMany(hits)
 				hits = hits[:0]
 			}
 		}
-		return acc.err
+		return err
 	}
 	if sel.all {
-		for r := 0; r < n; r++ {
+		for r := 0; r < sel.n; r++ {
 			if err := visit(r); err != nil {
 				return selection{}, err
 			}
@@ -173,6 +136,75 @@ func selectRows(ctx context.Context, seg *segment.Segment, ivs []base.Interval, 
 	}
 	out.AddMany(hits)
 	return selection{bm: out}, nil
+}
+
+// timeRows returns the rows of seg inside ivs: every row when the
+// intervals cover the segment's stored times, else the row ranges found by
+// binary search on __time.
+func timeRows(seg *segment.Segment, ivs []base.Interval) (selection, error) {
+	meta := seg.Metadata()
+	n := seg.NumRows()
+	if n == 0 {
+		return selection{bm: roaring.New()}, nil
+	}
+	if covers(ivs, meta.MinTime, meta.MaxTime) {
+		return selection{all: true, n: n}, nil
+	}
+	tc, err := openTime(seg)
+	if err != nil {
+		return selection{}, err
+	}
+	bm := roaring.New()
+	for _, iv := range ivs {
+		if iv.End <= meta.MinTime || iv.Start > meta.MaxTime {
+			continue
+		}
+		lo, hi := tc.lowerBound(iv.Start), tc.lowerBound(iv.End)
+		if lo < hi {
+			bm.AddRange(uint64(lo), uint64(hi))
+		}
+	}
+	return selection{bm: bm}, nil
+}
+
+// indexed answers f from bitmap indexes when it reads no virtual column
+// and indexFilter can (ok false otherwise).
+func indexed(seg *segment.Segment, f filter.Filter, vs *virtuals) (*roaring.Bitmap, bool, error) {
+	if vs.anyOf(filter.RequiredColumns(f)) {
+		return nil, false, nil
+	}
+	return indexFilter(seg, f)
+}
+
+// rowFilter evaluates a filter on single rows of a segment. It is not safe
+// for concurrent use.
+type rowFilter struct {
+	m   filter.Matcher
+	acc *rowAccessor
+	row filter.Row
+}
+
+func newRowFilter(seg *segment.Segment, f filter.Filter, vs *virtuals) (*rowFilter, error) {
+	m, err := filter.Compile(f)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := newRowAccessor(seg, vs.storedInputs(filter.RequiredColumns(f)))
+	if err != nil {
+		return nil, err
+	}
+	rf := &rowFilter{m: m, acc: acc, row: acc}
+	if vs != nil {
+		rf.row = view{v: vs, r: acc}
+	}
+	return rf, nil
+}
+
+// match reports whether row r matches (is True, not Unknown).
+func (rf *rowFilter) match(r int) (bool, error) {
+	rf.acc.seek(r)
+	ok := rf.m.Eval(rf.row) == filter.TriTrue
+	return ok, rf.acc.err
 }
 
 // rowAccessor presents one row of a segment to a filter.Matcher, decoding

@@ -73,6 +73,9 @@ func (v *virtuals) anyOf(names []string) bool {
 // storedInputs expands names to the stored columns they read, following
 // virtual columns through their expressions.
 func (v *virtuals) storedInputs(names []string) []string {
+	if v == nil {
+		return names
+	}
 	var out []string
 	seen := map[string]bool{}
 	var visit func(string)
