@@ -56,6 +56,7 @@ type Historical struct {
 	run     func(ctx context.Context, q query.Query, seg *segment.Segment, segmentID string) (*engine.Partial, error)
 
 	ready    atomic.Bool   // the cache has been restored
+	stopped  atomic.Bool   // Stop was called: no more loads
 	restored chan struct{} // closed once the cache has been restored
 	cancel   context.CancelFunc
 	restore  sync.WaitGroup
@@ -131,6 +132,7 @@ func (h *Historical) announce(seg base.DataSegment) {
 // Stop unregisters the historical from the view and closes its segments;
 // the cache files stay for the next start.
 func (h *Historical) Stop(ctx context.Context) error {
+	h.stopped.Store(true)
 	if h.cancel != nil {
 		h.cancel()
 		h.restore.Wait()
@@ -151,6 +153,9 @@ func (h *Historical) Load(ctx context.Context, seg base.DataSegment) error {
 	case <-h.restored:
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+	if h.stopped.Load() {
+		return base.Errorf(base.ClassUnavailable, "historical %s is stopping: segment %s not loaded", h.deps.Name, seg.ID())
 	}
 	_, pulled, err := h.cache.load(ctx, seg)
 	if err != nil {
