@@ -32,6 +32,16 @@ func compileSearch(q filter.SearchSpec) (matcher, error) {
 		if !isASCII(v) {
 			return matcher{pred: slow}, nil
 		}
+		if !hasASCIILetter(v) {
+			// Nothing to fold: an ASCII value contains v exactly when its
+			// lower-case form does.
+			return matcher{pred: func(s string) bool {
+				if isASCII(s) {
+					return strings.Contains(s, v)
+				}
+				return slow(s)
+			}}, nil
+		}
 		return matcher{pred: func(s string) bool {
 			if isASCII(s) {
 				return asciiFoldContains(s, v)
@@ -70,6 +80,15 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+func hasASCIILetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; 'a' <= c && c <= 'z' {
+			return true
+		}
+	}
+	return false
 }
 
 func lowerASCII(c byte) byte {
