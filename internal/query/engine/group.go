@@ -146,6 +146,9 @@ func (p *plan) newDimReader(spec dimension.Spec) (*dimReader, error) {
 	case isString && spec.ExtractionFn == nil && stringOut:
 		r.kind, r.ss = dimDirect, ss
 		r.fixed = ss.d.card
+		if ss.d.card <= 1<<16 {
+			ss.d.boxed() // values are resolved per group: decode small dictionaries once
+		}
 		if ss.d.hasNull {
 			r.nullKey = 0
 		} else {
