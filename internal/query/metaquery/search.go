@@ -90,6 +90,7 @@ func runSearch(ctx context.Context, q *query.Search, seg *segment.Segment) (*Par
 		}
 	}
 	sortHits(hits, q.Sort)
+	hits = sumDuplicates(hits)
 	if int64(len(hits)) > q.Limit {
 		hits = hits[:q.Limit]
 	}
@@ -255,6 +256,20 @@ func compareHits(o value.Ordering) func(a, b SearchHit) int {
 
 func sortHits(hits []SearchHit, o value.Ordering) {
 	slices.SortStableFunc(hits, compareHits(o))
+}
+
+// sumDuplicates merges adjacent hits of the same dimension and value (a
+// column searched twice under one output name), summing their counts.
+func sumDuplicates(hits []SearchHit) []SearchHit {
+	out := hits[:0]
+	for _, h := range hits {
+		if n := len(out); n > 0 && out[n-1].Dimension == h.Dimension && out[n-1].Value == h.Value {
+			out[n-1].Count += h.Count
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
 }
 
 // mergeSearch merges per-segment hits as Druid's SearchBinaryFn does. With
