@@ -168,8 +168,10 @@ func searchSelectedIDs(c segment.StringColumn, out string, pred func(string) boo
 	it := sel.bm.Iterator()
 	for it.HasNext() {
 		ids = c.RowIDs(int(it.Next()), ids[:0])
-		for _, id := range ids {
-			counts[id]++
+		for i, id := range ids {
+			if !slices.Contains(ids[:i], id) { // rows count once per value, as bitmaps do
+				counts[id]++
+			}
 		}
 	}
 	keys := make([]int32, 0, len(counts))
