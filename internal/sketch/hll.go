@@ -113,7 +113,20 @@ func DecodeHLL(b []byte) (h *HLL, err error) {
 	if err != nil {
 		return nil, base.Errorf(base.ClassInvalidInput, "HLL sketch (%d bytes): %w", len(b), err)
 	}
+	// The library trusts the image's counts; exercise what later calls do
+	// (estimate, serialization, union) so that a corrupt image fails here,
+	// inside the recover, rather than in a later call.
 	if _, err := sk.GetEstimate(); err != nil {
+		return nil, base.Errorf(base.ClassInvalidInput, "HLL sketch (%d bytes): %w", len(b), err)
+	}
+	if _, err := sk.ToCompactSlice(); err != nil {
+		return nil, base.Errorf(base.ClassInvalidInput, "HLL sketch (%d bytes): %w", len(b), err)
+	}
+	u, err := hll.NewUnion(sk.GetLgConfigK())
+	if err == nil {
+		err = u.UpdateSketch(sk)
+	}
+	if err != nil {
 		return nil, base.Errorf(base.ClassInvalidInput, "HLL sketch (%d bytes): %w", len(b), err)
 	}
 	return &HLL{lgK: sk.GetLgConfigK(), typ: sk.GetTgtHllType(), sk: sk}, nil
