@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"pgregory.net/rapid"
 
 	"github.com/dryaddb/dryad/internal/base"
@@ -203,6 +204,66 @@ func TestPropertyPredicates(t *testing.T) {
 		}
 		if m.prefix != "" && ref(s) && !strings.HasPrefix(s, m.prefix) {
 			rt.Fatalf("%+v matches %q, which lacks the prefix %q", spec, s, m.prefix)
+		}
+	})
+}
+
+// TestPropertySelectedIDs checks the id-counting search path (used when
+// few rows are selected) against the values' bitmaps.
+func TestPropertySelectedIDs(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		day := int64(1_577_836_800_000)
+		iv := base.NewInterval(day, day+86_400_000)
+		n := rapid.IntRange(1, 60).Draw(rt, "rows")
+		rows := make([]propRow, n)
+		for i := range rows {
+			rows[i].t = day + int64(i)
+			w := fmt.Sprintf("v%02d", rapid.IntRange(0, 40).Draw(rt, "page"))
+			rows[i].page = &w
+			var tags []string
+			for k := rapid.IntRange(0, 3).Draw(rt, "ntags"); k > 0; k-- {
+				tags = append(tags, fmt.Sprintf("t%02d", rapid.IntRange(0, 40).Draw(rt, "tag")))
+			}
+			slices.Sort(tags)
+			rows[i].tags = tags
+		}
+		seg := propSegment(t, iv, 0, rows)
+		picked := rapid.SliceOfNDistinct(rapid.IntRange(0, n-1), 1, n, rapid.ID).Draw(rt, "selected")
+		bm := roaring.New()
+		for _, r := range picked {
+			bm.Add(uint32(r))
+		}
+		sel := selection{bm: bm}
+		pred := func(s string) bool { return !strings.HasSuffix(s, "7") }
+		for _, name := range []string{"page", "tags"} {
+			col, err := seg.Column(name)
+			if err != nil {
+				rt.Fatal(err)
+			}
+			c := col.(segment.StringColumn)
+			got, err := searchSelectedIDs(c, name, pred, sel, nil)
+			if err != nil {
+				rt.Fatal(err)
+			}
+			var want []SearchHit
+			for id := 0; id < c.Cardinality(); id++ {
+				v, isNull := c.Lookup(id)
+				if isNull || !pred(v) {
+					continue
+				}
+				b, err := c.Bitmap(id)
+				if err != nil {
+					rt.Fatal(err)
+				}
+				if k := b.AndCardinality(bm); k > 0 {
+					want = append(want, SearchHit{Dimension: name, Value: v, Count: int64(k)})
+				}
+			}
+			gb, _ := json.Marshal(got)
+			wb, _ := json.Marshal(want)
+			if string(gb) != string(wb) {
+				rt.Fatalf("%s: got %s, want %s", name, gb, wb)
+			}
 		}
 	})
 }
