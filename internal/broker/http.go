@@ -2,8 +2,8 @@ package broker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -38,20 +38,23 @@ type legacyError struct {
 	Host         *string `json:"host"`
 }
 
+// readQuery reads a request body holding one native query: the media type,
+// the size (maxQueryBytes) and the JSON syntax are checked first (errors
+// name the byte offset), then the query model decodes it.
+func readQuery(w http.ResponseWriter, r *http.Request) (query.Query, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxQueryBytes)
+	var raw json.RawMessage
+	if err := httpapi.DecodeJSON(r, &raw); err != nil {
+		return nil, err
+	}
+	return query.Decode(raw)
+}
+
 // serveQuery is POST /druid/v2/: decode, run under the context's timeout
 // and queryId (generated when absent, answered in X-Druid-Query-Id), write
 // the result (indented with ?pretty).
 func (b *Broker) serveQuery(w http.ResponseWriter, r *http.Request) {
-	if err := httpapi.CheckJSONMediaType(r); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxQueryBytes))
-	if err != nil {
-		httpapi.WriteError(w, r, base.Errorf(base.ClassInvalidInput, "reading the query: %w", err))
-		return
-	}
-	q, err := query.Decode(body)
+	q, err := readQuery(w, r)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -339,12 +342,7 @@ func (b *Broker) serveCandidates(w http.ResponseWriter, r *http.Request) {
 // serveQueryCandidates is POST /druid/v2/candidates: the segments and
 // servers a query would read.
 func (b *Broker) serveQueryCandidates(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxQueryBytes))
-	if err != nil {
-		httpapi.WriteError(w, r, base.Errorf(base.ClassInvalidInput, "reading the query: %w", err))
-		return
-	}
-	q, err := query.Decode(body)
+	q, err := readQuery(w, r)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
