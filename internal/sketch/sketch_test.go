@@ -249,6 +249,10 @@ func FuzzDecodeHLL(f *testing.F) {
 		}
 		_ = h.Estimate()
 		_ = h.Bytes()
+		u, _ := NewHLL(12, hll.TgtHllTypeHll4, UTF16LE)
+		u.UpdateLong(1)
+		u.Merge(h)
+		_ = u.Estimate()
 	})
 }
 
@@ -263,6 +267,10 @@ func FuzzDecodeTheta(f *testing.F) {
 		}
 		_ = s.Estimate()
 		_ = s.Bytes()
+		u := NewTheta(12)
+		u.UpdateLong(1)
+		u.Merge(s)
+		_ = u.Estimate()
 	})
 }
 
@@ -276,6 +284,10 @@ func FuzzDecodeKLL(f *testing.F) {
 		}
 		_ = s.Quantile(0.5)
 		_ = s.Bytes()
+		u := NewKLL(200)
+		u.Update(1)
+		u.Merge(s)
+		_ = u.Quantile(0.5)
 	})
 }
 
