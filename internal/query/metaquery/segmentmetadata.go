@@ -261,12 +261,14 @@ func nonEmpty(b *roaring.Bitmap) bool {
 // segmentAggregators returns the combining specs of the segment's metric
 // aggregators, as Druid's incremental index records them: count becomes
 // longSum over the stored column, the others read their own column.
-// Aggregators dryad cannot decode (sketches) are reported as stored.
+// Aggregators dryad cannot decode are reported as stored. A segment that
+// does not record the aggregator of every metric has unknown aggregators:
+// nil, as Druid reports segments without metadata.
 func segmentAggregators(meta segment.Metadata) []Aggregator {
 	out := []Aggregator{}
 	for _, m := range meta.Metrics {
 		if len(m.Aggregator) == 0 {
-			continue
+			return nil
 		}
 		spec := compactJSON(m.Aggregator)
 		if f, err := aggregation.Decode(m.Aggregator); err == nil {
