@@ -655,6 +655,25 @@ func (g *grouper) run() error {
 func (g *grouper) denseGroups(groups []int32, perDim [][]int32, ks []int32, bgroups []int32, one int32, m int) []int32 {
 	nd := len(g.dims)
 	dense, strides := g.dense, g.strides
+	if bgroups == nil && nd == 2 {
+		// One bucket, two dimensions: the common case, unrolled.
+		if int(one) != g.denseB {
+			clear(dense)
+			g.denseB = int(one)
+		}
+		k0, k1, s0 := perDim[0][:m], perDim[1][:m], strides[0]
+		for k := range m {
+			at := int(k0[k])*s0 + int(k1[k])
+			x := dense[at]
+			if x == 0 {
+				ks[0], ks[1] = k0[k], k1[k]
+				x = g.newGroup(one, ks) + 1
+				dense[at] = x
+			}
+			groups = append(groups, x-1)
+		}
+		return groups
+	}
 	for k := range m {
 		b := one
 		if bgroups != nil {
