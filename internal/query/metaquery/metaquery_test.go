@@ -505,3 +505,30 @@ func TestPartialsOverTheWire(t *testing.T) {
 		}
 	}
 }
+
+func TestSegmentAggregators(t *testing.T) {
+	day := base.NewInterval(ms(t, "2020-01-01"), ms(t, "2020-01-02"))
+	noMetrics := propSegment(t, day, 0, []propRow{{t: ms(t, "2020-01-01T01:00")}})
+	meta := fixtureSchema("t", day, 0)
+	meta.Metrics = []segment.Metric{{Name: "count", Type: base.ColumnType{Kind: base.KindLong}}}
+	meta.Dimensions = nil
+	unknown := writeSegment(t, meta, [][]segment.Value{{lng(ms(t, "2020-01-01T01:00")), lng(1)}})
+	q := decodeQuery(t, `{"queryType":"segmentMetadata","dataSource":"t","toInclude":{"type":"none"},"analysisTypes":["aggregators"]}`)
+	for _, tc := range []struct {
+		name string
+		seg  *segment.Segment
+		want string
+	}{
+		{"no metrics", noMetrics, `{}`},
+		{"metric without a recorded aggregator", unknown, `null`},
+	} {
+		got := runAll(t, q, []itSegment{{seg: tc.seg, id: "x"}})
+		var res []map[string]json.RawMessage
+		if err := json.Unmarshal(got, &res); err != nil || len(res) != 1 {
+			t.Fatalf("%s: %s (%v)", tc.name, got, err)
+		}
+		if string(res[0]["aggregators"]) != tc.want {
+			t.Errorf("%s: aggregators %s, want %s", tc.name, res[0]["aggregators"], tc.want)
+		}
+	}
+}
