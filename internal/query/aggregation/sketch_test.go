@@ -354,3 +354,51 @@ func BenchmarkSketchAggregate(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSketchMergeStored merges stored sketches (what a query over
+// rolled-up segments does per row): 1000 sketches of 1000 values each.
+func BenchmarkSketchMergeStored(b *testing.B) {
+	for _, spec := range []string{
+		`{"type":"HLLSketchBuild","name":"s","fieldName":"x"}`,
+		`{"type":"thetaSketch","name":"s","fieldName":"x"}`,
+		`{"type":"quantilesDoublesSketch","name":"s","fieldName":"x"}`,
+		`{"type":"KllDoublesSketch","name":"s","fieldName":"x"}`,
+		`{"type":"hyperUnique","name":"s","fieldName":"x"}`,
+	} {
+		f := mustSketch(b, spec)
+		r := f.NewRollup()
+		for i := 0; i < 1000; i++ {
+			for j := 0; j < 1000; j++ {
+				v := []segment.Value{segment.LongValue(int64(i*1000 + j))}
+				if f.Kind() == HyperUnique {
+					v[0] = segment.StringValue(fmt.Sprint(i*1000 + j))
+				}
+				if j == 0 {
+					r.Add(0, v)
+				} else {
+					r.Aggregate(i, 0, v)
+				}
+			}
+		}
+		stored := make([][]byte, r.Len())
+		size := 0
+		for i := range stored {
+			stored[i] = r.Stored(i).Bytes
+			size += len(stored[i])
+		}
+		comb := f.Combining().(SketchFactory)
+		b.Run(f.TypeName(), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				a := comb.NewAggregator()
+				for _, s := range stored {
+					if err := a.Merge(0, s); err != nil {
+						b.Fatal(err)
+					}
+				}
+				_ = comb.Finalize(a.Get(0))
+			}
+		})
+	}
+}
