@@ -14,8 +14,11 @@
 // Unfiltered work is answered from segment metadata, dictionaries and
 // per-value bitmaps. Filters (and query intervals that cut a segment) select
 // rows first: intervals become row ranges by binary search on the sorted
-// __time column; filters are evaluated row at a time with the filter
-// package's Matcher, only on the rows inside the intervals.
+// __time column; selector, in, equals and null filters on string columns,
+// combined with and/or, become unions and intersections of value bitmaps;
+// any other filter, and anything reading an expression virtual column, is
+// evaluated row at a time with the filter package's Matcher, only on the
+// rows inside the intervals.
 //
 // Every function is safe for concurrent use; Partials and Results are plain
 // values owned by the caller, and Partials marshal to JSON so that they can
