@@ -297,9 +297,11 @@ func TestQuickstartEndpoints(t *testing.T) {
 	checkError(t, "malformed query JSON", do(t, "POST", root+"/druid/v2/", "application/json", `{"queryType" "timeseries"}`), 400, "INVALID_INPUT", "USER", "offset")
 	checkError(t, "empty JSON body", do(t, "POST", root+"/druid/v2/sql", "application/json", ""), 400, "INVALID_INPUT", "USER", "request body is empty")
 	checkError(t, "wrong media type", do(t, "POST", root+"/druid/indexer/v1/task", "application/xml", "<task/>"), 415, "INVALID_INPUT", "USER", "application/xml")
-	checkError(t, "not implemented yet", do(t, "GET", root+"/druid/coordinator/v1/loadstatus", "", ""), 501, "UNSUPPORTED", "USER",
-		"GET /druid/coordinator/v1/loadstatus is not supported by dryad yet")
-	checkError(t, "well-formed but not implemented yet", do(t, "POST", root+"/druid/v2/", "application/json", `{"queryType":"timeseries"}`), 501, "UNSUPPORTED", "USER", "POST /druid/v2/ is not supported by dryad yet")
+	checkError(t, "not implemented yet", do(t, "DELETE", root+"/druid/v2/sql/abc", "", ""), 501, "UNSUPPORTED", "USER",
+		"DELETE /druid/v2/sql/{sqlQueryId} is not supported by dryad yet")
+	checkError(t, "well-formed but not implemented yet", do(t, "POST", root+"/druid/v2/", "application/json",
+		`{"queryType":"timeseries","dataSource":{"type":"lookup","lookup":"x"},"intervals":["2000/2001"],"granularity":"all"}`),
+		501, "UNSUPPORTED", "USER", `"lookup" datasources are not supported yet`)
 
 	// The middlemanager's enable/disable state.
 	hostPort := fmt.Sprintf("localhost:%d", port)
