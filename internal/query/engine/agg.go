@@ -100,6 +100,7 @@ func (p *plan) newAggregator(f aggregation.Factory) (aggregator, error) {
 		return nil, err
 	}
 	a.time = newLongIn(ts)
+	a.sortedTime = timeName == base.TimeColumn
 	return a, nil
 }
 
@@ -392,9 +393,11 @@ type pairAgg struct {
 	maxBytes int
 	src      source
 	time     numIn[int64]
-	seen     []bool
-	times    []int64
-	vals     []any
+	// sortedTime: the time is __time, ascending in a segment.
+	sortedTime bool
+	seen       []bool
+	times      []int64
+	vals       []any
 	// A group's value is vals[g] unless ref[g] says it is held unboxed in
 	// refN (a dictionary id of d, or a number), so that replacing it on
 	// every row allocates nothing.
@@ -497,14 +500,35 @@ func (a *pairAgg) better(g int32, t int64, x any) bool {
 }
 
 func (a *pairAgg) add(start, n int, sel []int32, groups []int32, one int32) error {
-	v, err := a.src.loadSel(start, n, sel)
-	if err != nil {
-		return err
-	}
-	if v.kind == vecComplex {
+	if _, stored := a.src.(*complexSource); stored {
+		v, err := a.src.loadSel(start, n, sel)
+		if err != nil {
+			return err
+		}
 		return a.addStored(v, sel, groups, one)
 	}
 	ts, tnull, err := a.time.load(start, n, sel)
+	if err != nil {
+		return err
+	}
+	if groups == nil && a.sortedTime && len(sel) > 0 {
+		// __time is sorted: only the rows at the block's first (first) or
+		// last (last) selected time can win.
+		if a.first {
+			t0, m := ts[sel[0]], 1
+			for m < len(sel) && ts[sel[m]] == t0 {
+				m++
+			}
+			sel = sel[:m]
+		} else {
+			t1, m := ts[sel[len(sel)-1]], len(sel)-1
+			for m > 0 && ts[sel[m-1]] == t1 {
+				m--
+			}
+			sel = sel[m:]
+		}
+	}
+	v, err := a.src.loadSel(start, n, sel)
 	if err != nil {
 		return err
 	}
