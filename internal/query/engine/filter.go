@@ -338,7 +338,10 @@ func (e *filterEval) dictLeaf(f filter.Filter, m filter.Matcher, s *stringSource
 			}
 		}
 	} else {
-		vals := d.boxed()
+		var vals []any
+		if d.card <= 1<<16 {
+			vals = d.boxed() // kept: small dictionaries are read again
+		}
 		row := &oneRow{name: s.col.Info().Name}
 		for id := range d.card {
 			if id&4095 == 0 {
@@ -346,7 +349,11 @@ func (e *filterEval) dictLeaf(f filter.Filter, m filter.Matcher, s *stringSource
 					return triSet{}, err
 				}
 			}
-			row.v = vals[id]
+			if vals != nil {
+				row.v = vals[id]
+			} else {
+				row.v = d.value(int32(id)) // a large dictionary is not kept in memory
+			}
 			switch m.Eval(row) {
 			case filter.TriTrue:
 				trueIDs = append(trueIDs, id)
