@@ -631,12 +631,15 @@ func (s *sketchSpec) decodeInput(v segment.Value) (any, error) {
 type hllState struct {
 	spec *sketchSpec
 	h    *sketch.HLL
+	// n counts updates and merges, for the memory estimate.
+	n int64
 	// snap caches Get's value until the next change.
 	snap *sketch.HLL
 }
 
 func (st *hllState) sk() *sketch.HLL {
 	st.snap = nil
+	st.n++
 	if st.h == nil {
 		st.h, _ = sketch.NewHLL(st.spec.lgK, st.spec.hllType, st.spec.enc)
 	}
@@ -711,19 +714,24 @@ func (st *hllState) serialize() []byte {
 	return st.h.Bytes()
 }
 
+// size grows with the updates seen up to the register array's size (a
+// LIST or SET sketch holds 4-byte coupons in a hash table).
 func (st *hllState) size() int64 {
 	if st.h == nil {
 		return 64
 	}
-	return int64(1<<(st.spec.lgK-1)) + 200
+	return min(64+16*st.n, int64(1)<<st.spec.lgK+200)
 }
 
 type thetaState struct {
 	spec *sketchSpec
 	t    *sketch.Theta
+	// n counts updates and merges, for the memory estimate.
+	n int64
 }
 
 func (st *thetaState) sk() *sketch.Theta {
+	st.n++
 	if st.t == nil {
 		lgK, _ := sketch.ThetaLgK(st.spec.size)
 		st.t = sketch.NewTheta(lgK)
@@ -790,11 +798,13 @@ func (st *thetaState) live() any {
 
 func (st *thetaState) serialize() []byte { return st.sk().Bytes() }
 
+// size grows with the updates seen up to the hash table of 2·size
+// entries a full sketch can reach.
 func (st *thetaState) size() int64 {
 	if st.t == nil {
 		return 64
 	}
-	return int64(16*st.spec.size) + 100
+	return 100 + 16*min(st.n, int64(2*st.spec.size))
 }
 
 // toDoubleInput converts a raw input for the quantile sketches: numbers,
@@ -951,7 +961,7 @@ func (st *kllState) size() int64 {
 	if st.s == nil {
 		return 64
 	}
-	return int64(8*st.spec.k*3) + 100
+	return min(100+8*st.s.N(), int64(8*st.spec.k*3)+100)
 }
 
 // huState is a hyperUnique or cardinality state.
@@ -1186,15 +1196,34 @@ func (s *sketchSpec) NewRollup() Rollup { return &sketchRollup{agg: sketchAgg{sp
 
 type sketchRollup struct {
 	agg sketchAgg
+	// sizes[i] is state i's last size estimate; total is their sum, kept
+	// current so that EstimatedBytes is O(1) (ingestion asks often).
+	sizes []int64
+	total int64
+}
+
+// touch refreshes state i's size estimate.
+func (r *sketchRollup) touch(i int) {
+	for len(r.sizes) <= i {
+		r.sizes = append(r.sizes, 0)
+	}
+	n := r.agg.states[i].size()
+	r.total += n - r.sizes[i]
+	r.sizes[i] = n
 }
 
 func (r *sketchRollup) Len() int { return len(r.agg.states) }
 
 func (r *sketchRollup) Add(_ int64, in []segment.Value) {
-	r.agg.Aggregate(len(r.agg.states), in)
+	i := len(r.agg.states)
+	r.agg.Aggregate(i, in)
+	r.touch(i)
 }
 
-func (r *sketchRollup) Aggregate(i int, _ int64, in []segment.Value) { r.agg.Aggregate(i, in) }
+func (r *sketchRollup) Aggregate(i int, _ int64, in []segment.Value) {
+	r.agg.Aggregate(i, in)
+	r.touch(i)
+}
 
 func (r *sketchRollup) AddStored(v segment.Value) error {
 	i := len(r.agg.states)
@@ -1203,6 +1232,7 @@ func (r *sketchRollup) AddStored(v segment.Value) error {
 }
 
 func (r *sketchRollup) CombineStored(i int, v segment.Value) error {
+	defer r.touch(i)
 	switch v.Kind {
 	case segment.KindNull:
 		return nil
@@ -1222,10 +1252,8 @@ func (r *sketchRollup) Stored(i int) segment.Value {
 	return segment.ComplexValue(r.agg.states[i].serialize())
 }
 
+// EstimatedBytes sums the states' size estimates (maintained as they
+// change) and the per-state overhead.
 func (r *sketchRollup) EstimatedBytes() int64 {
-	var n int64
-	for _, st := range r.agg.states {
-		n += st.size()
-	}
-	return n
+	return r.total + 48*int64(len(r.agg.states))
 }

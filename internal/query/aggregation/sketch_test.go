@@ -402,3 +402,34 @@ func BenchmarkSketchMergeStored(b *testing.B) {
 		})
 	}
 }
+
+// TestSketchRollupEstimatedBytes: the estimate grows with the data, stays
+// bounded by the sketch's maximum size, and is maintained incrementally.
+func TestSketchRollupEstimatedBytes(t *testing.T) {
+	for _, c := range []struct {
+		spec string
+		max  int64 // per-state bound
+	}{
+		{`{"type":"HLLSketchBuild","name":"s","fieldName":"x"}`, 4096 + 300},
+		{`{"type":"thetaSketch","name":"s","fieldName":"x","size":1024}`, 2*1024*16 + 200},
+		{`{"type":"quantilesDoublesSketch","name":"s","fieldName":"x","k":32}`, 8*32*20 + 200},
+		{`{"type":"KllDoublesSketch","name":"s","fieldName":"x"}`, 8*200*3 + 200},
+		{`{"type":"hyperUnique","name":"s","fieldName":"x"}`, 1200},
+	} {
+		f := mustSketch(t, c.spec)
+		r := f.NewRollup()
+		r.Add(0, []segment.Value{segment.LongValue(1)})
+		r.Add(0, []segment.Value{segment.LongValue(2)})
+		small := r.EstimatedBytes()
+		for i := 0; i < 100000; i++ {
+			r.Aggregate(0, 0, []segment.Value{segment.LongValue(int64(i))})
+		}
+		big := r.EstimatedBytes()
+		if f.Kind() != HyperUnique && big <= small {
+			t.Errorf("%s: estimate did not grow (%d → %d)", f.TypeName(), small, big)
+		}
+		if big > 2*c.max {
+			t.Errorf("%s: estimate %d exceeds bound %d for 2 states", f.TypeName(), big, 2*c.max)
+		}
+	}
+}
