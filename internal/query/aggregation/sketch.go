@@ -188,8 +188,6 @@ func (s *sketchSpec) Combining() Factory {
 	case Cardinality:
 		c.kind = HyperUnique
 		c.inputSketch = false
-	case ThetaSketch:
-		c.inputSketch = true
 	}
 	return &c
 }
