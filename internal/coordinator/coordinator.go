@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/dryaddb/dryad/internal/config"
 	"github.com/dryaddb/dryad/internal/deepstorage"
 	"github.com/dryaddb/dryad/internal/discovery"
 	"github.com/dryaddb/dryad/internal/httpapi"
 	"github.com/dryaddb/dryad/internal/metadata"
+	"github.com/dryaddb/dryad/internal/rules"
 )
 
 // Deps are the coordinator's collaborators, owned by the caller.
@@ -43,6 +45,7 @@ type Coordinator struct {
 	leading  atomic.Bool
 	nudge    chan struct{}
 	duty     *loadDuty
+	queues   *loadQueues // one load queue per data server
 	stopLoop context.CancelFunc
 	loopDone chan struct{}
 }
@@ -54,8 +57,12 @@ func New(cfg config.CoordinatorConfig, deps Deps) *Coordinator {
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Coordinator{cfg: cfg, deps: deps, log: log.With(slog.String("role", config.RoleCoordinator)), nudge: make(chan struct{}, 1)}
+	c.queues = newLoadQueues(c.log)
 	if deps.Metadata != nil && deps.Servers != nil {
-		c.duty = &loadDuty{store: deps.Metadata, servers: deps.Servers, log: c.log, maxInFlight: 4}
+		c.duty = &loadDuty{store: deps.Metadata, servers: deps.Servers, log: c.log, queues: c.queues,
+			rules:   func(ctx context.Context) (map[string][]rules.Rule, error) { return c.currentRules(ctx, deps.Metadata) },
+			dynamic: c.DynamicConfig,
+			now:     func() int64 { return time.Now().UnixMilli() }}
 	}
 	c.mux = httpapi.NewMux(append(httpapi.StatusRoutes(deps.Status), c.Routes()...))
 	return c
@@ -98,6 +105,7 @@ func (c *Coordinator) Stop(ctx context.Context) error {
 	c.started = false
 	c.stopLoop()
 	<-c.loopDone
+	c.queues.closeAll()
 	err := c.deps.Elector.Resign(ctx)
 	c.cancel()
 	return err
@@ -115,7 +123,7 @@ func (c *Coordinator) Routes() []httpapi.Route {
 	return append(rs,
 		// Segment loading.
 		httpapi.Route{Method: "GET", Pattern: v1 + "/loadstatus", Handler: http.HandlerFunc(c.serveLoadStatus)},
-		u("GET", v1+"/loadqueue"),
+		route("GET", v1+"/loadqueue", c.serveLoadQueue),
 		route("GET", v1+"/datasources/{dataSourceName}/loadstatus", c.serveDataSourceLoadStatus),
 		// Metadata store information.
 		route("GET", v1+"/metadata/segments", c.serveMetadataSegments),
