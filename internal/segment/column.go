@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -195,6 +196,11 @@ type stringColumn struct {
 	bms      []byte
 	offs     seq // multi-value row offsets (rows+1)
 	ids      seq
+	// checked has bit id set once id's roaring bitmap has passed full
+	// validation: the bytes are immutable, so later calls only rebuild
+	// the (copy-on-write) container headers. One bit per id, set with
+	// atomic ORs, so concurrent readers share it without locks.
+	checked []atomic.Uint64
 }
 
 func (c *stringColumn) Info() ColumnInfo   { return c.info }
@@ -241,9 +247,20 @@ func (c *stringColumn) Bitmap(id int) (*roaring.Bitmap, error) {
 	}
 	s := binary.LittleEndian.Uint64(c.bmOffs[id*8:])
 	e := binary.LittleEndian.Uint64(c.bmOffs[id*8+8:])
-	bm, err := parseValueBitmap(c.bms[s:e:e], c.rows)
+	b := c.bms[s:e:e]
+	word, bit := id/64, uint64(1)<<(id%64)
+	if word < len(c.checked) && c.checked[word].Load()&bit != 0 && len(b) > 0 && b[0] == bitmapRoaring {
+		bm := roaring.New()
+		if _, err := bm.FromBuffer(b[1:]); err == nil {
+			return bm, nil
+		}
+	}
+	bm, err := parseValueBitmap(b, c.rows)
 	if err != nil {
 		return nil, corrupt(fmt.Sprintf("section %d (string column %q)", c.info.Section, c.info.Name), "bitmap of id %d: %v", id, err)
+	}
+	if word < len(c.checked) {
+		c.checked[word].Or(bit)
 	}
 	return bm, nil
 }

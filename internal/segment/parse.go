@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
@@ -446,6 +447,7 @@ func (p *parser) stringColumn(h columnHeader, info ColumnInfo) Column {
 		pb = o
 	}
 	c.bmOffs, c.bms = bmOffs, bms
+	c.checked = make([]atomic.Uint64, (int(card)+63)/64)
 	nvals := h.rows
 	if multi {
 		c.offs = p.seq(seqInt64, h.rows+1, "row offsets")

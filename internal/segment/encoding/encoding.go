@@ -334,8 +334,33 @@ func (b *Int64Block) decodeDelta(dst []int64, off int) {
 }
 
 // DecodeInt32 is Decode for values known to fit in int32 (dictionary ids);
-// larger values are truncated.
+// larger values are truncated. Constant, raw and FOR blocks of width <= 32
+// decode straight into dst.
 func (b *Int64Block) DecodeInt32(dst []int32, off int) {
+	if len(dst) == 0 {
+		return
+	}
+	end := off + len(dst)
+	if off < 0 || end > b.n {
+		panic(fmt.Sprintf("encoding: decode [%d,%d) of a %d-value block", off, end, b.n))
+	}
+	switch {
+	case b.kind == KindConstant:
+		v := int32(b.base)
+		for i := range dst {
+			dst[i] = v
+		}
+		return
+	case b.kind == KindRaw:
+		src := b.data[off*8 : end*8]
+		for i := range dst {
+			dst[i] = int32(binary.LittleEndian.Uint32(src[i*8:]))
+		}
+		return
+	case b.kind == KindFOR && b.width <= 32:
+		b.decodeFOR32(dst, off)
+		return
+	}
 	var tmp [GroupSize]int64
 	for pos := 0; pos < len(dst); {
 		k := min(GroupSize, len(dst)-pos)
@@ -345,6 +370,64 @@ func (b *Int64Block) DecodeInt32(dst []int32, off int) {
 		}
 		pos += k
 	}
+}
+
+func (b *Int64Block) decodeFOR32(dst []int32, off int) {
+	gw := b.width * 8
+	base := uint32(b.base)
+	var tmp [GroupSize]int32
+	pos := 0
+	for pos < len(dst) {
+		row := off + pos
+		g, gi := row/GroupSize, row%GroupSize
+		src := b.data[g*gw : g*gw+gw]
+		if gi == 0 && len(dst)-pos >= GroupSize {
+			unpackGroup32(b.width, (*[GroupSize]int32)(dst[pos:pos+GroupSize]), src, base)
+			pos += GroupSize
+			continue
+		}
+		unpackGroup32(b.width, &tmp, src, base)
+		pos += copy(dst[pos:], tmp[gi:])
+	}
+}
+
+// At returns value i of the block without decoding its neighbours (a
+// delta block decodes up to i). It panics when i is out of range.
+func (b *Int64Block) At(i int) int64 {
+	if i < 0 || i >= b.n {
+		panic(fmt.Sprintf("encoding: value %d of a %d-value block", i, b.n))
+	}
+	switch b.kind {
+	case KindConstant:
+		return b.base
+	case KindRaw:
+		return int64(binary.LittleEndian.Uint64(b.data[i*8:]))
+	case KindFOR:
+		return b.base + int64(b.packedAt(i))
+	}
+	var v [1]int64
+	b.decodeDelta(v[:], i)
+	return v[0]
+}
+
+// packedAt extracts packed value i (width b.width) of a FOR or delta block.
+func (b *Int64Block) packedAt(i int) uint64 {
+	w := b.width
+	if w == 0 {
+		return 0
+	}
+	g, gi := i/GroupSize, i%GroupSize
+	words := b.data[g*w*8 : (g+1)*w*8]
+	bit := gi * w
+	word, sh := bit/64, uint(bit%64)
+	u := binary.LittleEndian.Uint64(words[word*8:]) >> sh
+	if int(sh)+w > 64 {
+		u |= binary.LittleEndian.Uint64(words[word*8+8:]) << (64 - sh)
+	}
+	if w < 64 {
+		u &= 1<<uint(w) - 1
+	}
+	return u
 }
 
 // FloatBlock is a parsed, validated float64 or float32 block.

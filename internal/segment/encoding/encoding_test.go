@@ -105,6 +105,10 @@ func TestInt64BlockRoundTrip(t *testing.T) {
 				t.Fatalf("DecodeInt32 value %d = %d, want %d", off+i, ids[i], int32(vals[off+i]))
 			}
 		}
+		at := rapid.IntRange(0, n-1).Draw(t, "at")
+		if got := b.At(at); got != vals[at] {
+			t.Fatalf("%s block: At(%d) = %d, want %d", b.Kind(), at, got, vals[at])
+		}
 	})
 }
 
@@ -187,6 +191,16 @@ func FuzzInt64Block(f *testing.F) {
 		}
 		dst := make([]int64, n-off)
 		b.Decode(dst, off)
+		ids := make([]int32, n-off)
+		b.DecodeInt32(ids, off)
+		for i, v := range dst {
+			if ids[i] != int32(v) {
+				t.Fatalf("DecodeInt32 value %d = %d, want %d", off+i, ids[i], int32(v))
+			}
+			if got := b.At(off + i); got != v {
+				t.Fatalf("At(%d) = %d, want %d", off+i, got, v)
+			}
+		}
 	})
 }
 
