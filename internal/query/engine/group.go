@@ -247,6 +247,11 @@ func (r *dimReader) keys(start, n int, sel []int32) (keys, offs []int32, err err
 	keys = r.keyBuf[:0]
 	switch {
 	case r.kind == dimDirect && v.kind == vecDict:
+		if len(sel) == n {
+			// Every row of the block (sel is 0..n-1): the ids are the
+			// keys; callers only read them.
+			return v.ids[:n], nil, nil
+		}
 		for _, i := range sel {
 			keys = append(keys, v.ids[i])
 		}
@@ -480,7 +485,13 @@ func fixedProduct(dims []*dimReader) (int, bool) {
 // order).
 func (g *grouper) groupIDs() []int32 {
 	if g.identity {
-		var out []int32
+		n := 0
+		for _, ok := range g.present {
+			if ok {
+				n++
+			}
+		}
+		out := make([]int32, 0, n)
 		for k, ok := range g.present {
 			if ok {
 				out = append(out, int32(k))

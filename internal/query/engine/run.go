@@ -115,9 +115,13 @@ func runTopN(ctx context.Context, q *query.TopN, seg *segment.Segment) ([]result
 		buckets[0].Timestamp = allLabel(q.Intervals, lo)
 	}
 	perBucket := make([][]int32, len(bk.starts))
-	for _, id := range g.groupIDs() {
-		b, _ := g.bucketOf(int(id))
-		perBucket[b] = append(perBucket[b], id)
+	if len(perBucket) == 1 {
+		perBucket[0] = g.groupIDs()
+	} else {
+		for _, id := range g.groupIDs() {
+			b, _ := g.bucketOf(int(id))
+			perBucket[b] = append(perBucket[b], id)
+		}
 	}
 	keep := result.PerSegmentThreshold(q)
 	mi := numericMetricAgg(q)
