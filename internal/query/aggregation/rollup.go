@@ -44,7 +44,11 @@ func (s *spec) NewRollup() Rollup {
 		}
 		return &pairRollup{first: inf.op == opFirst, vk: inf.value, maxBytes: s.maxStringBytes, timeIdx: timeIdx, name: s.name}
 	}
-	return &numRollup{op: inf.op, vk: inf.value, name: s.name}
+	r := &numRollup{op: inf.op, vk: inf.value, name: s.name}
+	if s.expression != "" {
+		return newExprInputRollup(s, r)
+	}
+	return r
 }
 
 // toLong converts an input value as Druid does for long aggregators: numbers

@@ -109,8 +109,7 @@ func kindByName(name string) (Kind, bool) {
 // knownUnsupported lists Druid aggregator types dryad does not implement yet.
 func knownUnsupported(name string) bool {
 	switch name {
-	case "doubleMean", "longAny", "doubleAny", "floatAny", "stringAny", "filtered", "grouping",
-		"expression", "javascript", "approxHistogram", "approxHistogramFold",
+	case "doubleMean", "grouping", "javascript", "approxHistogram", "approxHistogramFold",
 		"fixedBucketsHistogram", "tDigestSketch", "momentSketch", "momentSketchMerge",
 		"arrayOfDoublesSketch", "bloom", "variance", "stddev":
 		return true
@@ -147,6 +146,8 @@ type spec struct {
 	kind           Kind
 	name           string
 	fieldName      string
+	expression     string // sum/min/max: an expression read instead of fieldName
+	exprInputs     []string
 	timeColumn     string
 	maxStringBytes int
 }
@@ -157,6 +158,9 @@ func (s *spec) TypeName() string { return infoOf(s.kind).name }
 
 func (s *spec) InputFields() []string {
 	var f []string
+	if s.expression != "" {
+		return append(f, s.exprInputs...)
+	}
 	if s.kind != Count {
 		f = append(f, s.fieldName)
 	}
@@ -196,6 +200,7 @@ func pairTypeName(v segment.ValueKind) string {
 func (s *spec) Combining() Factory {
 	c := *s
 	c.fieldName = s.name
+	c.expression, c.exprInputs = "", nil
 	c.timeColumn = ""
 	if s.kind == Count {
 		c.kind = LongSum
@@ -207,12 +212,13 @@ type specJSON struct {
 	Type           string `json:"type"`
 	Name           string `json:"name"`
 	FieldName      string `json:"fieldName,omitempty"`
+	Expression     string `json:"expression,omitempty"`
 	TimeColumn     string `json:"timeColumn,omitempty"`
 	MaxStringBytes int    `json:"maxStringBytes,omitempty"`
 }
 
 func (s *spec) MarshalJSON() ([]byte, error) {
-	j := specJSON{Type: s.TypeName(), Name: s.name, FieldName: s.fieldName, TimeColumn: s.timeColumn}
+	j := specJSON{Type: s.TypeName(), Name: s.name, FieldName: s.fieldName, Expression: s.expression, TimeColumn: s.timeColumn}
 	if s.kind == StringFirst || s.kind == StringLast {
 		j.MaxStringBytes = s.maxStringBytes
 	}
@@ -252,6 +258,9 @@ func Decode(b []byte) (Factory, error) {
 	if sk, ok := sketchKindByName(typ); ok {
 		return decodeSketch(sk, name, raw, where)
 	}
+	if f, ok, err := decodeQueryTime(typ, name, raw, where); ok {
+		return f, err
+	}
 	kind, ok := kindByName(typ)
 	if !ok {
 		if knownUnsupported(typ) {
@@ -266,7 +275,10 @@ func Decode(b []byte) (Factory, error) {
 	inf := infoOf(kind)
 	allowed := map[string]bool{"type": true, "name": true}
 	if kind != Count {
-		allowed["fieldName"], allowed["expression"] = true, true
+		allowed["fieldName"] = true
+	}
+	if inf.op == opSum || inf.op == opMin || inf.op == opMax {
+		allowed["expression"] = true
 	}
 	if inf.op == opFirst || inf.op == opLast {
 		allowed["timeColumn"] = true
@@ -279,14 +291,14 @@ func Decode(b []byte) (Factory, error) {
 			return nil, base.Errorf(base.ClassInvalidInput, "%s: unknown field %q", where, k)
 		}
 	}
-	if _, ok := raw["expression"]; ok {
-		return nil, base.Errorf(base.ClassUnsupported, "%s: \"expression\" inputs are not supported yet; use fieldName", where)
-	}
 	if err := field(raw, "fieldName", &s.fieldName); err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	if kind != Count && s.fieldName == "" {
-		return nil, base.Errorf(base.ClassInvalidInput, "%s: fieldName is required", where)
+	if err := decodeInputExpression(s, raw, where); err != nil {
+		return nil, err
+	}
+	if kind != Count && s.fieldName == "" && s.expression == "" {
+		return nil, base.Errorf(base.ClassInvalidInput, "%s: fieldName or expression is required", where)
 	}
 	if err := field(raw, "timeColumn", &s.timeColumn); err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)

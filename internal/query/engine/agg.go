@@ -42,14 +42,23 @@ func (p *plan) newAggregator(f aggregation.Factory) (aggregator, error) {
 	if sf, ok := f.(aggregation.SketchFactory); ok {
 		return p.newSketchAgg(sf)
 	}
+	if a, ok, err := p.newExtAggregator(f); ok {
+		return a, err
+	}
 	in := f.InputFields()
 	if f.Kind() == aggregation.Count {
 		return &countAgg{}, nil
 	}
-	if len(in) == 0 {
+	if len(in) == 0 && aggregation.InputExpression(f) == "" {
 		return nil, base.Errorf(base.ClassInvalidInput, "aggregator %q: no fieldName", f.Name())
 	}
-	src, err := p.source(in[0])
+	var src source
+	var err error
+	if e := aggregation.InputExpression(f); e != "" {
+		src, err = p.exprInputSource(f, e)
+	} else {
+		src, err = p.source(in[0])
+	}
 	if err != nil {
 		return nil, err
 	}

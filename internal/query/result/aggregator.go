@@ -102,10 +102,24 @@ func (p *pairAgg) Finalize(v any) any {
 // longSum/Min/Max are int64, double* float64, float* float32 (nil until a
 // value was seen, except count which starts at 0), first/last are Pair;
 // sketch aggregators (aggregation.SketchFactory) are their own adapters.
+// A filtered aggregator merges as its inner aggregator; longAny, doubleAny,
+// floatAny and stringAny hold their value (nil until one is seen) and keep
+// the first non-null; expression aggregators (aggregation.ExpressionFactory)
+// are their own adapters.
 func FromFactory(f aggregation.Factory) (Aggregator, error) {
 	if sf, ok := f.(aggregation.SketchFactory); ok {
 		// Sketch aggregators carry their own intermediate-value protocol.
 		return sf, nil
+	}
+	switch f := f.(type) {
+	case aggregation.FilteredFactory:
+		// The inner aggregator, named as the filtered one, merges.
+		return FromFactory(f.Inner())
+	case aggregation.ExpressionFactory:
+		// Expression aggregators carry their own protocol.
+		return f, nil
+	case aggregation.AnyFactory:
+		return &simpleAgg{f.Name(), nil, firstNonNull}, nil
 	}
 	n := f.Name()
 	switch f.Kind() {
@@ -127,6 +141,14 @@ func FromFactory(f aggregation.Factory) (Aggregator, error) {
 		return &pairAgg{n, false}, nil
 	}
 	return nil, base.Errorf(base.ClassUnsupported, "aggregator %q: type %q cannot be merged yet", n, f.TypeName())
+}
+
+// firstNonNull is the "any" aggregators' combine: the first non-null.
+func firstNonNull(a, b any) any {
+	if a == nil {
+		return b
+	}
+	return a
 }
 
 // FromFactories adapts a list of aggregator specs.

@@ -178,6 +178,9 @@ func lifters(fs []aggregation.Factory) []lifter {
 }
 
 func liftFor(f aggregation.Factory) lifter {
+	if l := liftExt(f); l != nil {
+		return l
+	}
 	in := f.InputFields()
 	field, timeCol := "", base.TimeColumn
 	if len(in) > 0 {
