@@ -157,6 +157,9 @@ storage under the data directory (default ./var), HTTP on 127.0.0.1:8888.
 SIGINT or SIGTERM shuts down gracefully.
 
 flags:
+  --historicals N      run N historicals (dryad.historical.count, default 1);
+                       instance i is named <host>:<port>-historical-<i> and
+                       caches under DIR/historical-<i>/segment-cache
 ` + commonFlagsUsage
 
 const serverUsage = `usage: dryad server --roles=LIST [flags]
@@ -188,12 +191,7 @@ func newServeFlags(name, usage string, stderr io.Writer, withRoles bool) *serveF
 	if withRoles {
 		fs.StringVar(&sf.roles, "roles", "", "comma-separated roles")
 	}
-	keyFlag := func(flagName, key, help string) {
-		fs.Func(flagName, help, func(v string) error {
-			sf.settings = append(sf.settings, config.Setting{Key: key, Value: v, Origin: "flag --" + flagName})
-			return nil
-		})
-	}
+	keyFlag := sf.keyFlag
 	keyFlag("port", "druid.plaintextPort", "main HTTP port")
 	keyFlag("dir", "dryad.dataDir", "data directory")
 	keyFlag("host", "druid.host", "advertised host")
@@ -209,6 +207,14 @@ func newServeFlags(name, usage string, stderr io.Writer, withRoles bool) *serveF
 		return nil
 	})
 	return sf
+}
+
+// keyFlag adds a flag that sets a configuration key.
+func (sf *serveFlags) keyFlag(flagName, key, help string) {
+	sf.fs.Func(flagName, help, func(v string) error {
+		sf.settings = append(sf.settings, config.Setting{Key: key, Value: v, Origin: "flag --" + flagName})
+		return nil
+	})
 }
 
 // parse parses args; it returns an exit code and false when the command
@@ -229,6 +235,7 @@ func (sf *serveFlags) parse(args []string) (int, bool) {
 
 func runQuickstart(ctx context.Context, stopSignals func(), args []string, stdout, stderr io.Writer, environ []string) int {
 	sf := newServeFlags("quickstart", quickstartUsage, stderr, false)
+	sf.keyFlag("historicals", "dryad.historical.count", "number of historicals")
 	if code, ok := sf.parse(args); !ok {
 		return code
 	}

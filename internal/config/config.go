@@ -130,6 +130,14 @@ type HistoricalConfig struct {
 	MaxSize        int64           // druid.server.maxSize: bytes of segments to serve (0 = sum of the locations)
 	Tier           string          // druid.server.tier
 	Priority       int             // druid.server.priority
+	// Count is the number of historicals the process runs
+	// (dryad.historical.count); see Config.HistoricalInstances.
+	Count int
+	// Per-instance overrides, by instance (0-based); an instance past the
+	// end of a list, or with an empty tier, uses the values above.
+	Tiers      []string // dryad.historical.tiers
+	Priorities []int    // dryad.historical.priorities
+	MaxSizes   []int64  // dryad.historical.maxSizes
 }
 
 // BrokerConfig is the broker's configuration.

@@ -163,6 +163,17 @@ func Keys() []Key {
 			func(c *Config) *string { return &c.Historical.Tier }),
 		intKey("druid.server.priority", "0", "historical", "Query priority of this historical's tier.", -1<<31, 1<<31-1,
 			func(c *Config) *int { return &c.Historical.Priority }),
+		intKey("dryad.historical.count", "1", "historical", "Number of historicals the process runs (`quickstart --historicals N`). With more than one, instance i (1-based) is named `<druid.host>:<port>-historical-<i>` and caches under `${dryad.dataDir}/historical-<i>/segment-cache`.", 1, 64,
+			func(c *Config) *int { return &c.Historical.Count }),
+		{Name: "dryad.historical.tiers", Roles: "historical", Doc: "Comma-separated tier of each historical instance, in order; a missing or empty entry uses druid.server.tier.",
+			apply: func(c *Config, v string) error {
+				c.Historical.Tiers = splitList(v)
+				return nil
+			}},
+		{Name: "dryad.historical.priorities", Roles: "historical", Doc: "Comma-separated druid.server.priority of each historical instance, in order; missing entries use druid.server.priority.",
+			apply: applyPriorities},
+		{Name: "dryad.historical.maxSizes", Roles: "historical", Doc: "Comma-separated druid.server.maxSize of each historical instance (sizes such as `10GiB`), in order; missing entries use druid.server.maxSize.",
+			apply: applyMaxSizes},
 
 		port("dryad.broker.plaintextPort", "0", "broker", "Extra listener serving only the broker (Druid's default is 8082); 0 = none.",
 			func(c *Config) *int { return &c.Broker.Port }, true),

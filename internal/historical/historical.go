@@ -192,17 +192,28 @@ func (h *Historical) Pulls() int64 { return h.cache.pullCount() }
 // Handler serves the common /status endpoints and Routes.
 func (h *Historical) Handler() http.Handler { return h.mux }
 
+// CacheInitialized reports whether the segment cache of a previous run has
+// been restored (what /druid/historical/v1/loadstatus reports).
+func (h *Historical) CacheInitialized() bool { return h.ready.Load() }
+
+// Name returns the name the historical registers in the server view.
+func (h *Historical) Name() string { return h.deps.Name }
+
 // Routes is the historical's route table: loadstatus answers
 // {"cacheInitialized":bool}; readiness answers 200 once the cache is
 // restored and 503 before.
-func (h *Historical) Routes() []httpapi.Route {
+func (h *Historical) Routes() []httpapi.Route { return readinessRoutes(h.CacheInitialized) }
+
+// readinessRoutes are the historical's loadstatus and readiness endpoints
+// over a readiness test.
+func readinessRoutes(ready func() bool) []httpapi.Route {
 	const v1 = "/druid/historical/v1"
 	return []httpapi.Route{
 		{Method: "GET", Pattern: v1 + "/loadstatus", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			httpapi.WriteJSON(w, r, http.StatusOK, map[string]bool{"cacheInitialized": h.ready.Load()})
+			httpapi.WriteJSON(w, r, http.StatusOK, map[string]bool{"cacheInitialized": ready()})
 		})},
 		{Method: "GET", Pattern: v1 + "/readiness", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if h.ready.Load() {
+			if ready() {
 				w.WriteHeader(http.StatusOK)
 				return
 			}

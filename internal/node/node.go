@@ -56,6 +56,7 @@ type Node struct {
 	local     *discovery.Local
 	elections *discovery.LocalElections
 	view      *serverview.Local // data servers and the segments they serve
+	hist      *historical.Group // the historicals, once built
 
 	mu       sync.Mutex
 	lock     *DirLock
@@ -251,8 +252,7 @@ func (n *Node) build(status httpapi.StatusSource) []namedRole {
 			r = middlemanager.New(n.cfg.MiddleManager, middlemanager.Deps{Log: n.log, Status: status,
 				HostPort: net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.port(role))), Metadata: n.store, Deep: n.deep})
 		case config.RoleHistorical:
-			r = historical.New(n.cfg.Historical, historical.Deps{Log: n.log, Status: status, Deep: n.deep, View: n.view,
-				Name: net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.port(role))), Threads: n.cfg.Broker.ProcessingThreads})
+			r = n.buildHistoricals(status, net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.port(role))))
 		case config.RoleBroker:
 			r = broker.New(n.cfg.Broker, broker.Deps{Log: n.log, Status: status, View: n.view})
 		case config.RoleRouter:
