@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"slices"
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/granularity"
@@ -573,6 +574,12 @@ func (g *grouper) run() error {
 		if err != nil {
 			return err
 		}
+		if bgroups == nil && g.dense != nil && nd == 2 {
+			done, err := g.denseDirect2(start, n, sel, one)
+			if done || err != nil {
+				return err
+			}
+		}
 		anyMulti := false
 		for d, r := range g.dims {
 			perDim[d], perOff[d], err = r.keys(start, n, sel)
@@ -659,6 +666,54 @@ func (g *grouper) run() error {
 		}
 		return nil
 	})
+}
+
+// denseDirect2 groups one bucket's rows by two single-value dictionary
+// dimensions straight from the decoded ids (no per-dimension key copies)
+// and feeds the aggregators; false when the dimensions do not allow it.
+func (g *grouper) denseDirect2(start, n int, sel []int32, one int32) (bool, error) {
+	r0, r1 := g.dims[0], g.dims[1]
+	if r0.kind != dimDirect || r1.kind != dimDirect || r0.ss.multi || r1.ss.multi {
+		return false, nil
+	}
+	v0, err := r0.src.loadSel(start, n, sel)
+	if err != nil {
+		return false, err
+	}
+	v1, err := r1.src.loadSel(start, n, sel)
+	if err != nil {
+		return false, err
+	}
+	if v0.kind != vecDict || v1.kind != vecDict {
+		return false, nil
+	}
+	if int(one) != g.denseB {
+		clear(g.dense)
+		g.denseB = int(one)
+	}
+	ids0, ids1 := v0.ids[:n], v1.ids[:n]
+	dense, s0 := g.dense, g.strides[0]
+	groups := slices.Grow(g.groupsB[:0], len(sel))[:len(sel)]
+	var ks [2]int32
+	for k, i := range sel {
+		a, b := ids0[i], ids1[i]
+		at := int(a)*s0 + int(b)
+		x := dense[at]
+		if x == 0 {
+			ks[0], ks[1] = a, b
+			x = g.newGroup(one, ks[:]) + 1
+			dense[at] = x
+		}
+		groups[k] = x - 1
+	}
+	g.groupsB = groups[:0]
+	for _, a := range g.aggs {
+		a.grow(g.nGroups)
+		if err := a.add(start, n, sel, groups, 0); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
 }
 
 // denseGroups appends the groups of m single-value rows through the dense
