@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
+	"slices"
 	"unicode/utf16"
 
 	"github.com/apache/datasketches-go/hll"
@@ -364,7 +365,23 @@ func UnionHLL(lgK int, typ hll.TgtHllType, sketches ...*HLL) (*HLL, error) {
 // AppendUTF16LE appends s as UTF-16LE code units (Java's String.toCharArray
 // as bytes).
 func AppendUTF16LE(dst []byte, s string) []byte {
-	for _, r := range s {
+	// ASCII fast path: each byte becomes one code unit.
+	n := len(dst)
+	dst = slices.Grow(dst, 2*len(s))[:n+2*len(s)]
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			break
+		}
+		dst[n+2*i] = c
+		dst[n+2*i+1] = 0
+	}
+	dst = dst[:n+2*i]
+	if i == len(s) {
+		return dst
+	}
+	for _, r := range s[i:] {
 		if r >= 0x10000 {
 			r1, r2 := utf16.EncodeRune(r)
 			dst = append(dst, byte(r1), byte(r1>>8), byte(r2), byte(r2>>8))

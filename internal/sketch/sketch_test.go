@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/apache/datasketches-go/hll"
 )
@@ -297,4 +298,16 @@ func readJavaF(f *testing.F, name string) []byte {
 		f.Fatal(err)
 	}
 	return b
+}
+
+func TestAppendUTF16LE(t *testing.T) {
+	for _, s := range []string{"", "abc", "é", "aé𝄞z", "\x00", "ascii then ü", string([]byte{0xff, 'a'})} {
+		var want []byte
+		for _, u := range utf16.Encode([]rune(s)) {
+			want = append(want, byte(u), byte(u>>8))
+		}
+		if got := AppendUTF16LE([]byte("x"), s); !bytes.Equal(got, append([]byte("x"), want...)) {
+			t.Errorf("%q: % x, want % x", s, got, want)
+		}
+	}
 }
