@@ -47,6 +47,11 @@ type LongColumn interface {
 	// Read decodes rows [start, start+len(dst)), clipped to the column,
 	// into dst and returns how many it wrote. Null rows read as 0.
 	Read(start int, dst []int64) int
+	// ReadAt is Read for a sparse selection: for every k it sets
+	// dst[rows[k]] to the value of row start+rows[k], decoding only those
+	// values where the encoding allows (constant, FOR, raw). rows must lie
+	// within the column and dst. Other entries of dst are left alone.
+	ReadAt(start int, rows []int32, dst []int64)
 	// Min and Max are over non-null values; both are 0 when there are none.
 	Min() int64
 	Max() int64
@@ -103,6 +108,12 @@ type StringColumn interface {
 	// single-value column and returns how many it wrote (0 for a
 	// multi-value column).
 	ReadIDs(start int, dst []int32) int
+	// ReadIDsAt is ReadIDs for a sparse selection of a single-value
+	// column: for every k it sets dst[rows[k]] to the id of row
+	// start+rows[k], decoding only those ids. rows must lie within the
+	// column and dst. It returns false (writing nothing) for a
+	// multi-value column.
+	ReadIDsAt(start int, rows []int32, dst []int32) bool
 	// ReadMultiIDs decodes the id lists of consecutive rows of a
 	// multi-value column, starting at row start: it fills ids with the
 	// rows' ids back to back and rowEnds[i] with the end (exclusive) of row
@@ -155,6 +166,10 @@ func (c *longColumn) Read(start int, dst []int64) int {
 	c.seq.readInt64(start, dst[:n])
 	return n
 }
+func (c *longColumn) ReadAt(start int, rows []int32, dst []int64) {
+	c.seq.scatterInt64(start, rows, dst)
+}
+
 func (c *longColumn) Min() int64 { return c.min }
 func (c *longColumn) Max() int64 { return c.max }
 
@@ -279,6 +294,14 @@ func (c *stringColumn) ReadIDs(start int, dst []int32) int {
 	n := min(len(dst), c.rows-start)
 	c.ids.readInt32(start, dst[:n])
 	return n
+}
+
+func (c *stringColumn) ReadIDsAt(start int, rows []int32, dst []int32) bool {
+	if c.multi {
+		return false
+	}
+	c.ids.scatterInt32(start, rows, dst)
+	return true
 }
 
 func (c *stringColumn) RowIDs(row int, dst []int32) []int32 {

@@ -316,6 +316,23 @@ func (s *seq) readInt32(start int, dst []int32) {
 	}
 }
 
+// scatterInt64 sets dst[r] to value start+r for every r of rows (within
+// range), reading single values.
+func (s *seq) scatterInt64(start int, rows []int32, dst []int64) {
+	for _, r := range rows {
+		row := start + int(r)
+		dst[r] = s.iblocks[row/BlockSize].At(row % BlockSize)
+	}
+}
+
+// scatterInt32 is scatterInt64 for ids (truncated to int32).
+func (s *seq) scatterInt32(start int, rows []int32, dst []int32) {
+	for _, r := range rows {
+		row := start + int(r)
+		dst[r] = int32(s.iblocks[row/BlockSize].At(row % BlockSize))
+	}
+}
+
 func (s *seq) readFloat64(start int, dst []float64) {
 	for pos := 0; pos < len(dst); {
 		row := start + pos

@@ -234,6 +234,16 @@ func checkColumns(t *rapid.T, s *Segment, rows [][]Value) {
 			}
 			if col.IsMultiValue() {
 				checkMultiScan(t, col, rows, c)
+			} else {
+				checkSparseIDs(t, col, len(rows))
+			}
+			for id := 0; id < col.Cardinality(); id++ {
+				// The second read takes the validated-once path.
+				a, errA := col.Bitmap(id)
+				b, errB := col.Bitmap(id)
+				if errA != nil || errB != nil || !a.Equals(b) {
+					t.Fatalf("%s: Bitmap(%d) differs on a second read (%v, %v)", name, id, errA, errB)
+				}
 			}
 			nb, err := col.NullBitmap()
 			if err != nil {
@@ -279,9 +289,46 @@ func checkColumns(t *rapid.T, s *Segment, rows [][]Value) {
 					t.Fatalf("%s: row %d = %d, want %d", name, r, dst[r-start], row[c].Long)
 				}
 			}
+			sparse := make([]int64, len(rows))
+			sel := sparseRows(len(rows) - start)
+			col.ReadAt(start, sel, sparse)
+			for _, r := range sel {
+				if sparse[r] != dst[r] {
+					t.Fatalf("%s: ReadAt row %d = %d, Read gives %d", name, start+int(r), sparse[r], dst[r])
+				}
+			}
 			if any && (col.Min() != mn || col.Max() != mx) {
 				t.Fatalf("%s: min/max %d/%d, want %d/%d", name, col.Min(), col.Max(), mn, mx)
 			}
+		}
+	}
+}
+
+// sparseRows is every third offset of n, and the last.
+func sparseRows(n int) []int32 {
+	var sel []int32
+	for i := 0; i < n; i += 3 {
+		sel = append(sel, int32(i))
+	}
+	if n > 0 && int(sel[len(sel)-1]) != n-1 {
+		sel = append(sel, int32(n-1))
+	}
+	return sel
+}
+
+// checkSparseIDs checks ReadIDsAt against ReadIDs from a mid-column start.
+func checkSparseIDs(t *rapid.T, col StringColumn, rows int) {
+	start := rows / 4
+	all := make([]int32, rows)
+	n := col.ReadIDs(start, all)
+	sel := sparseRows(n)
+	got := make([]int32, rows)
+	if !col.ReadIDsAt(start, sel, got) {
+		t.Fatalf("%s: ReadIDsAt refused a single-value column", col.Info().Name)
+	}
+	for _, r := range sel {
+		if got[r] != all[r] {
+			t.Fatalf("%s: ReadIDsAt row %d = %d, ReadIDs gives %d", col.Info().Name, start+int(r), got[r], all[r])
 		}
 	}
 }

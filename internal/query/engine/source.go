@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/bits"
+	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
@@ -215,7 +216,14 @@ const groupRows = 64
 // before reading the whole block is cheaper.
 const sparseMax = 16
 
-// partial tracks which 64-row groups of the cached block were decoded.
+// scatterDiv sets when a selection is read value by value: at most one
+// selected row in scatterDiv of the block. Reading one packed value costs
+// a few times decoding it in a 64-value group, so sparser selections
+// (about 8 rows per group or fewer) are cheaper one by one.
+const scatterDiv = 8
+
+// partial tracks which 64-row groups of the cached block were decoded,
+// or which rows were read one by one.
 type partial struct {
 	ok    bool // the column's encodings allow partial reads
 	have  uint64
@@ -223,6 +231,26 @@ type partial struct {
 	start int
 	n     int
 	valid bool
+	// rows holds the selection last read value by value (scattered) in
+	// this block.
+	rows      []int32
+	scattered bool
+}
+
+// scatterHit reports whether sel's rows were read one by one already.
+func (p *partial) scatterHit(sel []int32) bool {
+	return p.scattered && sel != nil && slices.Equal(p.rows, sel)
+}
+
+// scatter reports whether to read sel's rows one by one, and if so
+// records them as read.
+func (p *partial) scatter(n int, sel []int32) bool {
+	if !p.ok || p.full || sel == nil || len(sel)*scatterDiv > n {
+		return false
+	}
+	p.rows = append(p.rows[:0], sel...)
+	p.scattered = true
+	return true
 }
 
 // sparseOK reports whether a column's blocks can be read in parts
@@ -237,7 +265,7 @@ func sparseOK(info segment.ColumnInfo) bool {
 // whether to read the whole block.
 func (p *partial) need(start, n int, sel []int32) (mask uint64, whole bool) {
 	if !p.valid || p.start != start || p.n != n {
-		p.valid, p.start, p.n, p.have, p.full = true, start, n, 0, false
+		p.valid, p.start, p.n, p.have, p.full, p.scattered = true, start, n, 0, false, false
 	}
 	if p.full {
 		return 0, false
@@ -323,7 +351,7 @@ func (s *longSource) load(start, n int) (*vec, error) { return s.loadSel(start, 
 
 func (s *longSource) loadSel(start, n int, sel []int32) (*vec, error) {
 	mask, whole := s.p.need(start, n, sel)
-	if !whole && mask == 0 && (s.p.full || s.p.have != 0) {
+	if !whole && mask == 0 && (s.p.full || s.p.have != 0) || s.p.scatterHit(sel) {
 		return &s.v, nil
 	}
 	if s.v.longs == nil {
@@ -332,6 +360,10 @@ func (s *longSource) loadSel(start, n int, sel []int32) (*vec, error) {
 	if s.p.have == 0 && !s.p.full {
 		s.v.kind, s.v.n = vecLong, n
 		s.v.nulls = fillNulls(s.nbm, start, n, &s.nbuf)
+	}
+	if s.p.scatter(n, sel) {
+		s.col.ReadAt(start, sel, s.v.longs)
+		return &s.v, nil
 	}
 	if whole {
 		s.col.Read(start, s.v.longs[:n])
@@ -421,13 +453,16 @@ func (s *stringSource) load(start, n int) (*vec, error) { return s.loadSel(start
 func (s *stringSource) loadSel(start, n int, sel []int32) (*vec, error) {
 	if !s.multi {
 		mask, whole := s.p.need(start, n, sel)
-		if !whole && mask == 0 && (s.p.full || s.p.have != 0) {
+		if !whole && mask == 0 && (s.p.full || s.p.have != 0) || s.p.scatterHit(sel) {
 			return &s.v, nil
 		}
 		if s.v.ids == nil {
 			s.v.ids = make([]int32, segment.BlockSize)
 		}
 		s.v.n, s.v.d, s.v.kind = n, s.d, vecDict
+		if s.p.scatter(n, sel) && s.col.ReadIDsAt(start, sel, s.v.ids) {
+			return &s.v, nil
+		}
 		if whole {
 			s.col.ReadIDs(start, s.v.ids[:n])
 			s.p.full = true
