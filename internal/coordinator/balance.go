@@ -3,8 +3,6 @@ package coordinator
 import (
 	"maps"
 	"slices"
-
-	"github.com/dryaddb/dryad/internal/base"
 )
 
 // balance moves segments between the historicals of each tier until their
@@ -43,18 +41,18 @@ func (cl *cluster) balance(dyn DynamicConfig) int {
 				break
 			}
 			d := src.weight() - dst.weight()
-			var best *base.DataSegment
-			var bestDist int64
-			for id, seg := range src.loaded {
-				w := seg.Size + 1
-				if w >= d || !src.segs[id] || dst.segs[id] || !dst.fits(seg.Size) {
+			best, bestDist := int32(-1), int64(0)
+			for _, x := range src.served {
+				size := cl.segs[x].Size
+				w := size + 1
+				if w >= d || !src.has[x] || dst.has[x] || !dst.fits(size) {
 					continue
 				}
-				if dist := abs(d - 2*w); best == nil || dist < bestDist || dist == bestDist && compareIDs(id, best.ID()) < 0 {
-					best, bestDist = seg, dist
+				if dist := abs(d - 2*w); best < 0 || dist < bestDist {
+					best, bestDist = x, dist
 				}
 			}
-			if best == nil || !cl.load(dst, best, src) {
+			if best < 0 || !cl.load(dst, best, src) {
 				break
 			}
 			moved++

@@ -77,7 +77,7 @@ func (d *loadDuty) run(ctx context.Context) (dutyStats, error) {
 	if err != nil {
 		return dutyStats{}, err
 	}
-	cl := newCluster(servers, queues, served, d.queues)
+	cl := newCluster(servers, queues, served, visible, d.queues)
 	st := cl.assign(visible, rs, dyn, d.now())
 	st.moved = cl.balance(dyn)
 	if st.unmatched > 0 {
@@ -141,14 +141,17 @@ func b2i(b bool) int {
 func isTombstone(seg *base.DataSegment) bool { return seg.ShardSpec.Type == "tombstone" }
 
 // holder is one data server as the duty sees it during a run: what it
-// serves and what it will serve once its load queue is done.
+// serves and what it will serve once its load queue is done. Segments are
+// named by their index in the cluster.
 type holder struct {
 	srv    serverview.Server
 	q      *loadQueue
-	loaded map[base.SegmentID]*base.DataSegment // served now
-	// segs is the projected state: loaded, plus pending loads, minus
+	loaded []bool  // served now, by segment index
+	served []int32 // the indexes of the segments served now
+	// has is the projected state: loaded, plus pending loads, minus
 	// pending drops and segments being moved away.
-	segs    map[base.SegmentID]bool
+	has     []bool
+	count   int   // segments in has
 	bytes   int64 // projected bytes
 	pending int   // pending requests
 	moving  int   // pending balancing loads onto this server
@@ -156,63 +159,106 @@ type holder struct {
 
 // weight is what balancing evens out: projected bytes plus one per segment
 // (so that segments of unknown, zero size balance by count).
-func (h *holder) weight() int64 { return h.bytes + int64(len(h.segs)) }
+func (h *holder) weight() int64 { return h.bytes + int64(h.count) }
 
 // fits reports whether the server has room for size more bytes
 // (druid.server.maxSize; 0 is unbounded).
 func (h *holder) fits(size int64) bool { return h.srv.MaxSize <= 0 || h.bytes+size <= h.srv.MaxSize }
 
-// cluster is the duty's view of every data server during one run.
+// cluster is the duty's view of every data server during one run. Every
+// segment it knows (used, served or queued) has a dense index, so that the
+// per-server state is a few flat slices rather than maps keyed by id.
 type cluster struct {
 	holders []*holder
 	byTier  map[string][]*holder
 	queues  *loadQueues
+	index   map[base.SegmentID]int32
+	segs    []*base.DataSegment
 }
 
-func newCluster(servers []serverview.Server, queues []*loadQueue, served [][]base.DataSegment, all *loadQueues) *cluster {
-	cl := &cluster{byTier: map[string][]*holder{}, queues: all}
+// intern returns the index of seg, adding it when new.
+func (cl *cluster) intern(seg *base.DataSegment) int32 {
+	id := seg.ID()
+	if i, ok := cl.index[id]; ok {
+		return i
+	}
+	i := int32(len(cl.segs))
+	cl.index[id] = i
+	cl.segs = append(cl.segs, seg)
+	return i
+}
+
+func newCluster(servers []serverview.Server, queues []*loadQueue, served [][]base.DataSegment, visible []*base.DataSegment, all *loadQueues) *cluster {
+	n := len(visible)
+	for _, segs := range served {
+		n = max(n, len(segs))
+	}
+	cl := &cluster{byTier: map[string][]*holder{}, queues: all, index: make(map[base.SegmentID]int32, n), segs: make([]*base.DataSegment, 0, n)}
+	for _, seg := range visible {
+		cl.intern(seg)
+	}
 	snaps := make([]queueSnapshot, len(servers))
-	movingAway := map[string][]base.SegmentID{} // source server → segments moving off it
+	movingAway := map[string][]int32{} // source server → segments moving off it
 	for i, q := range queues {
 		snaps[i] = q.snapshot()
-		for id, from := range snaps[i].movingFrom {
-			movingAway[from] = append(movingAway[from], id)
+		for j := range snaps[i].loads {
+			seg := &snaps[i].loads[j]
+			if from := snaps[i].movingFrom[seg.ID()]; from != "" {
+				movingAway[from] = append(movingAway[from], cl.intern(seg))
+			}
 		}
 	}
+	loads, drops := make([][]int32, len(servers)), make([][]int32, len(servers))
 	for i, s := range servers {
-		h := &holder{srv: s, q: queues[i], loaded: make(map[base.SegmentID]*base.DataSegment, len(served[i])),
-			segs: make(map[base.SegmentID]bool, len(served[i]))}
-		sizes := map[base.SegmentID]int64{}
+		h := &holder{srv: s, q: queues[i], served: make([]int32, 0, len(served[i]))}
 		for j := range served[i] {
-			seg := &served[i][j]
-			id := seg.ID()
-			h.loaded[id], h.segs[id], sizes[id] = seg, true, seg.Size
+			h.served = append(h.served, cl.intern(&served[i][j]))
 		}
 		sn := snaps[i]
-		for _, seg := range sn.loads {
-			h.segs[seg.ID()], sizes[seg.ID()] = true, seg.Size
-			if sn.movingFrom[seg.ID()] != "" {
+		for j := range sn.loads {
+			loads[i] = append(loads[i], cl.intern(&sn.loads[j]))
+			if sn.movingFrom[sn.loads[j].ID()] != "" {
 				h.moving++
 			}
 		}
-		for _, seg := range sn.drops {
-			delete(h.segs, seg.ID())
+		for j := range sn.drops {
+			drops[i] = append(drops[i], cl.intern(&sn.drops[j]))
 		}
-		for _, id := range movingAway[s.Name] {
-			delete(h.segs, id)
-		}
-		for id := range h.segs {
-			h.bytes += sizes[id]
-		}
-		h.pending = len(sn.loads) + len(sn.drops)
+		h.pending = len(loads[i]) + len(drops[i])
 		cl.holders = append(cl.holders, h)
 		cl.byTier[s.Tier] = append(cl.byTier[s.Tier], h)
+	}
+	// The projected states, now that every segment has its index.
+	total := len(cl.segs)
+	for i, h := range cl.holders {
+		h.loaded, h.has = make([]bool, total), make([]bool, total)
+		for _, x := range h.served {
+			h.loaded[x] = true
+			h.has[x] = true
+		}
+		for _, x := range loads[i] {
+			h.has[x] = true
+		}
+		for _, x := range drops[i] {
+			h.has[x] = false
+		}
+		for _, x := range movingAway[h.srv.Name] {
+			h.has[x] = false
+		}
+		for x, ok := range h.has {
+			if ok {
+				h.count++
+				h.bytes += cl.segs[x].Size
+			}
+		}
 	}
 	return cl
 }
 
-// load queues seg on h; moveFrom, when set, is dropped once h loaded it.
-func (cl *cluster) load(h *holder, seg *base.DataSegment, moveFrom *holder) bool {
+// load queues segment x on h; moveFrom, when set, is dropped once h loaded
+// it.
+func (cl *cluster) load(h *holder, x int32, moveFrom *holder) bool {
+	seg := cl.segs[x]
 	r := &request{seg: *seg}
 	if moveFrom != nil {
 		r.moveFrom = moveFrom.srv.Name
@@ -229,24 +275,27 @@ func (cl *cluster) load(h *holder, seg *base.DataSegment, moveFrom *holder) bool
 	if !h.q.enqueue(r) {
 		return false
 	}
-	id := seg.ID()
-	h.segs[id] = true
+	h.has[x] = true
+	h.count++
 	h.bytes += seg.Size
 	h.pending++
 	if moveFrom != nil {
 		h.moving++
-		delete(moveFrom.segs, id)
+		moveFrom.has[x] = false
+		moveFrom.count--
 		moveFrom.bytes -= seg.Size
 	}
 	return true
 }
 
-// drop queues the removal of seg from h.
-func (cl *cluster) drop(h *holder, seg *base.DataSegment) bool {
+// drop queues the removal of segment x from h.
+func (cl *cluster) drop(h *holder, x int32) bool {
+	seg := cl.segs[x]
 	if !h.q.enqueue(&request{seg: *seg, drop: true}) {
 		return false
 	}
-	delete(h.segs, seg.ID())
+	h.has[x] = false
+	h.count--
 	h.bytes -= seg.Size
 	h.pending++
 	return true
@@ -256,24 +305,31 @@ func (cl *cluster) drop(h *holder, seg *base.DataSegment) bool {
 // and drops every served segment that is not visible and used.
 func (cl *cluster) assign(visible []*base.DataSegment, all map[string][]rules.Rule, dyn DynamicConfig, now int64) dutyStats {
 	var st dutyStats
-	slices.SortFunc(visible, func(a, b *base.DataSegment) int {
-		if c := cmp.Compare(b.Interval.End, a.Interval.End); c != 0 {
+	order := make([]int32, len(visible))
+	for i, seg := range visible {
+		order[i] = cl.index[seg.ID()]
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		x, y := cl.segs[a], cl.segs[b]
+		if c := cmp.Compare(y.Interval.End, x.Interval.End); c != 0 {
 			return c
 		}
-		return cmp.Compare(b.Interval.Start, a.Interval.Start)
+		return cmp.Compare(y.Interval.Start, x.Interval.Start)
 	})
 	matchers := map[string]*rules.Matcher{}
 	budget := map[string]int{} // replicas (beyond a segment's first) still allowed per tier
 	for tier := range cl.byTier {
 		budget[tier] = dyn.ReplicationThrottleLimit
 	}
+	var tiers []string // the tiers of the current load rule, sorted
 	queueFull := func(h *holder) bool {
 		return dyn.MaxSegmentsInNodeLoadingQueue > 0 && h.pending >= dyn.MaxSegmentsInNodeLoadingQueue
 	}
-	wanted := make(map[base.SegmentID]bool, len(visible))
-	for _, seg := range visible {
-		id := seg.ID()
-		wanted[id] = true
+	wanted := make([]bool, len(cl.segs))
+	var hold []*holder
+	for _, x := range order {
+		seg := cl.segs[x]
+		wanted[x] = true
 		m := matchers[seg.DataSource]
 		if m == nil {
 			m = rules.At(now, all[seg.DataSource], all[metadata.DefaultRulesKey])
@@ -287,34 +343,39 @@ func (cl *cluster) assign(visible []*base.DataSegment, all map[string][]rules.Ru
 		switch r.Kind() {
 		case rules.Drop:
 			for _, h := range cl.holders {
-				if h.segs[id] && cl.drop(h, seg) {
+				if h.has[x] && cl.drop(h, x) {
 					st.dropped++
 				}
 			}
 		case rules.Broadcast:
 			for _, h := range cl.holders {
-				if !h.segs[id] && h.fits(seg.Size) && !queueFull(h) && cl.load(h, seg, nil) {
+				if !h.has[x] && h.fits(seg.Size) && !queueFull(h) && cl.load(h, x, nil) {
 					st.assigned++
 				}
 			}
 		case rules.Load:
 			want := r.TieredReplicants
+			tiers = tiers[:0]
+			for t := range want {
+				tiers = append(tiers, t)
+			}
+			slices.Sort(tiers)
 			anywhere := false
 			for _, h := range cl.holders {
-				if h.segs[id] {
+				if h.has[x] {
 					anywhere = true
 					break
 				}
 			}
 			complete := true // every wanted tier has its replicas loaded
-			for _, tier := range slices.Sorted(maps.Keys(want)) {
+			for _, tier := range tiers {
 				n := want[tier]
 				hs := cl.byTier[tier]
 				var holding, loaded int
 				for _, h := range hs {
-					if h.segs[id] {
+					if h.has[x] {
 						holding++
-						if h.loaded[id] != nil {
+						if h.loaded[x] {
 							loaded++
 						}
 					}
@@ -329,14 +390,14 @@ func (cl *cluster) assign(visible []*base.DataSegment, all map[string][]rules.Ru
 					}
 					var dst *holder
 					for _, h := range hs {
-						if h.segs[id] || !h.fits(seg.Size) || queueFull(h) {
+						if h.has[x] || !h.fits(seg.Size) || queueFull(h) {
 							continue
 						}
 						if dst == nil || h.weight() < dst.weight() || h.weight() == dst.weight() && h.srv.Name < dst.srv.Name {
 							dst = h
 						}
 					}
-					if dst == nil || !cl.load(dst, seg, nil) {
+					if dst == nil || !cl.load(dst, x, nil) {
 						break
 					}
 					st.assigned++
@@ -349,20 +410,20 @@ func (cl *cluster) assign(visible []*base.DataSegment, all map[string][]rules.Ru
 				if holding > n {
 					// Drop the extra replicas: pending loads first, then the
 					// fullest servers.
-					var hold []*holder
+					hold = hold[:0]
 					for _, h := range hs {
-						if h.segs[id] {
+						if h.has[x] {
 							hold = append(hold, h)
 						}
 					}
 					slices.SortFunc(hold, func(a, b *holder) int {
-						if c := cmp.Compare(b2i(a.loaded[id] != nil), b2i(b.loaded[id] != nil)); c != 0 {
+						if c := cmp.Compare(b2i(a.loaded[x]), b2i(b.loaded[x])); c != 0 {
 							return c
 						}
 						return cmp.Compare(b.bytes, a.bytes)
 					})
 					for _, h := range hold[:holding-n] {
-						if cl.drop(h, seg) {
+						if cl.drop(h, x) {
 							st.dropped++
 						}
 					}
@@ -373,7 +434,7 @@ func (cl *cluster) assign(visible []*base.DataSegment, all map[string][]rules.Ru
 			}
 			// Fully replicated where wanted: replicas in other tiers go.
 			for _, h := range cl.holders {
-				if want[h.srv.Tier] == 0 && h.segs[id] && cl.drop(h, seg) {
+				if want[h.srv.Tier] == 0 && h.has[x] && cl.drop(h, x) {
 					st.dropped++
 				}
 			}
@@ -381,8 +442,8 @@ func (cl *cluster) assign(visible []*base.DataSegment, all map[string][]rules.Ru
 	}
 	// Served segments that are unused, overshadowed or unknown.
 	for _, h := range cl.holders {
-		for id, seg := range h.loaded {
-			if !wanted[id] && h.segs[id] && cl.drop(h, seg) {
+		for _, x := range h.served {
+			if !wanted[x] && h.has[x] && cl.drop(h, x) {
 				st.dropped++
 			}
 		}
