@@ -137,14 +137,16 @@ func (q *loadQueue) work() {
 				q.log.Warn("segment request failed", slog.String("action", action), slog.String("server", q.server.Name),
 					slog.String("segment", id.String()), slog.Any("error", err))
 			}
+			// then runs before the request leaves the pending set, so that a
+			// duty run never sees a finished move without its drop queued.
+			if r.then != nil {
+				r.then(err)
+			}
 			q.mu.Lock()
 			if q.pending[id] == r {
 				delete(q.pending, id)
 			}
 			q.mu.Unlock()
-			if r.then != nil {
-				r.then(err)
-			}
 			if q.ctx.Err() != nil {
 				return
 			}
