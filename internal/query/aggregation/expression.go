@@ -53,13 +53,15 @@ type ExpressionFactory interface {
 }
 
 type exprSpec struct {
-	name        string
-	fields      []string
-	acc         string
-	texts       map[string]string // the expressions as given, by JSON key
-	fold        *expr.Compiled
-	combine     *expr.Compiled
-	combineFold bool // combine is fold with fields[0] bound to the other partial
+	name    string
+	fields  []string
+	acc     string
+	texts   map[string]string // the expressions as given, by JSON key
+	fold    *expr.Compiled
+	combine *expr.Compiled
+	// combineVar is the identifier bound to the other partial in
+	// combine: the name, or the single field when combine is fold.
+	combineVar  string
 	finalize    *expr.Compiled
 	init        any
 	initCombine any
@@ -195,7 +197,9 @@ func decodeExpression(name string, raw map[string]json.RawMessage, where string)
 		if len(s.fields) != 1 {
 			return nil, base.Errorf(base.ClassInvalidInput, "%s: combine is required unless there is exactly one field", where)
 		}
-		s.combine, s.combineFold = s.fold, true
+		s.combine, s.combineVar = s.fold, s.fields[0]
+	} else {
+		s.combineVar = s.name
 	}
 	if _, err = compile("compare"); err != nil {
 		return nil, err
@@ -331,13 +335,7 @@ func sizeOf(v any) int {
 }
 
 func (s *exprSpec) combine2(a, b any) any {
-	r := &foldRow{acc: s.acc, accV: a, fields: []string{s.name}, in: []any{b}}
-	if s.combineFold {
-		r.fields = []string{s.fields[0]}
-		if s.stored {
-			r.fields = []string{s.name}
-		}
-	}
+	r := &foldRow{acc: s.acc, accV: a, fields: []string{s.combineVar}, in: []any{b}}
 	out, err := s.combine.EvalRow(r)
 	if err != nil {
 		return nil
