@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/dryaddb/dryad/internal/query"
@@ -185,16 +186,47 @@ func trimTies(g *grouper, dim *dimReader, a aggregator, ids []int32, k int) []in
 	if len(better) >= k {
 		return ids // cannot happen for a k-th best threshold; keep all
 	}
-	order := func(id int32) int64 {
-		key := int64(id)
+	// order is a tied group's rank in dimension order: its key + 1, null
+	// first (0). Ranks are distinct within a bucket and below
+	// dim.fixed+1.
+	order := func(id int32) int {
+		key := id
 		if !g.identity {
-			key = int64(g.keys[int(id)*2+1])
+			key = g.keys[int(id)*2+1]
 		}
-		if key == int64(dim.nullKey) {
-			return -1 // null sorts first
+		if key == dim.nullKey {
+			return 0
 		}
-		return key
+		return int(key) + 1
+	}
+	need := k - len(better)
+	if len(tied) > 4*need && dim.fixed > 0 {
+		// Many ties (typical: thousands of groups with the threshold's
+		// count): find the need-th smallest rank in a bitset of ranks
+		// and sort only the ones up to it.
+		set := make([]uint64, (dim.fixed+64)/64)
+		for _, id := range tied {
+			o := order(id)
+			set[o>>6] |= 1 << (o & 63)
+		}
+		last, seen := 0, 0
+		for w, x := range set {
+			c := bits.OnesCount64(x)
+			if seen+c < need {
+				seen += c
+				continue
+			}
+			for ; ; x &= x - 1 {
+				seen++
+				if seen == need {
+					last = w*64 + bits.TrailingZeros64(x)
+					break
+				}
+			}
+			break
+		}
+		tied = slices.DeleteFunc(tied, func(id int32) bool { return order(id) > last })
 	}
 	slices.SortFunc(tied, func(x, y int32) int { return cmp.Compare(order(x), order(y)) })
-	return append(better, tied[:k-len(better)]...)
+	return append(better, tied[:need]...)
 }
