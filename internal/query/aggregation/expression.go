@@ -50,6 +50,9 @@ type ExpressionFactory interface {
 	Combine(a, b any) any
 	// Finalize applies the finalize expression.
 	Finalize(v any) any
+	// NewFolder returns a Folder: Fold over expression values, for the
+	// per-segment engine.
+	NewFolder() *Folder
 }
 
 type exprSpec struct {
@@ -231,26 +234,6 @@ func decodeExpression(name string, raw map[string]json.RawMessage, where string)
 	return s, nil
 }
 
-// foldRow binds the accumulator and the fields for the fold expression.
-type foldRow struct {
-	acc    string
-	accV   any
-	fields []string
-	in     []any
-}
-
-func (r *foldRow) Value(name string) expr.Value {
-	if name == r.acc {
-		return expr.FromAny(r.accV)
-	}
-	for i, f := range r.fields {
-		if f == name {
-			return expr.FromAny(r.in[i])
-		}
-	}
-	return expr.FromAny(nil)
-}
-
 func (s *exprSpec) Fold(acc any, in []any) (any, bool, error) {
 	if s.stored {
 		var v any
@@ -262,24 +245,106 @@ func (s *exprSpec) Fold(acc any, in []any) (any, bool, error) {
 		}
 		return s.combine2(acc, v), true, nil
 	}
+	row := valueRow{acc: s.acc, accV: expr.FromAny(acc), fields: s.fields, in: make([]expr.Value, len(in))}
+	for i, x := range in {
+		row.in[i] = expr.FromAny(x)
+	}
+	v, ok, err := s.foldValue(&row)
+	if !ok || err != nil {
+		return acc, false, err
+	}
+	return v.Any(), true, nil
+}
+
+// foldValue runs the fold expression on row (accumulator and inputs set).
+func (s *exprSpec) foldValue(row *valueRow) (expr.Value, bool, error) {
 	if !s.aggNulls {
 		all := true
-		for _, x := range in {
-			all = all && x == nil
+		for _, x := range row.in {
+			all = all && x.Null
 		}
 		if all {
-			return acc, false, nil
+			return row.accV, false, nil
 		}
 	}
-	out, err := s.fold.EvalRow(&foldRow{acc: s.acc, accV: acc, fields: s.fields, in: in})
+	out, err := s.fold.EvalRow(row)
 	if err != nil {
-		return nil, false, base.Errorf(base.ClassInvalidInput, "aggregator %q: fold %q: %w", s.name, s.texts["fold"], err)
+		return expr.Value{}, false, base.Errorf(base.ClassInvalidInput, "aggregator %q: fold %q: %w", s.name, s.texts["fold"], err)
 	}
-	v := out.Any()
-	if n := sizeOf(v); n > s.maxSize {
-		return nil, false, base.Errorf(base.ClassInvalidInput, "aggregator %q: value of %d bytes exceeds maxSizeBytes %d", s.name, n, s.maxSize)
+	if n := sizeOfValue(out); n > s.maxSize {
+		return expr.Value{}, false, base.Errorf(base.ClassInvalidInput, "aggregator %q: value of %d bytes exceeds maxSizeBytes %d", s.name, n, s.maxSize)
 	}
-	return v, true, nil
+	return out, true, nil
+}
+
+// valueRow binds the accumulator and the fields for the fold expression.
+type valueRow struct {
+	acc    string
+	accV   expr.Value
+	fields []string
+	in     []expr.Value
+}
+
+func (r *valueRow) Value(name string) expr.Value {
+	if name == r.acc {
+		return r.accV
+	}
+	for i, f := range r.fields {
+		if f == name {
+			return r.in[i]
+		}
+	}
+	return expr.Value{Null: true}
+}
+
+// sizeOfValue is sizeOf for an expression value.
+func sizeOfValue(v expr.Value) int {
+	switch {
+	case v.Null:
+		return 8
+	case v.Type.Kind == base.KindString:
+		return len(v.S)
+	case v.Type.Kind == base.KindArray:
+		n := 0
+		for _, e := range v.Arr {
+			n += sizeOfValue(e)
+		}
+		return n
+	}
+	return 8
+}
+
+// Folder folds rows into expression-value accumulators without boxing,
+// reusing its bindings; it gives the results Fold gives. A Folder is used
+// by one goroutine.
+type Folder struct {
+	s    *exprSpec
+	init expr.Value
+	row  valueRow
+	anys []any
+}
+
+func (s *exprSpec) NewFolder() *Folder {
+	return &Folder{s: s, init: expr.FromAny(s.init), row: valueRow{acc: s.acc, fields: s.fields}}
+}
+
+// Initial is initialValue's value.
+func (f *Folder) Initial() expr.Value { return f.init }
+
+// Fold folds one row (in: the values of InputFields, in order) into acc;
+// like ExpressionFactory.Fold, it reports false when the row is not
+// folded. in is not retained.
+func (f *Folder) Fold(acc expr.Value, in []expr.Value) (expr.Value, bool, error) {
+	if f.s.stored {
+		f.anys = f.anys[:0]
+		for _, x := range in {
+			f.anys = append(f.anys, x.Any())
+		}
+		v, ok, err := f.s.Fold(acc.Any(), f.anys)
+		return expr.FromAny(v), ok, err
+	}
+	f.row.accV, f.row.in = acc, in
+	return f.s.foldValue(&f.row)
 }
 
 // decodeStoredExpr reads a stored state (JSON text bytes or a string).
@@ -335,7 +400,7 @@ func sizeOf(v any) int {
 }
 
 func (s *exprSpec) combine2(a, b any) any {
-	r := &foldRow{acc: s.acc, accV: a, fields: []string{s.combineVar}, in: []any{b}}
+	r := &valueRow{acc: s.acc, accV: expr.FromAny(a), fields: []string{s.combineVar}, in: []expr.Value{expr.FromAny(b)}}
 	out, err := s.combine.EvalRow(r)
 	if err != nil {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/expr"
 	"github.com/dryaddb/dryad/internal/query"
 	"github.com/dryaddb/dryad/internal/query/aggregation"
 	"github.com/dryaddb/dryad/internal/query/filter"
@@ -25,7 +26,7 @@ func (p *plan) newExtAggregator(f aggregation.Factory) (aggregator, bool, error)
 		}
 		return &anyAgg{f: f, src: src}, true, nil
 	case aggregation.ExpressionFactory:
-		a := &exprAgg{f: f, empty: f.Empty()}
+		a := &exprAgg{fo: f.NewFolder(), empty: f.Empty()}
 		for _, name := range f.InputFields() {
 			src, err := p.source(name)
 			if err != nil {
@@ -34,7 +35,7 @@ func (p *plan) newExtAggregator(f aggregation.Factory) (aggregator, bool, error)
 			a.srcs = append(a.srcs, src)
 		}
 		a.vs = make([]*vec, len(a.srcs))
-		a.in = make([]any, len(a.srcs))
+		a.in = make([]expr.Value, len(a.srcs))
 		return a, true, nil
 	}
 	return nil, false, nil
@@ -205,14 +206,15 @@ func (a *anyAgg) add(start, n int, sel []int32, groups []int32, one int32) error
 	return nil
 }
 
-// exprAgg runs an expression aggregator's fold row by row.
+// exprAgg runs an expression aggregator's fold row by row, on
+// expression values read unboxed from the blocks.
 type exprAgg struct {
-	f     aggregation.ExpressionFactory
+	fo    *aggregation.Folder
 	empty any
 	srcs  []source
 	vs    []*vec
-	in    []any
-	vals  []any
+	in    []expr.Value
+	vals  []expr.Value
 	seen  []bool
 }
 
@@ -225,7 +227,7 @@ func (a *exprAgg) value(g int) any {
 	if !a.seen[g] {
 		return a.empty
 	}
-	return a.vals[g]
+	return a.vals[g].Any()
 }
 
 func (a *exprAgg) add(start, n int, sel []int32, groups []int32, one int32) error {
@@ -236,20 +238,20 @@ func (a *exprAgg) add(start, n int, sel []int32, groups []int32, one int32) erro
 		}
 		a.vs[j] = v
 	}
-	init := a.f.Initial()
+	init := a.fo.Initial()
 	for k, i := range sel {
 		g := one
 		if groups != nil {
 			g = groups[k]
 		}
 		for j, v := range a.vs {
-			a.in[j] = v.at(int(i))
+			a.in[j] = exprValueAt(v, int(i))
 		}
 		acc := init
 		if a.seen[g] {
 			acc = a.vals[g]
 		}
-		out, ok, err := a.f.Fold(acc, a.in)
+		out, ok, err := a.fo.Fold(acc, a.in)
 		if err != nil {
 			return err
 		}
@@ -258,4 +260,35 @@ func (a *exprAgg) add(start, n int, sel []int32, groups []int32, one int32) erro
 		}
 	}
 	return nil
+}
+
+// exprValueAt returns row i of v as an expression value, without boxing
+// for typed and dictionary blocks.
+func exprValueAt(v *vec, i int) expr.Value {
+	switch v.kind {
+	case vecLong:
+		if v.nulls != nil && v.nulls[i] {
+			return expr.Null(base.TypeLong)
+		}
+		return expr.Long(v.longs[i])
+	case vecDouble:
+		if v.nulls != nil && v.nulls[i] {
+			return expr.Null(base.TypeDouble)
+		}
+		return expr.Double(v.doubles[i])
+	case vecFloat:
+		if v.nulls != nil && v.nulls[i] {
+			return expr.Null(base.TypeDouble)
+		}
+		return expr.Double(float64(v.floats[i]))
+	case vecDict:
+		id := v.ids[i]
+		if v.d.null(id) {
+			return expr.Null(base.TypeString)
+		}
+		return expr.String(v.d.str(id))
+	case vecNull:
+		return expr.FromAny(nil)
+	}
+	return expr.FromAny(v.at(i))
 }
