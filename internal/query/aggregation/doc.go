@@ -10,9 +10,12 @@
 // and approximate aggregators HLLSketchBuild, HLLSketchMerge, thetaSketch,
 // quantilesDoublesSketch, KllDoublesSketch, hyperUnique and cardinality,
 // whose factories implement SketchFactory (query-time state stores and the
-// intermediate-value protocol; see docs/sketches.md). Other Druid
-// aggregator types, and the "expression" field, are rejected with
-// base.ClassUnsupported.
+// intermediate-value protocol; see docs/sketches.md); "filtered"
+// (FilteredFactory), longAny, doubleAny, floatAny and stringAny
+// (AnyFactory) and "expression" (ExpressionFactory); and the "expression"
+// input of the sum, min and max aggregators (InputExpression). Other Druid
+// aggregator types are rejected with base.ClassUnsupported. See
+// docs/queries.md for their semantics.
 //
 // Null handling is Druid's SQL-compatible mode: sums, mins and maxes ignore
 // null inputs and stay null until they see a non-null value; count counts

@@ -237,8 +237,7 @@ func New(kind Kind, name, fieldName string) (Factory, error) {
 
 // Decode decodes one aggregator spec strictly: unknown fields, fields of the
 // wrong type and missing required fields are ClassInvalidInput errors naming
-// the aggregator; Druid aggregators dryad lacks, and "expression", are
-// ClassUnsupported.
+// the aggregator; Druid aggregators dryad lacks are ClassUnsupported.
 func Decode(b []byte) (Factory, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
