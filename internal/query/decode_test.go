@@ -71,7 +71,7 @@ var badQueries = []struct{ name, query string }{
 	{"segmentMetadata bad analysis type", `{"queryType":"segmentMetadata","dataSource":"wiki","analysisTypes":["cardinality","colour"]}`},
 	{"nested query invalid", `{"queryType":"groupBy","dataSource":{"type":"query","query":{"queryType":"groupBy","dataSource":"wiki","granularity":"all"}},"intervals":["2013/2014"],"granularity":"all"}`},
 	{"join datasource", `{` + strings.Replace(ts, `"wiki"`, `{"type":"join","left":"a","right":"b","rightPrefix":"r.","condition":"x","joinType":"INNER"}`, 1) + `}`},
-	{"sketch aggregator", `{` + ts + `,"aggregations":[{"type":"thetaSketch","name":"u","fieldName":"user"}]}`},
+	{"extension aggregator", `{` + ts + `,"aggregations":[{"type":"tDigestSketch","name":"u","fieldName":"user"}]}`},
 	{"extraction dimension", `{"queryType":"groupBy","dataSource":"wiki","intervals":["2013/2014"],"granularity":"all","dimensions":[{"type":"extraction","dimension":"page","outputName":"p","extractionFn":{"type":"registeredLookup","lookup":"l"}}]}`},
 }
 
