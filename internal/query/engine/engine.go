@@ -343,7 +343,6 @@ func (p *plan) eachBlock(fn func(start, n int, sel []int32) error) error {
 	}
 	it := p.sel.ManyIterator()
 	buf := make([]uint32, segment.BlockSize)
-	var pending []uint32
 	curBlock := -1
 	flush := func() error {
 		if curBlock < 0 || len(sel) == 0 {
@@ -356,24 +355,26 @@ func (p *plan) eachBlock(fn func(start, n int, sel []int32) error) error {
 		return fn(bs, min(segment.BlockSize, p.rows-bs), sel)
 	}
 	for {
-		if len(pending) == 0 {
-			k := it.NextMany(buf)
-			if k == 0 {
-				break
-			}
-			pending = buf[:k]
+		k := it.NextMany(buf)
+		if k == 0 {
+			break
 		}
-		for _, r := range pending {
-			b := int(r) / segment.BlockSize
+		// Rows ascend: take each block's run of rows in one tight loop.
+		for pending := buf[:k]; len(pending) > 0; {
+			b := int(pending[0] / segment.BlockSize)
 			if b != curBlock {
 				if err := flush(); err != nil {
 					return err
 				}
 				curBlock, sel = b, sel[:0]
 			}
-			sel = append(sel, int32(int(r)-b*segment.BlockSize))
+			lo := uint32(b) * segment.BlockSize
+			j := 0
+			for ; j < len(pending) && pending[j]-lo < segment.BlockSize; j++ {
+				sel = append(sel, int32(pending[j]-lo))
+			}
+			pending = pending[j:]
 		}
-		pending = nil
 	}
 	return flush()
 }
