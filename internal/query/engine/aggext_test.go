@@ -261,3 +261,28 @@ func TestBatchHadoopFilteredIT(t *testing.T) {
 	}
 	jsonEqual(t, got, want)
 }
+
+// FuzzRunExtAggregators runs queries with filtered, any and expression
+// aggregators over handRows: the engine must answer or fail with a
+// classified error, never panic.
+func FuzzRunExtAggregators(f *testing.F) {
+	for _, s := range []string{
+		`{"queryType":"timeseries","dataSource":"t","intervals":["1970/1971"],"granularity":"minute","aggregations":[{"type":"filtered","name":"c","filter":{"type":"selector","dimension":"s","value":"a"},"aggregator":{"type":"count","name":"c"}}]}`,
+		`{"queryType":"topN","dataSource":"t","intervals":["1970/1971"],"granularity":"all","dimension":"m","metric":"c","threshold":2,"aggregations":[{"type":"stringAny","name":"c","fieldName":"s","maxStringBytes":1}]}`,
+		`{"queryType":"groupBy","dataSource":"t","intervals":["1970/1971"],"granularity":"hour","dimensions":["s"],"aggregations":[{"type":"longSum","name":"c","expression":"x * l"},{"type":"doubleAny","name":"d","fieldName":"m"}]}`,
+		`{"queryType":"groupBy","dataSource":"t","intervals":["1970/1971"],"granularity":"all","dimensions":["l"],"aggregations":[{"type":"expression","name":"c","fields":["s","x"],"initialValue":"''","fold":"concat(__acc, s, x)","combine":"concat(__acc, c)","maxSizeBytes":16}]}`,
+		`{"queryType":"timeseries","dataSource":"t","intervals":["1970/1971"],"granularity":"all","aggregations":[{"type":"filtered","filter":{"type":"interval","dimension":"__time","intervals":["1970-01-01T00:01/1970-01-01T01:00"]},"aggregator":{"type":"filtered","name":"c","filter":{"type":"not","field":{"type":"null","column":"y"}},"aggregator":{"type":"doubleFirst","name":"c","fieldName":"y"}}}]}`,
+	} {
+		f.Add(s)
+	}
+	seg := buildSegment(f, testSchema, handRows())
+	f.Fuzz(func(t *testing.T, js string) {
+		q, err := query.Decode([]byte(js))
+		if err != nil {
+			return
+		}
+		if _, err := Run(t.Context(), q, seg, "s"); err != nil && base.ClassOf(err) == base.ClassInternal {
+			t.Fatalf("internal error for %s: %v", js, err)
+		}
+	})
+}
