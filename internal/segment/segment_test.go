@@ -511,6 +511,19 @@ func TestConcurrentReaders(t *testing.T) {
 					}
 				}
 			}
+			// Value bitmaps share the per-column validated-once bits.
+			for _, name := range s.ColumnNames() {
+				col, cerr := s.Column(name)
+				sc, ok := col.(StringColumn)
+				if cerr != nil || !ok {
+					continue
+				}
+				for id := 0; id < sc.Cardinality() && err == nil; id++ {
+					if _, berr := sc.Bitmap(id); berr != nil {
+						err = fmt.Errorf("column %s: Bitmap(%d): %w", name, id, berr)
+					}
+				}
+			}
 			errs <- err
 		}()
 	}
