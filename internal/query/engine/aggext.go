@@ -138,6 +138,18 @@ func (a *filteredAgg) load(start, n int) {
 }
 
 func (a *filteredAgg) add(start, n int, sel []int32, groups []int32, one int32) error {
+	if err := a.addInner(start, n, sel, groups, one); err != nil {
+		return err
+	}
+	// A sketch input that could not be used fails the query, as for an
+	// unwrapped sketch aggregator (run.go's sketchErrors sees only those).
+	if s, ok := a.inner.(*sketchAgg); ok {
+		return s.err()
+	}
+	return nil
+}
+
+func (a *filteredAgg) addInner(start, n int, sel []int32, groups []int32, one int32) error {
 	if a.all {
 		return a.inner.add(start, n, sel, groups, one)
 	}

@@ -286,3 +286,18 @@ func FuzzRunExtAggregators(f *testing.F) {
 		}
 	})
 }
+
+// TestFilteredSketchInputError: a sketch input that cannot be decoded
+// fails the query through a filtered wrapper too.
+func TestFilteredSketchInputError(t *testing.T) {
+	seg := buildSegment(t, testSchema, handRows())
+	for _, agg := range []string{
+		`{"type":"thetaSketch","name":"v","fieldName":"s","isInputThetaSketch":true}`,
+		`{"type":"filtered","name":"v","filter":{"type":"selector","dimension":"s","value":"b"},"aggregator":{"type":"thetaSketch","name":"v","fieldName":"s","isInputThetaSketch":true}}`,
+	} {
+		q := mustDecode(t, `{"queryType":"timeseries","dataSource":"t","intervals":["1970/1971"],"granularity":"all","aggregations":[`+agg+`]}`)
+		if _, err := Run(t.Context(), q, seg, "s"); base.ClassOf(err) != base.ClassInvalidInput {
+			t.Errorf("%s: err = %v, want an invalid-input error", agg, err)
+		}
+	}
+}
