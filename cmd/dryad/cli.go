@@ -33,6 +33,7 @@ func commands() []command {
 	return []command{
 		{"quickstart", "run every role in one process with embedded defaults", quickstartUsage, runQuickstart},
 		{"server", "run the given roles, configured by a properties file, flags and DRYAD_* env", serverUsage, runServer},
+		{"ingest", "submit an ingestion spec and follow the task until it ends", ingestUsage(), runIngest},
 		{"segment", "inspect segment files (dryad segment inspect FILE)", segmentUsage, runSegment},
 		{"version", "print the version", "usage: dryad version\n\nPrints dryad <version> (<go version>, <os>/<arch>).\n", runVersion},
 		{"help", "print usage of dryad or of a command", "usage: dryad help [command]\n", nil},
