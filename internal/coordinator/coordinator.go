@@ -60,9 +60,10 @@ func New(cfg config.CoordinatorConfig, deps Deps) *Coordinator {
 	c.queues = newLoadQueues(c.log)
 	if deps.Metadata != nil && deps.Servers != nil {
 		c.duty = &loadDuty{store: deps.Metadata, servers: deps.Servers, log: c.log, queues: c.queues,
-			rules:   func(ctx context.Context) (map[string][]rules.Rule, error) { return c.currentRules(ctx, deps.Metadata) },
-			dynamic: c.DynamicConfig,
-			now:     func() int64 { return time.Now().UnixMilli() }}
+			rules:     func(ctx context.Context) (map[string][]rules.Rule, error) { return c.currentRules(ctx, deps.Metadata) },
+			dynamic:   c.DynamicConfig,
+			now:       func() int64 { return time.Now().UnixMilli() },
+			pollEvery: cfg.PollDuration}
 	}
 	c.mux = httpapi.NewMux(append(httpapi.StatusRoutes(deps.Status), c.Routes()...))
 	return c

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/dryaddb/dryad/internal/base"
@@ -19,6 +20,13 @@ import (
 // segments to: serverview.Local in one process.
 type DataServers interface {
 	Servers() []serverview.Server
+}
+
+// cacheInitializer is a data server that restores a local segment cache
+// when it starts (historical.Historical); until it has, what it serves is
+// incomplete.
+type cacheInitializer interface {
+	CacheInitialized() bool
 }
 
 // loadDuty assigns used segments to data servers by the retention rules,
@@ -36,6 +44,34 @@ type loadDuty struct {
 	// dynamic returns the dynamic configuration.
 	dynamic func(ctx context.Context) (DynamicConfig, error)
 	now     func() int64 // ms
+	// pollEvery is how long a poll of the used segments is reused
+	// (druid.manager.segments.pollDuration); 0 polls on every run.
+	pollEvery time.Duration
+	// repoll asks the next run to poll whatever the age of the last poll
+	// (set by Nudge).
+	repoll atomic.Bool
+
+	// The last poll of the used segments, owned by run.
+	used   []base.DataSegment
+	polled time.Time
+}
+
+// usedSegments returns the used segments: the last poll when younger than
+// pollEvery and no re-poll was asked for, else a new one.
+func (d *loadDuty) usedSegments(ctx context.Context) ([]base.DataSegment, error) {
+	if d.used != nil && !d.repoll.Swap(false) && time.Since(d.polled) < d.pollEvery {
+		return d.used, nil
+	}
+	polled := time.Now()
+	used, err := d.store.AllUsedSegments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if used == nil {
+		used = []base.DataSegment{}
+	}
+	d.used, d.polled = used, polled
+	return used, nil
 }
 
 // dutyStats counts what one run decided.
@@ -54,11 +90,19 @@ func (d *loadDuty) run(ctx context.Context) (dutyStats, error) {
 	if dyn.PauseCoordination {
 		return dutyStats{}, nil
 	}
-	used, err := d.store.AllUsedSegments(ctx)
+	used, err := d.usedSegments(ctx)
 	if err != nil {
 		return dutyStats{}, err
 	}
 	servers := d.servers.Servers()
+	for _, s := range servers {
+		if ci, ok := s.Loader.(cacheInitializer); ok && !ci.CacheInitialized() {
+			// Its served list is still partial: segments it is about to
+			// announce would look unreplicated and be loaded elsewhere.
+			d.log.Debug("segment duty waits for a data server to restore its cache", slog.String("server", s.Name))
+			return dutyStats{}, nil
+		}
+	}
 	queues := d.queues.sync(servers)
 	served := make([][]base.DataSegment, len(servers))
 	for i, s := range servers {
@@ -103,6 +147,14 @@ func (d *loadDuty) markOvershadowed(ctx context.Context, used []base.DataSegment
 	visible := make([]*base.DataSegment, 0, len(used))
 	for _, ds := range slices.Sorted(maps.Keys(byDS)) {
 		segs := byDS[ds]
+		if !mixedVersions(segs) {
+			for _, s := range segs {
+				if !isTombstone(s) {
+					visible = append(visible, s)
+				}
+			}
+			continue
+		}
 		tl := timeline.New[*base.DataSegment]()
 		for _, s := range segs {
 			if loadedAnywhere[s.ID()] || isTombstone(s) {
@@ -126,9 +178,30 @@ func (d *loadDuty) markOvershadowed(ctx context.Context, used []base.DataSegment
 				return nil, err
 			}
 			d.log.Info("marked overshadowed segments unused", slog.String("dataSource", ds), slog.Int("segments", n))
+			d.repoll.Store(true) // the cached poll still lists them
 		}
 	}
 	return visible, nil
+}
+
+// mixedVersions reports whether segments of different versions have
+// overlapping intervals: only then can one overshadow another. It sorts
+// segs by start.
+func mixedVersions(segs []*base.DataSegment) bool {
+	slices.SortFunc(segs, func(a, b *base.DataSegment) int { return cmp.Compare(a.Interval.Start, b.Interval.Start) })
+	var end int64
+	var version string
+	for i, s := range segs {
+		if i > 0 && s.Interval.Start < end {
+			if s.Version != version {
+				return true
+			}
+			end = max(end, s.Interval.End)
+			continue
+		}
+		end, version = s.Interval.End, s.Version
+	}
+	return false
 }
 
 func b2i(b bool) int {
@@ -489,8 +562,12 @@ func (c *Coordinator) loop(ctx context.Context) {
 
 // Nudge asks the coordinator to run its segment duties now (for example
 // right after segments were published) instead of waiting for the next
-// period. It never blocks; nudges while a run is pending coalesce.
+// period; that run polls the used segments afresh. It never blocks; nudges
+// while a run is pending coalesce.
 func (c *Coordinator) Nudge() {
+	if c.duty != nil {
+		c.duty.repoll.Store(true)
+	}
 	select {
 	case c.nudge <- struct{}{}:
 	default:

@@ -491,3 +491,60 @@ func TestDutyLoopNudge(t *testing.T) {
 		t.Errorf("loadstatus: %d %s", rec.Code, got)
 	}
 }
+
+func TestMixedVersions(t *testing.T) {
+	seg := func(start, end int64, version string) *base.DataSegment {
+		return &base.DataSegment{Interval: base.NewInterval(start, end), Version: version}
+	}
+	tests := []struct {
+		name string
+		segs []*base.DataSegment
+		want bool
+	}{
+		{"none", nil, false},
+		{"disjoint versions", []*base.DataSegment{seg(0, 10, "v1"), seg(10, 20, "v2")}, false},
+		{"same version partitions", []*base.DataSegment{seg(0, 10, "v1"), seg(0, 10, "v1"), seg(5, 15, "v1")}, false},
+		{"same interval", []*base.DataSegment{seg(0, 10, "v2"), seg(0, 10, "v1")}, true},
+		{"chained overlap", []*base.DataSegment{seg(20, 30, "v2"), seg(0, 15, "v1"), seg(10, 25, "v1")}, true},
+		{"contained", []*base.DataSegment{seg(0, 100, "v1"), seg(50, 60, "v1"), seg(70, 80, "v3")}, true},
+	}
+	for _, tt := range tests {
+		if got := mixedVersions(tt.segs); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// restoringLoader is a fakeLoader still restoring its cache.
+type restoringLoader struct {
+	fakeLoader
+	ready bool
+}
+
+func (r *restoringLoader) CacheInitialized() bool { return r.ready }
+
+// TestDutyWaitsForCacheRestore: while a server restores its cache, its
+// served list is partial, so the duty decides nothing.
+func TestDutyWaitsForCacheRestore(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	if err := store.PublishSegments(ctx, []base.DataSegment{daySegment("w", 0, "v1", 0)}, metadata.PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ready := newLoaders(1)[0]
+	restoring := &restoringLoader{fakeLoader: fakeLoader{segs: map[base.SegmentID]base.DataSegment{}}}
+	d := newTestDuty(t, store, fakeServers{{Name: "a", Tier: "_default_tier", Loader: ready}, {Name: "b", Tier: "_default_tier", Loader: restoring}}, nil, day)
+	st, err := d.run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, d.queues)
+	if st.assigned != 0 || len(ready.names()) != 0 {
+		t.Errorf("the duty assigned %d segments while a server was restoring", st.assigned)
+	}
+	restoring.ready = true
+	settle(t, d)
+	if len(ready.names()) != 1 || len(restoring.names()) != 1 {
+		t.Errorf("after the restore: %v %v", ready.names(), restoring.names())
+	}
+}

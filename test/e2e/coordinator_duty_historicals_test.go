@@ -133,7 +133,8 @@ func replicas(t *testing.T, base string) map[string][]string {
 // serverview and query results; then restarts and checks that rules,
 // dynamic config and the loaded segments come back without re-downloading.
 func TestCoordinatorDutyHistoricals(t *testing.T) {
-	env := []string{"DRYAD_DRUID_COORDINATOR_STARTDELAY=PT0S", "DRYAD_DRUID_COORDINATOR_PERIOD=PT0.3S"}
+	env := []string{"DRYAD_DRUID_COORDINATOR_STARTDELAY=PT0S", "DRYAD_DRUID_COORDINATOR_PERIOD=PT0.3S",
+		"DRYAD_DRUID_MANAGER_SEGMENTS_POLLDURATION=PT0.3S"}
 	port, dir := freePort(t), t.TempDir()
 	args := []string{"quickstart", "--port", strconv.Itoa(port), "--dir", dir, "--historicals", "2"}
 	p := start(t, env, args...)
