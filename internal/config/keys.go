@@ -177,8 +177,8 @@ func Keys() []Key {
 
 		port("dryad.broker.plaintextPort", "0", "broker", "Extra listener serving only the broker (Druid's default is 8082); 0 = none.",
 			func(c *Config) *int { return &c.Broker.Port }, true),
-		intKey("druid.processing.numThreads", strconv.Itoa(max(1, runtime.NumCPU()-1)), "broker,historical", "Threads that process segments in parallel (default: CPUs - 1, at least 1).", 1, 1<<16,
-			func(c *Config) *int { return &c.Broker.ProcessingThreads }).docDefault("CPUs − 1, at least 1"),
+		intKey("druid.processing.numThreads", strconv.Itoa(runtime.NumCPU()), "broker,historical", "Threads that process segments in parallel (default: every CPU; Druid reserves one, dryad does not: its other work is light and runs in the same process).", 1, 1<<16,
+			func(c *Config) *int { return &c.Broker.ProcessingThreads }).docDefault("the number of CPUs"),
 		{Name: "druid.server.http.defaultQueryTimeout", Default: "300000", Roles: "broker", Doc: "Query timeout in milliseconds when the query context sets none.",
 			apply: func(c *Config, v string) error {
 				n, err := strconv.ParseInt(v, 10, 64)
