@@ -122,6 +122,7 @@ func (d *loadDuty) run(ctx context.Context) (dutyStats, error) {
 		return dutyStats{}, err
 	}
 	cl := newCluster(servers, queues, served, visible, d.queues)
+	cl.decommission(dyn.DecommissioningNodes)
 	st := cl.assign(visible, rs, dyn, d.now())
 	st.moved = cl.balance(dyn)
 	if st.unmatched > 0 {
@@ -228,6 +229,9 @@ type holder struct {
 	bytes   int64 // projected bytes
 	pending int   // pending requests
 	moving  int   // pending balancing loads onto this server
+	// decommissioning servers (dynamic config decommissioningNodes) get no
+	// new segments and give theirs up once they are replicated elsewhere.
+	decommissioning bool
 }
 
 // weight is what balancing evens out: projected bytes plus one per segment
@@ -247,6 +251,20 @@ type cluster struct {
 	queues  *loadQueues
 	index   map[base.SegmentID]int32
 	segs    []*base.DataSegment
+}
+
+// decommission marks the named servers as decommissioning and takes them
+// out of their tier's servers for placement and balancing.
+func (cl *cluster) decommission(names []string) {
+	if len(names) == 0 {
+		return
+	}
+	for tier, hs := range cl.byTier {
+		cl.byTier[tier] = slices.DeleteFunc(slices.Clone(hs), func(h *holder) bool {
+			h.decommissioning = slices.Contains(names, h.srv.Name)
+			return h.decommissioning
+		})
+	}
 }
 
 // intern returns the index of seg, adding it when new.
@@ -422,7 +440,7 @@ func (cl *cluster) assign(visible []*base.DataSegment, all map[string][]rules.Ru
 			}
 		case rules.Broadcast:
 			for _, h := range cl.holders {
-				if !h.has[x] && h.fits(seg.Size) && !queueFull(h) && cl.load(h, x, nil) {
+				if !h.has[x] && !h.decommissioning && h.fits(seg.Size) && !queueFull(h) && cl.load(h, x, nil) {
 					st.assigned++
 				}
 			}
@@ -505,9 +523,10 @@ func (cl *cluster) assign(visible []*base.DataSegment, all map[string][]rules.Ru
 			if !complete {
 				continue
 			}
-			// Fully replicated where wanted: replicas in other tiers go.
+			// Fully replicated where wanted: replicas in other tiers and on
+			// decommissioning servers go.
 			for _, h := range cl.holders {
-				if want[h.srv.Tier] == 0 && h.has[x] && cl.drop(h, x) {
+				if (want[h.srv.Tier] == 0 || h.decommissioning) && h.has[x] && cl.drop(h, x) {
 					st.dropped++
 				}
 			}

@@ -234,6 +234,8 @@ func TestRuleApplication(t *testing.T) {
 			dyn: func(c *DynamicConfig) { c.ReplicationThrottleLimit = 2 }, want: [4]int{4, 4, 0, 0}},
 		{name: "load queue limit", rules: `[{"type":"loadForever","tieredReplicants":{"a":2}}]`, once: true,
 			dyn: func(c *DynamicConfig) { c.MaxSegmentsInNodeLoadingQueue = 2 }, want: [4]int{2, 2, 0, 0}},
+		{name: "decommissioning", rules: `[{"type":"loadForever","tieredReplicants":{"a":1,"b":2}}]`,
+			dyn: func(c *DynamicConfig) { c.DecommissioningNodes = NameList{"a2", "b2"} }, want: [4]int{6, 0, 6, 0}},
 		{name: "paused", rules: `[{"type":"loadForever","tieredReplicants":{"a":2}}]`,
 			dyn: func(c *DynamicConfig) { c.PauseCoordination = true }, want: [4]int{0, 0, 0, 0}},
 	}
@@ -546,5 +548,41 @@ func TestDutyWaitsForCacheRestore(t *testing.T) {
 	settle(t, d)
 	if len(ready.names()) != 1 || len(restoring.names()) != 1 {
 		t.Errorf("after the restore: %v %v", ready.names(), restoring.names())
+	}
+}
+
+// TestDecommissioning: a decommissioning server's segments are loaded
+// elsewhere first, then dropped from it.
+func TestDecommissioning(t *testing.T) {
+	ctx := context.Background()
+	store := newStore(t)
+	var segs []base.DataSegment
+	for d := range int64(6) {
+		segs = append(segs, daySegment("w", d, "v1", 10))
+	}
+	if err := store.PublishSegments(ctx, segs, metadata.PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SetRules(ctx, "w", json.RawMessage(`[{"type":"loadForever","tieredReplicants":{"a":1}}]`), metadata.AuditInfo{}); err != nil {
+		t.Fatal(err)
+	}
+	loaders := newLoaders(2)
+	for _, s := range segs {
+		loaders[0].segs[s.ID()] = s
+	}
+	servers := fakeServers{{Name: "a1", Tier: "a", Loader: loaders[0]}, {Name: "a2", Tier: "a", Loader: loaders[1]}}
+	dyn := DefaultDynamicConfig()
+	dyn.DecommissioningNodes = NameList{"a1"}
+	d := newTestDuty(t, store, servers, &dyn, 6*day)
+	if _, err := d.run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, d.queues)
+	if got := []int{len(loaders[0].names()), len(loaders[1].names())}; got[0] != 6 || got[1] != 6 {
+		t.Errorf("first run: %v, want the segments loaded on a2 and still on a1", got)
+	}
+	settle(t, d)
+	if got := []int{len(loaders[0].names()), len(loaders[1].names())}; got[0] != 0 || got[1] != 6 {
+		t.Errorf("settled: %v, want every segment moved to a2", got)
 	}
 }
