@@ -10,6 +10,7 @@ import (
 	"github.com/dryaddb/dryad/internal/deepstorage"
 	"github.com/dryaddb/dryad/internal/httpapi"
 	"github.com/dryaddb/dryad/internal/metadata"
+	"github.com/dryaddb/dryad/internal/task"
 )
 
 // Deps are the middlemanager's collaborators, owned by the caller.
@@ -19,6 +20,10 @@ type Deps struct {
 	HostPort string               // "host:port" this worker is known by; keys the enable/disable answers
 	Metadata *metadata.Store      // task state; may be nil in tests of the HTTP surface
 	Deep     deepstorage.Storage  // where tasks push the segments they build; may be nil in tests of the HTTP surface
+
+	// Tasks runs the tasks and serves the worker and chat endpoints; nil
+	// leaves those answering 501.
+	Tasks *task.Service
 }
 
 // MiddleManager is the middlemanager role: the owner of running tasks, their
@@ -54,7 +59,12 @@ func (m *MiddleManager) Start(ctx context.Context) error {
 func (m *MiddleManager) Stop(ctx context.Context) error { return nil }
 
 // Enabled reports whether the worker accepts new tasks.
-func (m *MiddleManager) Enabled() bool { return !m.disabled.Load() }
+func (m *MiddleManager) Enabled() bool {
+	if m.deps.Tasks != nil {
+		return m.deps.Tasks.Enabled()
+	}
+	return !m.disabled.Load()
+}
 
 // Handler serves the common /status endpoints and Routes.
 func (m *MiddleManager) Handler() http.Handler { return m.mux }
@@ -64,7 +74,7 @@ func (m *MiddleManager) Handler() http.Handler { return m.mux }
 func (m *MiddleManager) Routes() []httpapi.Route {
 	const v1 = "/druid/worker/v1"
 	u := httpapi.Unsupported
-	return []httpapi.Route{
+	return withTasks([]httpapi.Route{
 		{Method: "GET", Pattern: v1 + "/enabled", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			httpapi.WriteJSON(w, r, http.StatusOK, map[string]bool{m.deps.HostPort: m.Enabled()})
 		})},
@@ -85,5 +95,5 @@ func (m *MiddleManager) Routes() []httpapi.Route {
 		u("POST", v1+"/task/{taskId}/shutdown"),
 		u("GET", v1+"/chat/{taskId}/rowStats"),
 		u("GET", v1+"/chat/{taskId}/unparseableEvents"),
-	}
+	}, m.deps.Tasks, m.deps.HostPort)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/dryaddb/dryad/internal/overlord"
 	"github.com/dryaddb/dryad/internal/router"
 	"github.com/dryaddb/dryad/internal/serverview"
+	"github.com/dryaddb/dryad/internal/task"
 )
 
 // Role is what every role type provides to the process that runs it.
@@ -62,6 +63,7 @@ type Node struct {
 	lock     *DirLock
 	store    *metadata.Store
 	deep     deepstorage.Storage
+	tasks    *task.Service
 	running  []namedRole // started roles, in start order
 	servers  []*server
 	selfMu   sync.Mutex       // guards self; separate from mu so status requests never wait on Start/Stop
@@ -199,6 +201,11 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		Properties:     n.cfg.Properties,
 		SelfDiscovered: func() bool { return n.SelfDiscovered(context.Background()) },
 	}
+	if n.has(config.RoleOverlord) || n.has(config.RoleMiddleManager) {
+		if err := n.startTasks(ctx); err != nil {
+			return err
+		}
+	}
 	built := n.build(status)
 	for _, nr := range built {
 		if err := nr.role.Start(ctx); err != nil {
@@ -246,10 +253,10 @@ func (n *Node) build(status httpapi.StatusSource) []namedRole {
 			r = coordinator.New(n.cfg.Coordinator, coordinator.Deps{Log: n.log, Status: status,
 				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep, Servers: n.view})
 		case config.RoleOverlord:
-			r = overlord.New(n.cfg.Overlord, overlord.Deps{Log: n.log, Status: status,
+			r = overlord.New(n.cfg.Overlord, overlord.Deps{Tasks: n.tasks, Log: n.log, Status: status,
 				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep})
 		case config.RoleMiddleManager:
-			r = middlemanager.New(n.cfg.MiddleManager, middlemanager.Deps{Log: n.log, Status: status,
+			r = middlemanager.New(n.cfg.MiddleManager, middlemanager.Deps{Tasks: n.tasks, Log: n.log, Status: status,
 				HostPort: net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.port(role))), Metadata: n.store, Deep: n.deep})
 		case config.RoleHistorical:
 			r = n.buildHistoricals(status, net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.port(role))))
@@ -379,6 +386,12 @@ func (n *Node) stopLocked(ctx context.Context) error {
 		}
 	}
 	n.running = nil
+	if n.tasks != nil {
+		if err := n.tasks.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stopping the task queue: %w", err))
+		}
+		n.tasks = nil
+	}
 	n.deep = nil // local deep storage holds no open resources
 	if n.store != nil {
 		if err := n.store.Close(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/dryaddb/dryad/internal/discovery"
 	"github.com/dryaddb/dryad/internal/httpapi"
 	"github.com/dryaddb/dryad/internal/metadata"
+	"github.com/dryaddb/dryad/internal/task"
 )
 
 // Deps are the overlord's collaborators, owned by the caller.
@@ -20,6 +21,10 @@ type Deps struct {
 	Elector  discovery.Elector    // the "overlord" election
 	Metadata *metadata.Store      // tasks, locks, pending segments, supervisors; may be nil in tests of the HTTP surface
 	Deep     deepstorage.Storage  // where published segments live; may be nil in tests of the HTTP surface
+
+	// Tasks is the task queue serving the Tasks API; nil leaves those
+	// endpoints answering 501.
+	Tasks *task.Service
 }
 
 // Overlord is the overlord role: the owner of the task queue, task locks,
@@ -88,7 +93,7 @@ func (o *Overlord) Routes() []httpapi.Route {
 	const v1 = "/druid/indexer/v1"
 	u, uj := httpapi.Unsupported, httpapi.UnsupportedJSON
 	rs := httpapi.LeaderRoutes(v1, o.deps.Elector)
-	return append(rs,
+	return withTasks(append(rs,
 		// Tasks.
 		u("GET", v1+"/tasks"),
 		u("GET", v1+"/completeTasks"),
@@ -126,5 +131,5 @@ func (o *Overlord) Routes() []httpapi.Route {
 		u("GET", v1+"/worker/history"),
 		u("GET", v1+"/workers"),
 		u("GET", v1+"/scaling"),
-	)
+	), o.deps.Tasks)
 }
