@@ -143,6 +143,7 @@ func TestCoordinatorSegments(t *testing.T) {
 	if len(ids) == 0 || !strings.HasPrefix(ids[0], ds+"_") {
 		t.Fatalf("segment ids %v", ids)
 	}
+	t.Logf("%s: %d used segments", ds, len(ids))
 	var status []map[string]any
 	coordJSON(t, "GET", v1+"/metadata/segments?includeOvershadowedStatus&datasources="+ds, "", nil, 200, &status)
 	if len(status) != len(ids) || status[0]["overshadowed"] != false || status[0]["dataSource"] != ds || status[0]["identifier"] != ids[0] {
