@@ -150,8 +150,10 @@ func (c *Coordinator) serveDataSourceIntervals(w http.ResponseWriter, r *http.Re
 			return
 		}
 		var ivs []base.Interval
+		seen := map[base.Interval]bool{}
 		for _, e := range entries {
-			if !slices.Contains(ivs, e.seg.Interval) {
+			if !seen[e.seg.Interval] {
+				seen[e.seg.Interval] = true
 				ivs = append(ivs, e.seg.Interval)
 			}
 		}
