@@ -88,7 +88,11 @@ func runOne(ctx context.Context, dryad, peer Engine, ref Referee, q suite.Query,
 	if err != nil {
 		return fail(report.StatusError, "%s: %v", peer.Name(), err)
 	}
-	if err := answer.Compare(want, got, q.Match); err != nil {
+	peerMatch := q.Match
+	if q.PeerTolerance != nil {
+		peerMatch.Tolerance = q.PeerTolerance
+	}
+	if err := answer.Compare(want, got, peerMatch); err != nil {
 		return fail(report.StatusWrong, "%s: %v", peer.Name(), err)
 	}
 	for i := 0; i < opt.Warmup; i++ {

@@ -61,6 +61,8 @@ func TestRun(t *testing.T) {
 		{Name: "dryad-error", Match: m},
 		{Name: "ref-error", Match: m},
 		{Name: "time-error", Match: m},
+		{Name: "peer-tolerance", Match: answer.Match{Columns: []string{"n"}, Tolerance: map[string]float64{"n": 0.01}},
+			PeerTolerance: map[string]float64{"n": 0.5}},
 	}
 	answers := map[string]answer.Table{}
 	for _, q := range qs {
@@ -78,6 +80,9 @@ func TestRun(t *testing.T) {
 		peerAnswers[k] = v
 	}
 	peerAnswers["peer-wrong"] = one(2)
+	answers["ref peer-tolerance"] = one(100)
+	peerAnswers["ref peer-tolerance"] = one(100)
+	peerAnswers["peer-tolerance"] = one(140) // within the peer's 50%, not dryad's 1%
 	pe := &fake{name: "duckdb", answers: peerAnswers, elapsed: 4 * time.Millisecond,
 		errs: map[string]error{"ref ref-error": errors.New("no such table")}}
 	dr.answers = map[string]answer.Table{}
@@ -85,13 +90,14 @@ func TestRun(t *testing.T) {
 		dr.answers[k] = v
 	}
 	dr.answers["dryad-wrong"] = one(3)
+	dr.answers["peer-tolerance"] = one(100)
 
 	var prog bytes.Buffer
 	res := Run(context.Background(), dr, pe, pe, qs, Options{Warmup: 1, Runs: 5, Progress: &prog})
 	want := map[string]report.Status{
 		"ok": report.StatusOK, "unsupported": report.StatusSkipped, "dryad-wrong": report.StatusWrong,
 		"peer-wrong": report.StatusWrong, "dryad-error": report.StatusError, "ref-error": report.StatusError,
-		"time-error": report.StatusError,
+		"time-error": report.StatusError, "peer-tolerance": report.StatusOK,
 	}
 	if len(res) != len(qs) {
 		t.Fatalf("%d results", len(res))

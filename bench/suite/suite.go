@@ -23,7 +23,10 @@ type Query struct {
 	SQL         string       // the DuckDB query that is timed
 	RefSQL      string       // the exact reference answer; "" means SQL
 	Match       answer.Match // how answers are compared with the reference
-	Needs       string       // a dryad feature the query depends on and that may be missing, reported when dryad answers 501
+	// PeerTolerance, when set, replaces Match.Tolerance for the peer's
+	// (DuckDB's) answer: its sketch may have a wider error bound.
+	PeerTolerance map[string]float64
+	Needs         string // a dryad feature the query depends on and that may be missing, reported when dryad answers 501
 }
 
 // Reference returns the SQL giving the reference answer.
@@ -216,14 +219,19 @@ WHERE cityName >= 'City Ka' AND cityName < 'City Lo' GROUP BY namespace`,
 		},
 		{
 			Name:        "count-distinct-approx",
-			Description: "approximate count distinct of user (dryad: cardinality; DuckDB: approx_count_distinct), within 5% of the exact count",
+			Description: "approximate count distinct of user (dryad: cardinality, within 7% of the exact count; DuckDB: approx_count_distinct, within 40%)",
 			Dataset:     Wiki,
 			Native: `{"queryType":"timeseries","dataSource":"wiki","intervals":` + wikiIntervals + `,"granularity":"all",
 "aggregations":[{"type":"cardinality","name":"users","fields":["user"],"round":true}]}`,
 			SQL:    `SELECT approx_count_distinct("user") AS users FROM wiki`,
 			RefSQL: `SELECT count(DISTINCT "user") AS users FROM wiki`,
-			Match:  answer.Match{Columns: []string{"users"}, Tolerance: map[string]float64{"users": 0.05}},
-			Needs:  "sketches (issue #7)",
+			// Druid's cardinality aggregator is a HyperLogLog with 2,048
+			// registers: standard error 1.04/√2048 ≈ 2.3%, so 7% is three
+			// standard errors. DuckDB 1.5.3's approx_count_distinct keeps 64
+			// registers (duckdb/duckdb#20916): 13%, so 40%.
+			Match:         answer.Match{Columns: []string{"users"}, Tolerance: map[string]float64{"users": 0.07}},
+			PeerTolerance: map[string]float64{"users": 0.40},
+			Needs:         "sketches (issue #7)",
 		},
 		{
 			Name:        "scan-limit",
