@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -35,6 +36,35 @@ func (q Query) Reference() string {
 		return q.RefSQL
 	}
 	return q.SQL
+}
+
+// noCache is the query context the harness adds to every native query:
+// Druid's (and dryad's) per-segment and result-level caches would otherwise
+// answer every run after the first from memory, which measures the cache
+// rather than the engine (DuckDB has no result cache).
+var noCache = map[string]any{
+	"useCache": false, "populateCache": false,
+	"useResultLevelCache": false, "populateResultLevelCache": false,
+}
+
+// Body returns the native query as sent to dryad: Native with the caches
+// turned off in its context (keys the query sets itself are kept).
+func (q Query) Body() ([]byte, error) {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(q.Native), &m); err != nil {
+		return nil, fmt.Errorf("query %s: native JSON: %w", q.Name, err)
+	}
+	ctx, _ := m["context"].(map[string]any)
+	if ctx == nil {
+		ctx = map[string]any{}
+	}
+	for k, v := range noCache {
+		if _, ok := ctx[k]; !ok {
+			ctx[k] = v
+		}
+	}
+	m["context"] = ctx
+	return json.Marshal(m)
 }
 
 // wikiIntervals is the whole wiki span.

@@ -92,3 +92,36 @@ func TestSuiteHavingScales(t *testing.T) {
 	}
 	t.Fatal("no groupby-1dim-having query")
 }
+
+func TestBodyTurnsCachesOff(t *testing.T) {
+	qs, err := Suite(1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range qs {
+		b, err := q.Body()
+		if err != nil {
+			t.Fatalf("%s: %v", q.Name, err)
+		}
+		var m struct {
+			Context map[string]any `json:"context"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"useCache", "populateCache", "useResultLevelCache", "populateResultLevelCache"} {
+			if m.Context[k] != false {
+				t.Errorf("%s: context %s = %v, want false", q.Name, k, m.Context[k])
+			}
+		}
+		if strings.Contains(q.Native, "skipEmptyBuckets") && m.Context["skipEmptyBuckets"] != true {
+			t.Errorf("%s: the query's own context was lost", q.Name)
+		}
+		if dq, err := query.Decode(b); err == nil && dq.Base().Context.UseCache() {
+			t.Errorf("%s: decoded context uses the cache", q.Name)
+		}
+	}
+	if _, err := (Query{Name: "bad", Native: "{"}).Body(); err == nil {
+		t.Fatal("bad JSON accepted")
+	}
+}

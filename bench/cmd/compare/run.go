@@ -462,7 +462,11 @@ type dryadEngine struct{ srv *quickstart.Server }
 func (d *dryadEngine) Name() string { return "dryad" }
 
 func (d *dryadEngine) Answer(ctx context.Context, q suite.Query) (answer.Table, error) {
-	b, err := d.srv.Query(ctx, []byte(q.Native))
+	body, err := q.Body()
+	if err != nil {
+		return answer.Table{}, err
+	}
+	b, err := d.srv.Query(ctx, body)
 	if err != nil {
 		return answer.Table{}, err
 	}
@@ -470,8 +474,12 @@ func (d *dryadEngine) Answer(ctx context.Context, q suite.Query) (answer.Table, 
 }
 
 func (d *dryadEngine) Time(ctx context.Context, q suite.Query) (time.Duration, error) {
+	body, err := q.Body()
+	if err != nil {
+		return 0, err
+	}
 	t := time.Now()
-	_, err := d.srv.Query(ctx, []byte(q.Native))
+	_, err = d.srv.Query(ctx, body)
 	return time.Since(t), err
 }
 
