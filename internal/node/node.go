@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dryaddb/dryad/internal/base"
@@ -59,11 +60,15 @@ type Node struct {
 	view      *serverview.Local // data servers and the segments they serve
 	hist      *historical.Group // the historicals, once built
 
-	mu       sync.Mutex
-	lock     *DirLock
-	store    *metadata.Store
-	deep     deepstorage.Storage
-	tasks    *task.Service
+	mu    sync.Mutex
+	lock  *DirLock
+	store *metadata.Store
+	deep  deepstorage.Storage
+	tasks *task.Service
+	// coord is this process's coordinator (nil when it runs none). It is
+	// atomic, not under mu, because tasks nudge it from their goroutines
+	// while Stop may hold mu waiting for them.
+	coord    atomic.Pointer[coordinator.Coordinator]
 	running  []namedRole // started roles, in start order
 	servers  []*server
 	selfMu   sync.Mutex       // guards self; separate from mu so status requests never wait on Start/Stop
@@ -250,8 +255,10 @@ func (n *Node) build(status httpapi.StatusSource) []namedRole {
 		var r Role
 		switch role {
 		case config.RoleCoordinator:
-			r = coordinator.New(n.cfg.Coordinator, coordinator.Deps{Log: n.log, Status: status,
+			c := coordinator.New(n.cfg.Coordinator, coordinator.Deps{Log: n.log, Status: status,
 				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep, Servers: n.view})
+			n.coord.Store(c)
+			r = c
 		case config.RoleOverlord:
 			r = overlord.New(n.cfg.Overlord, overlord.Deps{Tasks: n.tasks, Log: n.log, Status: status,
 				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep})

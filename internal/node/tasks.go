@@ -20,10 +20,20 @@ func (n *Node) startTasks(ctx context.Context) error {
 	n.tasks = task.New(task.Config{
 		TaskDir: mm.BaseTaskDir, LogDir: mm.LogsDir, Capacity: mm.Capacity, Category: mm.Category,
 		Host: n.cfg.Host, Port: n.port(role), Version: n.version, QueueMaxSize: n.cfg.Overlord.QueueMaxSize,
+		OnPublish: func(string) { n.nudgeCoordinator() },
 	}, n.store, n.deep, n.log)
 	if err := n.tasks.Start(ctx); err != nil {
 		n.tasks = nil
 		return fmt.Errorf("starting the task queue: %w", err)
 	}
 	return nil
+}
+
+// nudgeCoordinator asks this process's coordinator, if it runs one, to run
+// its load duty now: new segments become queryable without waiting for the
+// duty period.
+func (n *Node) nudgeCoordinator() {
+	if c := n.coord.Load(); c != nil {
+		c.Nudge()
+	}
 }

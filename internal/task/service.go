@@ -61,6 +61,10 @@ type Config struct {
 	Decode ingest.DecodeOptions
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
+	// OnPublish, when set, is called after a task has published segments of
+	// dataSource, so that the coordinator can load them at once instead of
+	// at its next period. It must not block.
+	OnPublish func(dataSource string)
 }
 
 // taskState is an active task as the queue tracks it.
@@ -581,6 +585,9 @@ func (s *Service) run(ctx context.Context, ts *taskState) {
 		tlog.Error("task failed", "error", st.ErrorMsg, "durationMs", st.Duration)
 	}
 	s.writeReport(ts, st)
+	if st.StatusCode == StateSuccess && len(res.segments) > 0 && s.cfg.OnPublish != nil {
+		s.cfg.OnPublish(ts.status.DataSource)
+	}
 	if len(res.segments) > 0 {
 		if b, err := json.Marshal(res.segments); err == nil {
 			_ = os.WriteFile(s.logFile(id, ".segments.json"), b, 0o644)
