@@ -74,7 +74,7 @@ func (s *Service) writeReport(ts *taskState, st Status) {
 		s.log.Warn("task directory", "task", st.ID, "error", err)
 		return
 	}
-	b, err := json.Marshal(reportOf(ts, st))
+	b, err := reportJSON(ts, st)
 	if err == nil {
 		err = os.WriteFile(s.logFile(st.ID, ".report.json"), b, 0o644)
 	}
@@ -90,7 +90,7 @@ func (s *Service) Report(id string) (json.RawMessage, error) {
 	ts := s.active[id]
 	s.mu.Unlock()
 	if ts != nil {
-		return json.Marshal(reportOf(ts, ts.status))
+		return reportJSON(ts, ts.status)
 	}
 	b, err := os.ReadFile(s.logFile(id, ".report.json"))
 	if err != nil {

@@ -71,6 +71,7 @@ type Config struct {
 type taskState struct {
 	status  Status
 	task    *ingest.Task
+	kill    *killState // set (and task nil) for a kill task
 	payload json.RawMessage
 	// fixed are the time chunks locked before the task runs (from
 	// granularitySpec.intervals); nil when the task locks what its data hits.
@@ -149,7 +150,17 @@ func (s *Service) Start(ctx context.Context) error {
 		if err := json.Unmarshal(e.Status, &st); err != nil {
 			st = Status{ID: e.ID, GroupID: e.GroupID, Type: e.Type, DataSource: e.DataSource, CreatedTime: e.CreatedTime}
 		}
-		if st.RunnerStatusCode == RunnerWaiting {
+		if st.RunnerStatusCode == RunnerWaiting && e.Type == "kill" {
+			k, err := DecodeKill(e.Payload)
+			if err == nil {
+				s.mu.Lock()
+				s.enqueueLocked(killTaskState(st, k, e.Payload))
+				s.mu.Unlock()
+				s.log.Info("re-queued waiting task", "task", e.ID)
+				continue
+			}
+			st.ErrorMsg = fmt.Sprintf("task payload no longer decodes: %v", err)
+		} else if st.RunnerStatusCode == RunnerWaiting {
 			t, err := ingest.DecodeTask(e.Payload, s.cfg.Decode)
 			if err == nil {
 				s.mu.Lock()
@@ -272,6 +283,9 @@ func priorityOf(t *ingest.Task) int {
 // Submit decodes and validates a task, stores it and queues it. It returns
 // the task id. Bad specs are ClassInvalidInput errors naming the field.
 func (s *Service) Submit(ctx context.Context, body []byte) (string, error) {
+	if isKill(body) {
+		return s.submitKill(ctx, body)
+	}
 	t, err := ingest.DecodeTask(body, s.cfg.Decode)
 	if err != nil {
 		return "", err
@@ -561,7 +575,11 @@ func (s *Service) run(ctx context.Context, ts *taskState) {
 		env := &engineEnv{taskID: id, store: s.store, deep: s.deep, workDir: filepath.Join(dir, "work"),
 			manifest: filepath.Join(dir, "pushed.json"), log: tlog,
 			lock: s.locker(ts), prog: ts.prog, now: s.now}
-		res, runErr = runIndex(ctx, env, ts.task)
+		if ts.kill != nil {
+			runErr = s.runKill(ctx, ts, tlog)
+		} else {
+			res, runErr = runIndex(ctx, env, ts.task)
+		}
 		_ = os.RemoveAll(dir)
 	}
 	s.mu.Lock()
