@@ -109,7 +109,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, error) {
 	default:
 		return nil, base.Errorf(base.ClassInvalidInput, "metadata: unsupported storage type %q: want %q or %q", cfg.Type, TypeSQLite, TypePostgreSQL)
 	}
-	if err := s.rdb.PingContext(ctx); err != nil {
+	if err := s.ping(ctx); err != nil {
 		s.Close()
 		return nil, s.wrap(ctx, err, "metadata: connect to %s database", s.d.name)
 	}
@@ -158,6 +158,33 @@ func (s *Store) openSQLite(cfg Config) error {
 	s.wdb, s.rdb = w, r
 	s.log.Info("metadata store opened", "type", TypeSQLite, "path", path, "tablePrefix", s.t.prefix)
 	return nil
+}
+
+// ping checks the database connection. A new SQLite database switches to
+// WAL on its first connections; that switch needs an exclusive lock and
+// SQLite reports SQLITE_BUSY at once, without its busy handler, when
+// another process or store opens the same file at that moment. Such a
+// connection is discarded and the ping retried for a few seconds.
+func (s *Store) ping(ctx context.Context) error {
+	delay := 10 * time.Millisecond
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := s.rdb.PingContext(ctx)
+		if err == nil || s.d.name != TypeSQLite || !isSQLiteBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 200*time.Millisecond)
+	}
+}
+
+func isSQLiteBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 func (s *Store) openPostgres(cfg Config) error {
