@@ -274,7 +274,7 @@ func TestAPIMarkUsedUnused(t *testing.T) {
 		{"markUsed_ids", "POST", v1 + "/datasources/wiki/markUsed", `{"segmentIds":["` + w2v1 + `","` + w0v1 + `"]}`, nil, 200, `{"numChangedSegments":1}` + "\n"},
 		{"mark_all_unused", "DELETE", v1 + "/datasources/wiki", "", nil, 200, `{"numChangedSegments":3}` + "\n"},
 		{"mark_all_unused_unknown", "DELETE", v1 + "/datasources/nope", "", nil, 200, `{"numChangedSegments":0}` + "\n"},
-		{"kill", "DELETE", v1 + "/datasources/wiki?kill=true&interval=2024-01-01_2024-01-02", "", nil, 501, ""},
+		{"kill", "DELETE", v1 + "/datasources/wiki?kill=true&interval=2024-01-01_2024-01-02", "", nil, 503, ""},
 		{"mark_all_used", "POST", v1 + "/datasources/wiki", "", nil, 200, `{"numChangedSegments":3}` + "\n"},
 	})
 	if got, want := ids("wiki"), `["`+w0v2+`","`+w1v1+`","`+w2v1+`"]`+"\n"; got != want {

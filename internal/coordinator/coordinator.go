@@ -26,6 +26,9 @@ type Deps struct {
 	// Servers are the data servers segments are assigned to; nil (or a nil
 	// Metadata) disables the segment load duty.
 	Servers DataServers
+	// Tasks takes the kill tasks of the kill endpoints; nil (no overlord in
+	// this process) makes them answer 503.
+	Tasks TaskSubmitter
 }
 
 // Coordinator is the coordinator role: the owner of segment availability
@@ -140,7 +143,7 @@ func (c *Coordinator) Routes() []httpapi.Route {
 		route("DELETE", v1+"/datasources/{dataSourceName}", c.serveMarkAllUnused),
 		route("GET", v1+"/datasources/{dataSourceName}/intervals", c.serveDataSourceIntervals),
 		route("GET", v1+"/datasources/{dataSourceName}/intervals/{interval}", c.serveDataSourceIntervals),
-		u("DELETE", v1+"/datasources/{dataSourceName}/intervals/{interval}"),
+		route("DELETE", v1+"/datasources/{dataSourceName}/intervals/{interval}", c.serveKillInterval),
 		route("GET", v1+"/datasources/{dataSourceName}/intervals/{interval}/serverview", c.serveDataSourceServerView),
 		route("GET", v1+"/datasources/{dataSourceName}/segments", c.serveDataSourceSegments),
 		route("GET", v1+"/datasources/{dataSourceName}/segments/{segmentId}", c.serveDataSourceSegment),

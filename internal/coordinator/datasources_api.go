@@ -367,10 +367,15 @@ func (c *Coordinator) serveMarkAllUsed(w http.ResponseWriter, r *http.Request) {
 
 // serveMarkAllUnused is DELETE /datasources/{ds}: mark every segment of the
 // datasource unused. The deprecated ?kill=true&interval= form submits a kill
-// task, which dryad does not have yet (501).
+// task instead (serveKillInterval).
 func (c *Coordinator) serveMarkAllUnused(w http.ResponseWriter, r *http.Request) {
 	if strings.EqualFold(r.URL.Query().Get("kill"), "true") {
-		httpapi.WriteError(w, r, base.Errorf(base.ClassUnsupported, "DELETE %s?kill=true submits a kill task, which dryad does not implement yet", r.URL.Path))
+		iv := r.URL.Query().Get("interval")
+		if iv == "" {
+			httpapi.WriteError(w, r, base.Errorf(base.ClassInvalidInput, "DELETE %s?kill=true: the interval parameter is required", r.URL.Path))
+			return
+		}
+		c.submitKill(w, r, iv)
 		return
 	}
 	store, err := c.metadataStore()

@@ -255,8 +255,12 @@ func (n *Node) build(status httpapi.StatusSource) []namedRole {
 		var r Role
 		switch role {
 		case config.RoleCoordinator:
+			var tasks coordinator.TaskSubmitter
+			if n.tasks != nil {
+				tasks = n.tasks
+			}
 			c := coordinator.New(n.cfg.Coordinator, coordinator.Deps{Log: n.log, Status: status,
-				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep, Servers: n.view})
+				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep, Servers: n.view, Tasks: tasks})
 			n.coord.Store(c)
 			r = c
 		case config.RoleOverlord:
