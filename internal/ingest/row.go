@@ -89,6 +89,29 @@ func NewRowParser(ds *DataSchema) *RowParser {
 // message is Druid's ("Timestamp[x] is unparseable! Event: {...}").
 func (p *RowParser) Parse(rec Record) (Row, error) { return p.parse(rec, nil) }
 
+// RowScratch is per-reader state that makes ParseReusing cheaper: where
+// each field was found in the previous record, and the previous row's
+// value slice. The zero value is ready to use; owned by one goroutine and
+// tied to the first parser it is used with.
+type RowScratch struct {
+	hints  fieldHints
+	values []any
+}
+
+// ParseReusing is Parse for a stream of records: it remembers field
+// positions between calls and reuses the returned Row's Values slice, which
+// is therefore valid only until the next call with the same scratch.
+func (p *RowParser) ParseReusing(rec Record, s *RowScratch) (Row, error) {
+	if len(s.hints) != len(p.dims)+1 {
+		s.hints = p.newHints()
+	}
+	row, err := p.parseInto(rec, s.hints, s.values[:0])
+	if err == nil && cap(row.Values) > cap(s.values) {
+		s.values = row.Values[:0]
+	}
+	return row, err
+}
+
 // Hints remember where each field was found in the previous record (the
 // dimensions, then the timestamp column); records of one file usually keep
 // their field order, which turns lookups into one comparison. Owned by one
@@ -122,6 +145,12 @@ func lookup(rec Record, name string, hints fieldHints, i int) any {
 }
 
 func (p *RowParser) parse(rec Record, hints fieldHints) (Row, error) {
+	return p.parseInto(rec, hints, nil)
+}
+
+// parseInto parses rec, appending the dimension values to values[:0] (a
+// new slice when values is nil).
+func (p *RowParser) parseInto(rec Record, hints fieldHints, values []any) (Row, error) {
 	raw := lookup(rec, p.ts.Column, hints, len(p.dims))
 	t, err := p.ts.Parse(raw)
 	if err != nil {
@@ -144,7 +173,10 @@ func (p *RowParser) parse(rec Record, hints fieldHints) (Row, error) {
 	if p.discover {
 		n = len(rec)
 	}
-	row.Values = make([]any, 0, n)
+	if values == nil {
+		values = make([]any, 0, n)
+	}
+	row.Values = values[:0]
 	if !p.discover {
 		row.Dimensions = p.dimNames
 	} else {

@@ -586,6 +586,17 @@ func TestFieldHintsFollowOrderChanges(t *testing.T) {
 			t.Errorf("record %d: hinted %+v %v, plain %+v %v", i, got, gerr, want, werr)
 		}
 	}
+	// ParseReusing gives the same rows, reusing one value slice.
+	var scratch RowScratch
+	for round := range 2 {
+		for i, rec := range recs {
+			want, werr := p.Parse(rec)
+			got, gerr := p.ParseReusing(rec, &scratch)
+			if (werr == nil) != (gerr == nil) || !reflect.DeepEqual(got, want) {
+				t.Errorf("round %d record %d: reusing %+v %v, plain %+v %v", round, i, got, gerr, want, werr)
+			}
+		}
+	}
 }
 
 func TestHTTPSourceEndToEnd(t *testing.T) {

@@ -181,6 +181,9 @@ type parsedRow struct {
 	// hints[a][i] is where aggregator a's input i was found in the last
 	// record: records of one input usually list fields in the same order.
 	hints [][]int
+	// scratch is the row parser's reusable state, valid for scratchOf.
+	scratch   ingest.RowScratch
+	scratchOf *ingest.RowParser
 }
 
 // fieldAt returns rec's field name, trying position *hint first and
@@ -663,7 +666,10 @@ func processRecord(p *prepared, parser *ingest.RowParser, prog *progress, rec in
 		}
 		rec = out
 	}
-	r, err := parser.Parse(rec)
+	if row.scratchOf != parser {
+		row.scratch, row.scratchOf = ingest.RowScratch{}, parser
+	}
+	r, err := parser.ParseReusing(rec, &row.scratch)
 	if err != nil {
 		var pe *ingest.ParseError
 		if errors.As(err, &pe) {

@@ -74,6 +74,9 @@ type jsonReader struct {
 	f     *JSONFormat
 	lines *lineReader
 	p     *jsonParser
+	// fields is a slab that records are carved from (each with its own
+	// capacity bound, so appends never reach a neighbour).
+	fields []Field
 }
 
 func (r *jsonReader) BytesRead() int64 { return r.lines.bytes }
@@ -94,7 +97,13 @@ func (r *jsonReader) Next() (Record, error) {
 // ParseLine parses one JSON object (exported for tests and fuzzing through
 // the package's readers).
 func (r *jsonReader) parseLine(line []byte, lineNo int) (Record, error) {
-	rec, err := r.p.parseObjectRecord(line, make(Record, 0, max(len(r.p.prevKeys)+4, 8)))
+	n := max(len(r.p.prevKeys)+4, 8)
+	if len(r.fields) < n {
+		r.fields = make([]Field, max(64*n, 1024))
+	}
+	dst := Record(r.fields[:0:n])
+	r.fields = r.fields[n:]
+	rec, err := r.p.parseObjectRecord(line, dst)
 	if err != nil {
 		var se *jsonSyntaxError
 		msg := err.Error()

@@ -31,6 +31,10 @@ type jsonParser struct {
 	// of one file usually repeat them, which makes key lookup a comparison.
 	prevKeys []string
 
+	// boxes boxes top-level string values without a per-value allocation.
+	boxes stringBoxes
+	stack []any // elements of the arrays being parsed
+
 	// allowTrailing ignores anything after a record's closing brace, as
 	// Jackson's readValue does (FAIL_ON_TRAILING_TOKENS is off in Druid).
 	allowTrailing bool
@@ -61,7 +65,7 @@ func (p *jsonParser) fail(msg string) error {
 // position and its last value, like Jackson's LinkedHashMap).
 func (p *jsonParser) parseObjectRecord(data []byte, dst Record) (Record, error) {
 	p.data, p.pos, p.depth = data, 0, 0
-	p.src = string(data)
+	p.src = p.boxes.copyString(data)
 	// While the keys repeat the previous record's in order, they are known to
 	// be distinct and the duplicate check is skipped.
 	samePrefix := true
@@ -218,9 +222,9 @@ func (p *jsonParser) parseValue() (any, error) {
 			return nil, err
 		}
 		if !p.strEscaped {
-			return p.src[p.strStart:p.strEnd], nil
+			return p.boxes.box(p.src[p.strStart:p.strEnd]), nil
 		}
-		return string(raw), nil
+		return p.boxes.box(string(raw)), nil
 	case c == '{':
 		return p.parseObject()
 	case c == '[':
@@ -292,19 +296,22 @@ func (p *jsonParser) parseArray() (any, error) {
 		return nil, p.fail("exceeded max depth")
 	}
 	p.pos++ // '['
-	arr := []any{}
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
 		p.depth--
-		return arr, nil
+		return []any{}, nil
 	}
+	// Elements collect on a stack shared by nested arrays and are copied
+	// out at the end, so the result has exactly its length.
+	base := len(p.stack)
+	defer func() { clear(p.stack[base:]); p.stack = p.stack[:base] }()
 	for {
 		v, err := p.parseValue()
 		if err != nil {
 			return nil, err
 		}
-		arr = append(arr, v)
+		p.stack = append(p.stack, v)
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return nil, p.fail("unexpected end of input")
@@ -313,7 +320,7 @@ func (p *jsonParser) parseArray() (any, error) {
 		p.pos++
 		if c == ']' {
 			p.depth--
-			return arr, nil
+			return p.boxes.boxAnys(p.stack[base:]), nil
 		}
 		if c != ',' {
 			p.pos--
