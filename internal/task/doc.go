@@ -1,5 +1,6 @@
 // Package task runs Druid's native batch ingestion tasks (index and
-// index_parallel) and serves the Tasks API.
+// index_parallel) and its kill task (kill.go: unused segments removed from
+// deep storage, then from the metadata store), and serves the Tasks API.
 //
 // It owns four things:
 //
