@@ -8,6 +8,7 @@
 // The metadata, rules, dynamic-config and mark used/unused endpoints answer
 // from the metadata store; the /datasources, /intervals, /servers and /tiers
 // reads answer, as Druid's, from what the data servers serve (the server
-// view). docs/coordinator.md lists every endpoint. Endpoints without the
-// functionality yet (load queue, kill, compaction, lookups) answer 501.
+// view). The kill endpoints submit kill tasks through Deps.Tasks (kill_api.go).
+// docs/coordinator.md lists every endpoint. Endpoints without the
+// functionality yet (compaction, lookups) answer 501.
 package coordinator
