@@ -256,9 +256,17 @@ func newSegSet(p *prepared) segSet {
 	return segSet{p: p, open: map[int64]*openSeg{}}
 }
 
-// add adds r to its chunk's open segment and persists every open segment
-// when memory is full. It returns the segment.
+// add adds r to its chunk's open segment, first persisting every open
+// segment when memory is full. It returns the segment. Persisting before
+// rather than after the add holds the same memory bound (at most
+// maxRowsInMemory rows) but never writes a spill only to merge it back at
+// once because the input ended.
 func (s *segSet) add(r *parsedRow) (*openSeg, bool, error) {
+	if s.memRow >= s.p.spill.maxRows || (s.adds&255 == 255 && s.p.spill.over(0, s.memBytes())) {
+		if err := s.persistAll(); err != nil {
+			return nil, false, err
+		}
+	}
 	chunk := s.p.segGran.Bucket(r.time)
 	o := s.open[chunk.Start]
 	if o == nil {
@@ -273,11 +281,6 @@ func (s *segSet) add(r *parsedRow) (*openSeg, bool, error) {
 		s.memRow++
 	}
 	s.adds++
-	if s.memRow >= s.p.spill.maxRows || (s.adds&255 == 0 && s.p.spill.over(0, s.memBytes())) {
-		if err := s.persistAll(); err != nil {
-			return nil, false, err
-		}
-	}
 	return o, added, nil
 }
 
