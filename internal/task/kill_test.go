@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,7 +38,7 @@ type killFixture struct {
 	dir   string
 }
 
-func newKillFixture(t *testing.T) *killFixture {
+func newKillFixture(t testing.TB) *killFixture {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -66,7 +67,7 @@ type seg struct {
 // publish pushes a small file per segment to deep storage, publishes the
 // segments and marks the unused ones unused. It returns the segments in
 // the order given.
-func (f *killFixture) publish(t *testing.T, ds string, segs ...seg) []base.DataSegment {
+func (f *killFixture) publish(t testing.TB, ds string, segs ...seg) []base.DataSegment {
 	t.Helper()
 	ctx := context.Background()
 	var out []base.DataSegment
@@ -78,7 +79,7 @@ func (f *killFixture) publish(t *testing.T, ds string, segs ...seg) []base.DataS
 		}
 		d := base.DataSegment{DataSource: ds, Interval: iv, Version: s.version, BinaryVersion: 9,
 			ShardSpec: base.ShardSpec{Type: "numbered", PartitionNum: s.part}}
-		src := filepath.Join(f.dir, "src", "seg"+string(rune('a'+i)))
+		src := filepath.Join(f.dir, "src", fmt.Sprintf("seg%d", i))
 		if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +107,7 @@ func (f *killFixture) publish(t *testing.T, ds string, segs ...seg) []base.DataS
 	return out
 }
 
-func (f *killFixture) kill(t *testing.T, body string) (Status, KillStats) {
+func (f *killFixture) kill(t testing.TB, body string) (Status, KillStats) {
 	t.Helper()
 	id, err := f.svc.Submit(context.Background(), []byte(body))
 	if err != nil {
@@ -397,4 +398,33 @@ func FuzzDecodeKill(f *testing.F) {
 			t.Fatalf("accepted invalid kill task %+v", k)
 		}
 	})
+}
+
+// BenchmarkKillTask kills 200 unused segments (one day each) per
+// iteration, in batches of 100: the cost per segment of the re-checks, the
+// file deletions and the metadata deletes.
+func BenchmarkKillTask(b *testing.B) {
+	const n = 200
+	f := newKillFixture(b)
+	day0, err := base.ParseTime("2020-01-01", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		ds := fmt.Sprintf("bench%d", i)
+		segs := make([]seg, n)
+		for j := range segs {
+			d := base.FormatTime(day0 + int64(j)*86_400_000)
+			segs[j] = seg{d + "/P1D", "v1", 0, false}
+		}
+		f.publish(b, ds, segs...)
+		b.StartTimer()
+		st, stats := f.kill(b, `{"type":"kill","dataSource":"`+ds+`","interval":"2020-01-01/2030-01-01"}`)
+		if st.StatusCode != StateSuccess || stats.NumSegmentsKilled != n {
+			b.Fatalf("status %+v stats %+v", st, stats)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/segment")
 }
