@@ -18,13 +18,20 @@ import (
 	"github.com/dryaddb/dryad/internal/metadata"
 )
 
-// flakyDeep is local deep storage whose Kill fails while fail is set.
+// flakyDeep is local deep storage whose Kill fails while fail is set, and,
+// when entered is set, announces each Kill there and waits for release.
 type flakyDeep struct {
 	deepstorage.Storage
-	fail atomic.Bool
+	fail    atomic.Bool
+	entered chan struct{}
+	release chan struct{}
 }
 
 func (d *flakyDeep) Kill(ctx context.Context, loadSpec json.RawMessage) error {
+	if d.entered != nil {
+		d.entered <- struct{}{}
+		<-d.release
+	}
 	if d.fail.Load() {
 		return errors.New("injected deep storage failure")
 	}
@@ -309,6 +316,44 @@ func TestKillWaitsForLock(t *testing.T) {
 	st, err = f.svc.Wait(ctx, id)
 	if err != nil || st.StatusCode != StateSuccess {
 		t.Fatalf("kill after the lock was released: %+v, %v", st, err)
+	}
+}
+
+// A higher-priority task revoking the kill task's lock mid-run fails the
+// kill task before it deletes any metadata row.
+func TestKillRevokedLockStopsBeforeMetadata(t *testing.T) {
+	f := newKillFixture(t)
+	segs := f.publish(t, "ds", seg{"2020-01-01/2020-01-02", "v1", 0, false})
+	f.deep.entered, f.deep.release = make(chan struct{}), make(chan struct{})
+	id, err := f.svc.Submit(context.Background(), []byte(`{"type":"kill","dataSource":"ds","interval":"2020-01-01/2020-01-02"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-f.deep.entered:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the kill task never reached deep storage")
+	}
+	index := &taskState{status: Status{ID: "index", GroupID: "index", DataSource: "ds"}, priority: DefaultBatchPriority, prog: &progress{}}
+	iv, _ := base.ParseInterval("2020-01-01/2020-01-02", nil)
+	f.svc.mu.Lock()
+	_, ok := f.svc.tryLockLocked(index, []base.Interval{iv}, false)
+	f.svc.mu.Unlock()
+	if !ok {
+		t.Fatal("a priority-50 task could not revoke the kill task's lock")
+	}
+	close(f.deep.release)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	st, err := f.svc.Wait(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.StatusCode != StateFailed || !strings.Contains(st.ErrorMsg, "revoked") {
+		t.Fatalf("status %+v, want FAILED naming the revoked lock", st)
+	}
+	if rows, _ := f.present(t, "ds", segs); !rows[0] {
+		t.Error("the kill task deleted a metadata row after its lock was revoked")
 	}
 }
 
