@@ -357,6 +357,45 @@ func TestKillRevokedLockStopsBeforeMetadata(t *testing.T) {
 	}
 }
 
+// A kill task still WAITING when the previous process stopped is queued
+// again from its stored payload and runs.
+func TestKillRestartRequeues(t *testing.T) {
+	f := newKillFixture(t)
+	ctx := context.Background()
+	segs := f.publish(t, "ds", seg{"2020-01-01/2020-01-02", "v1", 0, false})
+	body := []byte(`{"type":"kill","dataSource":"ds","interval":"2020-01-01/2020-01-02"}`)
+	k, err := DecodeKill(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.ID, k.GroupID = "kill_ds_waiting", "kill_ds_waiting"
+	payload, err := killPayload(body, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := Status{ID: k.ID, GroupID: k.ID, Type: "kill", CreatedTime: 1, QueueInsertionTime: 1,
+		StatusCode: StateRunning, RunnerStatusCode: RunnerWaiting, Duration: -1, Location: noLocation, DataSource: "ds"}
+	sb, _ := json.Marshal(st)
+	if err := f.store.InsertTask(ctx, metadata.TaskEntry{ID: k.ID, Type: "kill", DataSource: "ds", GroupID: k.ID,
+		CreatedTime: 1, Payload: payload, Status: sb, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	svc2 := New(Config{TaskDir: filepath.Join(t.TempDir(), "tasks"), Capacity: 1, Host: "localhost", Port: 1}, f.store, f.deep, nil)
+	if err := svc2.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer svc2.Stop(ctx)
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	st, err = svc2.Wait(wctx, k.ID)
+	if err != nil || st.StatusCode != StateSuccess {
+		t.Fatalf("waiting kill task after restart: %+v %v", st, err)
+	}
+	if rows, files := f.present(t, "ds", segs); rows[0] || files[0] {
+		t.Errorf("segment still present after the re-queued kill: row %v file %v", rows[0], files[0])
+	}
+}
+
 func TestDecodeKill(t *testing.T) {
 	const valid base.Class = -1
 	tests := []struct {
