@@ -524,9 +524,11 @@ func (s *Store) Segment(ctx context.Context, id base.SegmentID) (SegmentRecord, 
 	return r, nil
 }
 
-// DeleteSegments deletes the rows of the listed segments in one
-// transaction and returns how many existed (used by kill tasks after the
-// files are gone from deep storage).
+// DeleteSegments deletes the rows of the listed segments that are unused,
+// in one transaction, and returns how many it deleted (kill tasks call it
+// after the files are gone from deep storage). A used segment is never
+// deleted: the used check happens inside the deleting transaction, so a
+// segment marked used again while a kill runs keeps its row.
 func (s *Store) DeleteSegments(ctx context.Context, ids []base.SegmentID) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
@@ -545,7 +547,8 @@ func (s *Store) DeleteSegments(ctx context.Context, ids []base.SegmentID) (int, 
 			for i, id := range chunk {
 				args[i] = id
 			}
-			res, err := tx.ExecContext(ctx, s.qd(`DELETE FROM {segments} WHERE id IN (`+placeholders(len(chunk))+`)`), args...)
+			args = append(args, false)
+			res, err := tx.ExecContext(ctx, s.qd(`DELETE FROM {segments} WHERE id IN (`+placeholders(len(chunk))+`) AND used = ?`), args...)
 			if err != nil {
 				return s.wrap(ctx, err, "metadata: delete segments %s …", chunk[0])
 			}

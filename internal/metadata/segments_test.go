@@ -256,6 +256,18 @@ func TestMarkUsedUnused(t *testing.T) {
 		if n := countRows(t, s, "{segments}"); n != 8 {
 			t.Fatalf("%d rows left, want 8", n)
 		}
+
+		// A used segment is never deleted, even when listed.
+		_, err = s.MarkUsed(ctx, "wiki", []base.SegmentID{segs[2].ID()})
+		must(t, err)
+		n, err = s.DeleteSegments(ctx, []base.SegmentID{segs[2].ID(), segs[3].ID()})
+		must(t, err)
+		if n != 1 {
+			t.Fatalf("DeleteSegments of one used and one unused segment = %d, want 1", n)
+		}
+		if _, err := s.Segment(ctx, segs[2].ID()); err != nil {
+			t.Fatalf("the used segment is gone: %v", err)
+		}
 	})
 }
 
