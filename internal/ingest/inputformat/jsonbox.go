@@ -12,6 +12,8 @@ type stringBoxes struct {
 	slab  []string
 	arrs  [][]any
 	elems []any
+	ints  []int64
+	flts  []float64
 	// text is an arena that input lines are copied into, so a line costs
 	// no allocation of its own; bytes before len(text) are never written
 	// again, which keeps the strings made over them immutable.
@@ -59,6 +61,23 @@ func anysType() unsafe.Pointer {
 // box returns s as an any without a per-value allocation.
 func (b *stringBoxes) box(s string) any {
 	return boxIn(&b.slab, s, stringType())
+}
+
+// typeOf returns the type word of an interface holding a value of v's
+// type.
+func typeOf(v any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&v)).typ }
+
+// boxInt returns n as an any (int64) without a per-value allocation.
+func (b *stringBoxes) boxInt(n int64) any {
+	if n >= 0 && n < 256 {
+		return n // the runtime boxes small values without allocating
+	}
+	return boxIn(&b.ints, n, typeOf(int64(0)))
+}
+
+// boxFloat returns f as an any (float64) without a per-value allocation.
+func (b *stringBoxes) boxFloat(f float64) any {
+	return boxIn(&b.flts, f, typeOf(float64(0)))
 }
 
 // boxAnys returns a copy of vals, boxed as a []any, with the elements and

@@ -397,10 +397,10 @@ func (p *jsonParser) parseNumber() (any, error) {
 			if neg {
 				n = -n
 			}
-			return n, nil
+			return p.boxes.boxInt(n), nil
 		}
 		if n, err := strconv.ParseInt(string(text), 10, 64); err == nil {
-			return n, nil
+			return p.boxes.boxInt(n), nil
 		}
 	}
 	f, err := strconv.ParseFloat(string(text), 64)
@@ -409,9 +409,9 @@ func (p *jsonParser) parseNumber() (any, error) {
 	}
 	if math.IsInf(f, 0) {
 		// Jackson reads out-of-range doubles as Infinity too.
-		return f, nil
+		return p.boxes.boxFloat(f), nil
 	}
-	return f, nil
+	return p.boxes.boxFloat(f), nil
 }
 
 // scanString scans a JSON string starting at the opening quote and returns
