@@ -61,11 +61,20 @@ func wikiSpec(files []string, readers int) []byte {
 
 // BenchmarkIngestWiki measures generated wiki rows (17 dimensions, 5
 // metrics, gzipped JSON) to published segments, end to end through the
-// queue. 200K rows, or 1M without -short.
+// queue. 200K rows, or 1M without -short, or DRYAD_BENCH_ROWS rows (e.g.
+// 1200000 to include an intermediate persist at the default
+// maxRowsInMemory).
 func BenchmarkIngestWiki(b *testing.B) {
 	n := int64(1_000_000)
 	if testing.Short() {
 		n = 200_000
+	}
+	if s := os.Getenv("DRYAD_BENCH_ROWS"); s != "" {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || v < 4 {
+			b.Fatalf("DRYAD_BENCH_ROWS=%q: want a row count of at least 4", s)
+		}
+		n = v
 	}
 	files, size := wikiFiles(b, n, 4)
 	for _, readers := range []int{1, 2} {
