@@ -424,6 +424,9 @@ func (b *Broker) runMeta(ctx context.Context, q query.Query) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sm, ok := q.(*query.SegmentMetadata); ok && sm.Intervals == nil {
+		calls = recentSegments(q, calls)
+	}
 	parts := make([][]*metaquery.Partial, len(calls))
 	errs := make([]error, len(calls))
 	var wg sync.WaitGroup
@@ -450,4 +453,36 @@ func (b *Broker) runMeta(ctx context.Context, q query.Query) ([]byte, error) {
 		return nil, err
 	}
 	return metaquery.AppendJSON(nil, q, res), nil
+}
+
+// recentSegments keeps the segments a segmentMetadata query without
+// intervals reads, as Druid's filterSegments does: those overlapping the
+// default history before the end of the latest one
+// (metaquery.QueryIntervals).
+func recentSegments(q query.Query, calls []*call) []*call {
+	end, found := int64(0), false
+	for _, c := range calls {
+		for _, d := range c.descs {
+			if !found || d.Interval.End > end {
+				end, found = d.Interval.End, true
+			}
+		}
+	}
+	if !found {
+		return calls
+	}
+	recent := metaquery.QueryIntervals(q, end)
+	var out []*call
+	for _, c := range calls {
+		var keep []serverview.Descriptor
+		for _, d := range c.descs {
+			if slices.ContainsFunc(recent, d.Interval.Overlaps) {
+				keep = append(keep, d)
+			}
+		}
+		if len(keep) > 0 {
+			out = append(out, &call{server: c.server, descs: keep})
+		}
+	}
+	return out
 }
