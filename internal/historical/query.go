@@ -137,39 +137,33 @@ func cacheKey(q query.Query) (string, error) {
 func withIntervals(q query.Query, ivs []base.Interval) query.Query {
 	switch q := q.(type) {
 	case *query.Timeseries:
-		c := *q
-		c.Intervals = ivs
-		return &c
+		return copyWithIntervals(q, ivs)
 	case *query.TopN:
-		c := *q
-		c.Intervals = ivs
-		return &c
+		return copyWithIntervals(q, ivs)
 	case *query.GroupBy:
-		c := *q
-		c.Intervals = ivs
-		return &c
+		return copyWithIntervals(q, ivs)
 	case *query.Scan:
-		c := *q
-		c.Intervals = ivs
-		return &c
+		return copyWithIntervals(q, ivs)
 	case *query.Search:
-		c := *q
-		c.Intervals = ivs
-		return &c
+		return copyWithIntervals(q, ivs)
 	case *query.TimeBoundary:
-		c := *q
-		c.Intervals = ivs
-		return &c
+		return copyWithIntervals(q, ivs)
 	case *query.SegmentMetadata:
-		c := *q
-		c.Intervals = ivs
-		return &c
+		return copyWithIntervals(q, ivs)
 	case *query.DataSourceMetadata:
-		c := *q
-		c.Intervals = ivs
-		return &c
+		return copyWithIntervals(q, ivs)
 	}
 	return q
+}
+
+// copyWithIntervals copies the query struct *q and sets the copy's intervals.
+func copyWithIntervals[T any, P interface {
+	*T
+	query.Query
+}](q P, ivs []base.Interval) query.Query {
+	c := *(*T)(q)
+	P(&c).Base().Intervals = ivs
+	return P(&c)
 }
 
 // RunMetaQuery implements serverview.QueryRunner: it runs a search,

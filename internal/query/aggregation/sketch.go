@@ -654,25 +654,37 @@ func (st *hllState) update(in []segment.Value, _ *[]byte) error {
 		st.mergeObj(d)
 		return nil
 	}
-	updateHLL(st, v)
+	updateDistinct(st.sk, v)
 	return nil
 }
 
-func updateHLL(st *hllState, v segment.Value) {
+// distinctSketch is what HLL and theta sketches have in common: updates
+// with the values Druid hashes.
+type distinctSketch interface {
+	UpdateString(string)
+	UpdateLong(int64)
+	UpdateDouble(float64)
+}
+
+// updateDistinct feeds v to the sketch sk returns: strings, each value of a
+// multi-value row or array, longs and doubles; nulls are skipped. sk is
+// called once per value fed (the states count updates for their memory
+// estimate) and creates the sketch on first use.
+func updateDistinct[S distinctSketch](sk func() S, v segment.Value) {
 	switch v.Kind {
 	case segment.KindString:
-		st.sk().UpdateString(v.Str)
+		sk().UpdateString(v.Str)
 	case segment.KindStrings:
 		for _, x := range v.Strs {
-			st.sk().UpdateString(x)
+			sk().UpdateString(x)
 		}
 	case segment.KindLong:
-		st.sk().UpdateLong(v.Long)
+		sk().UpdateLong(v.Long)
 	case segment.KindDouble, segment.KindFloat:
-		st.sk().UpdateDouble(v.Double)
+		sk().UpdateDouble(v.Double)
 	case segment.KindArray:
 		for _, e := range v.Elems {
-			updateHLL(st, e)
+			updateDistinct(sk, e)
 		}
 	}
 }
@@ -747,27 +759,8 @@ func (st *thetaState) update(in []segment.Value, _ *[]byte) error {
 		st.mergeObj(d)
 		return nil
 	}
-	updateTheta(st, v)
+	updateDistinct(st.sk, v)
 	return nil
-}
-
-func updateTheta(st *thetaState, v segment.Value) {
-	switch v.Kind {
-	case segment.KindString:
-		st.sk().UpdateString(v.Str)
-	case segment.KindStrings:
-		for _, x := range v.Strs {
-			st.sk().UpdateString(x)
-		}
-	case segment.KindLong:
-		st.sk().UpdateLong(v.Long)
-	case segment.KindDouble, segment.KindFloat:
-		st.sk().UpdateDouble(v.Double)
-	case segment.KindArray:
-		for _, e := range v.Elems {
-			updateTheta(st, e)
-		}
-	}
 }
 
 func (st *thetaState) mergeObj(v any) {
