@@ -71,12 +71,7 @@ type KillStats struct {
 }
 
 // isKill reports whether a submitted task body is a kill task.
-func isKill(body []byte) bool {
-	var h struct {
-		Type string `json:"type"`
-	}
-	return json.Unmarshal(body, &h) == nil && h.Type == "kill"
-}
+func isKill(body []byte) bool { return taskType(body) == "kill" }
 
 // DecodeKill decodes and validates a kill task. Bad fields are
 // ClassInvalidInput errors naming the field; Druid features dryad does not

@@ -282,9 +282,34 @@ func priorityOf(t *ingest.Task) int {
 
 // Submit decodes and validates a task, stores it and queues it. It returns
 // the task id. Bad specs are ClassInvalidInput errors naming the field.
+// druidOnlyTaskTypes are Druid task types dryad does not run yet; submitting
+// one is a 501 naming it rather than a 400 for an unknown type.
+var druidOnlyTaskTypes = map[string]bool{
+	"compact": true, "index_kafka": true, "index_kinesis": true, "index_hadoop": true,
+	"query_controller": true, "query_worker": true, "noop": true, "archive": true, "move": true, "restore": true,
+	"index_realtime": true, "index_realtime_appenderator": true,
+}
+
+// taskType reads a task body's "type" field ("" when the body is not a JSON
+// object with a string type; the decoders then report the problem).
+func taskType(body []byte) string {
+	var h struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(body, &h) != nil {
+		return ""
+	}
+	return h.Type
+}
+
 func (s *Service) Submit(ctx context.Context, body []byte) (string, error) {
-	if isKill(body) {
+	switch typ := taskType(body); {
+	case typ == "kill":
 		return s.submitKill(ctx, body)
+	case druidOnlyTaskTypes[typ]:
+		return "", base.Errorf(base.ClassUnsupported, "type: %q tasks are not supported by dryad yet; supported task types: index, index_parallel, kill", typ)
+	case typ != "" && typ != "index" && typ != "index_parallel":
+		return "", base.Errorf(base.ClassInvalidInput, "type: unknown task type %q; supported task types: index, index_parallel, kill", typ)
 	}
 	t, err := ingest.DecodeTask(body, s.cfg.Decode)
 	if err != nil {
