@@ -8,6 +8,8 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/query"
+	"github.com/dryaddb/dryad/internal/query/engine"
 	"github.com/dryaddb/dryad/internal/query/filter"
 	"github.com/dryaddb/dryad/internal/segment"
 )
@@ -84,58 +86,22 @@ func (t *timeColumn) lowerBound(ms int64) int {
 	return lo
 }
 
-// selectRows returns the rows of seg inside ivs that match f (nil: all).
-// It answers "every row" without reading anything when the intervals cover
-// the segment and there is no filter.
-func selectRows(ctx context.Context, seg *segment.Segment, ivs []base.Interval, f filter.Filter, vs *virtuals) (selection, error) {
-	sel, err := timeRows(seg, ivs)
-	if err != nil || f == nil || sel.empty() {
-		return sel, err
+// selectRows returns the rows of seg inside c's intervals that pass c's
+// filter, selected by the segment engine (engine.Select) so that search and
+// the other query types choose rows the same way. Without a filter only the
+// time column is read.
+func selectRows(ctx context.Context, seg *segment.Segment, c *query.Common) (selection, error) {
+	if c.Filter == nil {
+		return timeRows(seg, c.Intervals)
 	}
-	if bm, ok, err := indexed(seg, f, vs); err != nil || ok {
-		if ok && !sel.all {
-			bm.And(sel.bm)
-		}
-		return selection{bm: bm}, err
-	}
-	rf, err := newRowFilter(seg, f, vs)
+	bm, all, err := engine.Select(ctx, c, seg)
 	if err != nil {
 		return selection{}, err
 	}
-	out := roaring.New()
-	var hits []uint32
-	visit := func(r int) error {
-		if r%segment.BlockSize == 0 {
-			if err := checkCtx(ctx, seg); err != nil {
-				return err
-			}
-		}
-		ok, err := rf.match(r)
-		if ok {
-			hits = append(hits, uint32(r))
-			if len(hits) >= segment.BlockSize {
-				out.AddMany(hits)
-				hits = hits[:0]
-			}
-		}
-		return err
+	if all {
+		return selection{all: true, n: seg.NumRows()}, nil
 	}
-	if sel.all {
-		for r := 0; r < sel.n; r++ {
-			if err := visit(r); err != nil {
-				return selection{}, err
-			}
-		}
-	} else {
-		it := sel.bm.Iterator()
-		for it.HasNext() {
-			if err := visit(int(it.Next())); err != nil {
-				return selection{}, err
-			}
-		}
-	}
-	out.AddMany(hits)
-	return selection{bm: out}, nil
+	return selection{bm: bm}, nil
 }
 
 // timeRows returns the rows of seg inside ivs: every row when the

@@ -49,7 +49,7 @@ func runSearch(ctx context.Context, q *query.Search, seg *segment.Segment) (*Par
 			targets = append(targets, searchTarget{column: d.Dimension, output: d.OutputName, explicit: true})
 		}
 	}
-	sel, err := selectRows(ctx, seg, q.Intervals, q.Filter, vs)
+	sel, err := selectRows(ctx, seg, q.Base())
 	if err != nil {
 		return nil, err
 	}
