@@ -29,6 +29,9 @@ type Deps struct {
 	// Tasks takes the kill tasks of the kill endpoints; nil (no overlord in
 	// this process) makes them answer 503.
 	Tasks TaskSubmitter
+	// LookupRoutes serve /druid/coordinator/v1/lookups/* (the lookup
+	// manager owns them); nil makes those endpoints answer 501.
+	LookupRoutes []httpapi.Route
 }
 
 // Coordinator is the coordinator role: the owner of segment availability
@@ -124,7 +127,7 @@ func (c *Coordinator) Routes() []httpapi.Route {
 	const v1 = "/druid/coordinator/v1"
 	u, uj := httpapi.Unsupported, httpapi.UnsupportedJSON
 	rs := httpapi.LeaderRoutes(v1, c.deps.Elector)
-	return append(rs,
+	rs = append(rs,
 		// Segment loading.
 		httpapi.Route{Method: "GET", Pattern: v1 + "/loadstatus", Handler: http.HandlerFunc(c.serveLoadStatus)},
 		route("GET", v1+"/loadqueue", c.serveLoadQueue),
@@ -175,7 +178,12 @@ func (c *Coordinator) Routes() []httpapi.Route {
 		u("POST", v1+"/config/compaction/taskslots"),
 		// Servers.
 		route("GET", v1+"/servers", c.serveServers),
-		// Lookups.
+	)
+	if c.deps.LookupRoutes != nil {
+		return append(rs, c.deps.LookupRoutes...)
+	}
+	return append(rs,
+		// Lookups, until a lookup manager is configured.
 		u("GET", v1+"/lookups/config"),
 		uj("POST", v1+"/lookups/config"),
 		u("GET", v1+"/lookups/config/{tier}"),
