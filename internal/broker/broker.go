@@ -21,6 +21,10 @@ type Deps struct {
 	// View is the server view the broker follows; nil leaves the timeline
 	// empty (every table query answers []).
 	View *serverview.Local
+	// Lookups resolves query-time lookups (registeredLookup extraction
+	// functions, the lookup() expression, lookup datasources); nil serves
+	// no lookups, so every query naming one answers 400.
+	Lookups LookupSource
 }
 
 // Broker is the broker role: the owner of the served-segment timeline and of
