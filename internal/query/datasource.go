@@ -9,7 +9,8 @@ import (
 )
 
 // DataSource is a query's datasource: *TableDataSource, *UnionDataSource,
-// *QueryDataSource or *InlineDataSource.
+// *QueryDataSource, *InlineDataSource, *LookupDataSource, *JoinDataSource
+// or *UnnestDataSource.
 type DataSource interface {
 	// Type is the Druid datasource type.
 	Type() string
@@ -60,6 +61,9 @@ func (d *QueryDataSource) Tables() []string { return d.Query.Base().DataSource.T
 func (d *InlineDataSource) Tables() []string { return nil }
 
 func decodeDataSource(raw json.RawMessage, path string, depth int) (DataSource, error) {
+	if depth > maxQueryDepth {
+		return nil, base.Errorf(base.ClassInvalidInput, "%s: datasources are nested more than %d deep", path, maxQueryDepth)
+	}
 	t := bytes.TrimSpace(raw)
 	if jsonspec.IsNull(t) {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: required field is missing", path)
@@ -124,7 +128,13 @@ func decodeDataSource(raw json.RawMessage, path string, depth int) (DataSource, 
 		return &QueryDataSource{Query: q}, nil
 	case "inline":
 		return decodeInline(o)
-	case "lookup", "join", "unnest", "frame", "restrict", "filter":
+	case "lookup":
+		return decodeLookup(o)
+	case "join":
+		return decodeJoin(o, depth)
+	case "unnest":
+		return decodeUnnest(o, depth)
+	case "frame", "restrict", "filter":
 		return nil, base.Errorf(base.ClassUnsupported, "%s: %q datasources are not supported yet", path, typ)
 	}
 	if o.Err() != nil {

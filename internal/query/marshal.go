@@ -142,6 +142,12 @@ func dataSourceJSON(d DataSource) any {
 			rows = [][]any{}
 		}
 		return map[string]any{"type": "inline", "columnSignature": sig, "rows": rows}
+	case *LookupDataSource:
+		return map[string]any{"type": "lookup", "lookup": d.Lookup}
+	case *JoinDataSource:
+		return joinJSON(d)
+	case *UnnestDataSource:
+		return unnestJSON(d)
 	}
 	return nil
 }

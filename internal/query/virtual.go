@@ -37,53 +37,59 @@ func decodeVirtualColumns(o *jsonspec.Object) []VirtualColumn {
 	seen := map[string]bool{}
 	for i, e := range a {
 		p := jsonspec.Index(o.FieldPath("virtualColumns"), i)
-		vo, err := jsonspec.Decode(e, p)
+		vc, err := decodeVirtualColumn(e, p, base.TypeFloat)
+		if err == nil && seen[vc.Name] {
+			err = base.Errorf(base.ClassInvalidInput, "%s: duplicate virtual column name %q", jsonspec.Join(p, "name"), vc.Name)
+		}
 		if err != nil {
 			o.Fail(err)
-			return nil
-		}
-		typ := vo.String("type")
-		if vo.Err() == nil && typ != "expression" {
-			switch typ {
-			case "nested-field", "mv-filtered", "list-filtered", "prefix-filtered", "regex-filtered":
-				o.Fail(base.Errorf(base.ClassUnsupported, "%s: virtual column type %q is not supported yet", p, typ))
-			default:
-				o.Fail(base.Errorf(base.ClassInvalidInput, "%s: unknown virtual column type %q: expected expression", p, typ))
-			}
-			return nil
-		}
-		vc := VirtualColumn{Name: vo.String("name"), Expression: vo.String("expression"), OutputType: base.TypeFloat}
-		if ot, ok := vo.OptString("outputType"); ok {
-			t, err := base.ParseColumnType(ot)
-			if err != nil {
-				vo.Failf("outputType", "unknown type %q", ot)
-			}
-			vc.OutputType = t
-		}
-		if vo.Err() == nil {
-			switch {
-			case vc.Name == "":
-				vo.Failf("name", "must not be empty")
-			case vc.Name == base.TimeColumn:
-				vo.Failf("name", "virtual column name %q is not allowed", vc.Name)
-			case seen[vc.Name]:
-				vo.Failf("name", "duplicate virtual column name %q", vc.Name)
-			}
-		}
-		if vo.Err() == nil {
-			c, err := expr.Compile(vc.Expression, nil)
-			if err != nil {
-				vo.Fail(base.Errorf(base.ClassOf(err), "%s: %w", vo.FieldPath("expression"), err))
-			} else {
-				vc.Parsed = c.Expr()
-			}
-		}
-		if vo.Err() != nil {
-			o.Fail(vo.Err())
 			return nil
 		}
 		seen[vc.Name] = true
 		out = append(out, vc)
 	}
 	return out
+}
+
+// decodeVirtualColumn decodes one virtual column at path; a missing
+// outputType is defType (the zero type leaves it to the expression).
+func decodeVirtualColumn(raw json.RawMessage, p string, defType base.ColumnType) (VirtualColumn, error) {
+	vo, err := jsonspec.Decode(raw, p)
+	if err != nil {
+		return VirtualColumn{}, err
+	}
+	typ := vo.String("type")
+	if vo.Err() == nil && typ != "expression" {
+		switch typ {
+		case "nested-field", "mv-filtered", "list-filtered", "prefix-filtered", "regex-filtered":
+			return VirtualColumn{}, base.Errorf(base.ClassUnsupported, "%s: virtual column type %q is not supported yet", p, typ)
+		default:
+			return VirtualColumn{}, base.Errorf(base.ClassInvalidInput, "%s: unknown virtual column type %q: expected expression", p, typ)
+		}
+	}
+	vc := VirtualColumn{Name: vo.String("name"), Expression: vo.String("expression"), OutputType: defType}
+	if ot, ok := vo.OptString("outputType"); ok {
+		t, err := base.ParseColumnType(ot)
+		if err != nil {
+			vo.Failf("outputType", "unknown type %q", ot)
+		}
+		vc.OutputType = t
+	}
+	if vo.Err() == nil {
+		switch {
+		case vc.Name == "":
+			vo.Failf("name", "must not be empty")
+		case vc.Name == base.TimeColumn:
+			vo.Failf("name", "virtual column name %q is not allowed", vc.Name)
+		}
+	}
+	if vo.Err() == nil {
+		c, err := expr.Compile(vc.Expression, nil)
+		if err != nil {
+			vo.Fail(base.Errorf(base.ClassOf(err), "%s: %w", vo.FieldPath("expression"), err))
+		} else {
+			vc.Parsed = c.Expr()
+		}
+	}
+	return vc, vo.Err()
 }
