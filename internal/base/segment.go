@@ -224,6 +224,14 @@ func (d DataSegment) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads Druid's form; the identifier is ignored and recomputed.
 func (d *DataSegment) UnmarshalJSON(b []byte) error {
+	if decodeSegmentFast(b, d) {
+		return nil
+	}
+	return decodeSegmentJSON(b, d)
+}
+
+// decodeSegmentJSON is the general decoder, through encoding/json.
+func decodeSegmentJSON(b []byte, d *DataSegment) error {
 	type plain DataSegment
 	var v struct {
 		plain

@@ -395,7 +395,7 @@ func decodeSegments(raw [][]byte, out []base.DataSegment) error {
 	workers := runtime.GOMAXPROCS(0)
 	if len(raw) < 2048 || workers == 1 {
 		for i, p := range raw {
-			if err := json.Unmarshal(p, &out[i]); err != nil {
+			if err := out[i].UnmarshalJSON(p); err != nil {
 				return base.Errorf(base.ClassInternal, "metadata: corrupt segment payload #%d: %w", i, err)
 			}
 		}
@@ -411,7 +411,7 @@ func decodeSegments(raw [][]byte, out []base.DataSegment) error {
 		}
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
-				if err := json.Unmarshal(raw[i], &out[i]); err != nil {
+				if err := out[i].UnmarshalJSON(raw[i]); err != nil {
 					errs[w] = base.Errorf(base.ClassInternal, "metadata: corrupt segment payload #%d: %w", i, err)
 					return
 				}
@@ -516,7 +516,7 @@ func (s *Store) Segment(ctx context.Context, id base.SegmentID) (SegmentRecord, 
 	if err != nil {
 		return SegmentRecord{}, s.wrap(ctx, err, "metadata: read segment %s", id)
 	}
-	if err := json.Unmarshal(p, &r.Segment); err != nil {
+	if err := r.Segment.UnmarshalJSON(p); err != nil {
 		return SegmentRecord{}, base.Errorf(base.ClassInternal, "metadata: corrupt payload of segment %s: %w", id, err)
 	}
 	r.CreatedTime = parseISO(created)
