@@ -40,6 +40,12 @@ func (s Spec) MarshalJSON() ([]byte, error) {
 // DecodeSpec decodes a dimension spec at path: a string (a column name) or an
 // object of type "default" (the type may be omitted) or "extraction".
 func DecodeSpec(raw json.RawMessage, path string) (Spec, error) {
+	return DecodeSpecWith(raw, path, nil)
+}
+
+// DecodeSpecWith is DecodeSpec resolving registeredLookup extraction
+// functions through lookups.
+func DecodeSpecWith(raw json.RawMessage, path string, lookups LookupFunc) (Spec, error) {
 	t := bytes.TrimSpace(raw)
 	if len(t) > 0 && t[0] != '{' {
 		if t[0] == '[' || jsonspec.IsNull(t) {
@@ -66,7 +72,9 @@ func DecodeSpec(raw json.RawMessage, path string) (Spec, error) {
 	switch typ {
 	case "default", "extraction":
 		s.Type = typ
-	case "listFiltered", "regexFiltered", "prefixFiltered", "lookup":
+	case "lookup":
+		s.Type = typ
+	case "listFiltered", "regexFiltered", "prefixFiltered":
 		return Spec{}, base.Errorf(base.ClassUnsupported, "%s: dimension spec type %q is not supported yet", jsonspec.Name(path), typ)
 	default:
 		if o.Err() != nil {
@@ -98,8 +106,17 @@ func DecodeSpec(raw json.RawMessage, path string) (Spec, error) {
 			return Spec{}, base.Errorf(base.ClassInvalidInput, "%s: required field is missing", o.FieldPath("extractionFn"))
 		}
 	}
+	if typ == "lookup" {
+		fn, err := lookupSpecFn(o, lookups)
+		if err != nil {
+			return Spec{}, err
+		}
+		s.ExtractionFn = fn
+		s.Type = "extraction"
+		return s, nil
+	}
 	if o.Has("extractionFn") {
-		fn, err := DecodeExtractionFn(o.Raw("extractionFn"), o.FieldPath("extractionFn"))
+		fn, err := DecodeExtractionFnWith(o.Raw("extractionFn"), o.FieldPath("extractionFn"), lookups)
 		if err != nil {
 			return Spec{}, err
 		}
@@ -107,4 +124,41 @@ func DecodeSpec(raw json.RawMessage, path string) (Spec, error) {
 		s.Type = "extraction"
 	}
 	return s, nil
+}
+
+// lookupSpecFn turns a "lookup" dimension spec (Druid's
+// LookupDimensionSpec: a registered lookup "name" or an inline "lookup"
+// map, retainMissingValue, replaceMissingValueWith) into the equivalent
+// lookup extraction function.
+func lookupSpecFn(o *jsonspec.Object, lookups LookupFunc) (*ExtractionFn, error) {
+	name, hasName := o.OptString("name")
+	if o.Err() != nil {
+		return nil, o.Err()
+	}
+	hasInline := o.Has("lookup")
+	if hasName == hasInline {
+		return nil, base.Errorf(base.ClassInvalidInput, "%s: exactly one of name (a registered lookup) and lookup (an inline map lookup) is required", jsonspec.Name(o.Path))
+	}
+	fn := map[string]json.RawMessage{}
+	for _, k := range []string{"retainMissingValue", "replaceMissingValueWith"} {
+		if r := o.Raw(k); r != nil {
+			fn[k] = r
+		}
+	}
+	if hasName {
+		if _, ok := lookups.get(name); !ok {
+			return nil, base.Errorf(base.ClassInvalidInput, "%s: Lookup [%s] not found", o.FieldPath("name"), name)
+		}
+		fn["type"] = json.RawMessage(`"registeredLookup"`)
+		b, _ := json.Marshal(name)
+		fn["lookup"] = b
+	} else {
+		fn["type"] = json.RawMessage(`"lookup"`)
+		fn["lookup"] = o.Raw("lookup")
+	}
+	raw, err := json.Marshal(fn)
+	if err != nil {
+		return nil, base.Errorf(base.ClassInvalidInput, "%s: %w", jsonspec.Name(o.Path), err)
+	}
+	return decodeFn(raw, o.Path, 0, lookups)
 }

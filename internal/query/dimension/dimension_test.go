@@ -21,9 +21,11 @@ func TestDecodeSpec(t *testing.T) {
 		{`{"type":"default"}`, "", base.ClassInvalidInput},
 		{`{"type":"default","dimension":"x","outputType":"COMPLEX<json>"}`, "", base.ClassInvalidInput},
 		{`{"type":"extraction","dimension":"x"}`, "", base.ClassInvalidInput},
-		{`{"type":"extraction","dimension":"x","extractionFn":{"type":"registeredLookup","lookup":"x"}}`, "", base.ClassUnsupported},
+		{`{"type":"extraction","dimension":"x","extractionFn":{"type":"registeredLookup","lookup":"x"}}`, "", base.ClassInvalidInput},
 		{`{"type":"extraction","dimension":"x","extractionFn":{"type":"upper"}}`, `{"type":"extraction","dimension":"x","outputName":"x","outputType":"STRING","extractionFn":{"type":"upper"}}`, 0},
-		{`{"type":"lookup","dimension":"x","name":"l"}`, "", base.ClassUnsupported},
+		{`{"type":"lookup","dimension":"x","name":"l"}`, "", base.ClassInvalidInput},
+		{`{"type":"lookup","dimension":"x","outputName":"y","lookup":{"type":"map","map":{"a":"A"}}}`, `{"type":"extraction","dimension":"x","outputName":"y","outputType":"STRING","extractionFn":{"lookup":{"type":"map","map":{"a":"A"}},"type":"lookup"}}`, 0},
+		{`{"type":"lookup","dimension":"x"}`, "", base.ClassInvalidInput},
 		{`{"type":"wat","dimension":"x"}`, "", base.ClassInvalidInput},
 	}
 	for _, tt := range tests {

@@ -1,12 +1,13 @@
 // Package dimension decodes Druid's dimension specs ("default",
-// "extraction") and extraction functions, as used by groupBy and topN
+// "extraction", "lookup") and extraction functions, as used by groupBy and topN
 // dimensions, the columnComparison filter and the extractionFn property of
 // filters. See docs/queries.md.
 //
 // Extraction functions are decoded and compiled: identity, substring,
 // strlen, upper, lower, regex, partial, searchQuery, lookup (inline map),
-// cascade, stringFormat (%s only), timeFormat, time and bucket. The
-// registeredLookup and javascript types are base.ClassUnsupported. Strings
+// registeredLookup (resolved at decode time through a LookupFunc), cascade,
+// stringFormat (%s only), timeFormat, time and bucket. The javascript type
+// is base.ClassUnsupported. Strings
 // are indexed by code point (Java indexes UTF-16 units; they differ only
 // above U+FFFF), regular expressions use RE2 syntax, and only English
 // locales are supported. Values are immutable after decoding and safe for

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/expr"
 	"github.com/dryaddb/dryad/internal/granularity"
 	"github.com/dryaddb/dryad/internal/joda"
 	"github.com/dryaddb/dryad/internal/query/jsonspec"
@@ -74,16 +75,61 @@ var knownExtractionFns = []string{"bucket", "cascade", "identity", "javascript",
 // maxCascade bounds cascade nesting.
 const maxCascade = 32
 
-// DecodeExtractionFn decodes an extraction function at path. Implemented:
-// identity, substring, strlen, upper, lower, regex, partial, searchQuery,
-// lookup (with an inline map), cascade, stringFormat (%s only), timeFormat,
-// time, bucket. registeredLookup and javascript are base.ClassUnsupported;
-// an unknown type is base.ClassInvalidInput listing the known ones.
-func DecodeExtractionFn(raw json.RawMessage, path string) (*ExtractionFn, error) {
-	return decodeFn(raw, path, 0)
+// LookupFunc resolves a registered (query-time) lookup by name to its
+// current key→value map, which callers must not modify. It must be safe for
+// concurrent use. A nil LookupFunc knows no lookups.
+type LookupFunc func(name string) (map[string]string, bool)
+
+// Expr adapts f to the resolver of expr.Options.Lookups (nil for nil).
+func (f LookupFunc) Expr() func(name string) (expr.Lookup, bool) {
+	if f == nil {
+		return nil
+	}
+	return func(name string) (expr.Lookup, bool) {
+		m, ok := f(name)
+		if !ok {
+			return nil, false
+		}
+		return mapLookup(m), true
+	}
 }
 
-func decodeFn(raw json.RawMessage, path string, depth int) (*ExtractionFn, error) {
+// get resolves name; a nil f knows no lookups.
+func (f LookupFunc) get(name string) (map[string]string, bool) {
+	if f == nil {
+		return nil, false
+	}
+	return f(name)
+}
+
+// mapLookup is an expr.Lookup over an immutable map.
+type mapLookup map[string]string
+
+// Get implements expr.Lookup.
+func (m mapLookup) Get(key string) (string, bool) {
+	v, ok := m[key]
+	return v, ok
+}
+
+// DecodeExtractionFn decodes an extraction function at path. Implemented:
+// identity, substring, strlen, upper, lower, regex, partial, searchQuery,
+// lookup (with an inline map), registeredLookup (resolved by
+// DecodeExtractionFnWith), cascade, stringFormat (%s only), timeFormat,
+// time, bucket. javascript is base.ClassUnsupported; an unknown type is
+// base.ClassInvalidInput listing the known ones.
+func DecodeExtractionFn(raw json.RawMessage, path string) (*ExtractionFn, error) {
+	return decodeFn(raw, path, 0, nil)
+}
+
+// DecodeExtractionFnWith is DecodeExtractionFn resolving registeredLookup
+// names through lookups; the function keeps the map current at decode
+// time for the query's whole run. An unknown name is base.ClassInvalidInput
+// (Druid's "Lookup [x] not found").
+func DecodeExtractionFnWith(raw json.RawMessage, path string, lookups LookupFunc) (*ExtractionFn, error) {
+	return decodeFn(raw, path, 0, lookups)
+}
+
+func decodeFn(raw json.RawMessage, path string, depth int, lookups LookupFunc) (*ExtractionFn, error) {
 	if depth > maxCascade {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: extraction functions nested too deep", path)
 	}
@@ -205,26 +251,34 @@ func decodeFn(raw json.RawMessage, path string, depth int) (*ExtractionFn, error
 		if err := json.Unmarshal(lo.Raw("map"), &m); err != nil || m == nil {
 			return nil, base.Errorf(base.ClassInvalidInput, "%s: expected an object of string values", lo.FieldPath("map"))
 		}
-		retain := o.Bool("retainMissingValue", false)
-		with, hasWith := o.OptString("replaceMissingValueWith")
-		if o.Err() == nil && retain && hasWith && with != "" {
-			o.Failf("", "retainMissingValue and replaceMissingValueWith cannot both be set")
-		}
-		e.fn = func(v any) (string, bool) {
-			s, ok := toStr(v)
-			if ok {
-				if r, found := m[s]; found {
-					if r == nil {
-						return "", false
-					}
-					return *r, true
-				}
+		e.fn = mapFn(o, func(k string) (string, bool, bool) {
+			r, found := m[k]
+			if !found {
+				return "", false, false
 			}
-			if retain {
-				return s, ok
+			if r == nil {
+				return "", false, true
 			}
-			return with, hasWith
+			return *r, true, true
+		})
+	case "registeredLookup":
+		name := o.String("lookup")
+		if o.Err() == nil && name == "" {
+			o.Failf("lookup", "must not be empty")
 		}
+		o.Bool("injective", false)
+		o.Bool("optimize", true)
+		if o.Err() != nil {
+			return nil, o.Err()
+		}
+		m, found := lookups.get(name)
+		if !found {
+			return nil, base.Errorf(base.ClassInvalidInput, "%s: Lookup [%s] not found", o.FieldPath("lookup"), name)
+		}
+		e.fn = mapFn(o, func(k string) (string, bool, bool) {
+			r, found := m[k]
+			return r, true, found
+		})
 	case "cascade":
 		a, ok := o.Array("extractionFns")
 		if o.Err() == nil && (!ok || len(a) == 0) {
@@ -235,7 +289,7 @@ func decodeFn(raw json.RawMessage, path string, depth int) (*ExtractionFn, error
 		}
 		fns := make([]*ExtractionFn, len(a))
 		for i, r := range a {
-			f, err := decodeFn(r, jsonspec.Index(o.FieldPath("extractionFns"), i), depth+1)
+			f, err := decodeFn(r, jsonspec.Index(o.FieldPath("extractionFns"), i), depth+1, lookups)
 			if err != nil {
 				return nil, err
 			}
@@ -318,7 +372,7 @@ func decodeFn(raw json.RawMessage, path string, depth int) (*ExtractionFn, error
 			b := int64(floorDiv(f-float64(off), float64(size)))*size + off
 			return strconv.FormatInt(b, 10), true
 		}
-	case "registeredLookup", "javascript":
+	case "javascript":
 		return nil, base.Errorf(base.ClassUnsupported, "%s: extraction function type %q is not supported yet", jsonspec.Name(path), typ)
 	default:
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: unknown extraction function type %q: expected one of %s", jsonspec.Name(path), typ, strings.Join(knownExtractionFns, ", "))
@@ -327,6 +381,30 @@ func decodeFn(raw json.RawMessage, path string, depth int) (*ExtractionFn, error
 		return nil, err
 	}
 	return e, nil
+}
+
+// mapFn is a lookup extraction: get returns the mapped value, whether it
+// is non-null, and whether the key was found. Missing keys (and null keys)
+// keep the input with retainMissingValue, else become
+// replaceMissingValueWith (null when absent).
+func mapFn(o *jsonspec.Object, get func(key string) (v string, nonNull, found bool)) func(v any) (string, bool) {
+	retain := o.Bool("retainMissingValue", false)
+	with, hasWith := o.OptString("replaceMissingValueWith")
+	if o.Err() == nil && retain && hasWith && with != "" {
+		o.Failf("", "retainMissingValue and replaceMissingValueWith cannot both be set")
+	}
+	return func(v any) (string, bool) {
+		s, ok := toStr(v)
+		if ok {
+			if r, nonNull, found := get(s); found {
+				return r, nonNull
+			}
+		}
+		if retain {
+			return s, ok
+		}
+		return with, hasWith
+	}
 }
 
 func floorDiv(a, b float64) float64 {
