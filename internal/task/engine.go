@@ -81,6 +81,13 @@ type engineEnv struct {
 	lock     Locker
 	prog     *progress
 	now      func() time.Time
+	// compactionState, when set, is the lastCompactionState stamped on
+	// every published segment (compaction tasks).
+	compactionState json.RawMessage
+	// pulled maps segment ids to local copies the task already pulled
+	// (compaction reads each input segment's metadata first); the druid
+	// input source reads them instead of pulling again.
+	pulled map[string]string
 }
 
 // prepared is a decoded spec with everything the engine compiles once.
@@ -754,6 +761,9 @@ func toValue(v any) (segment.Value, error) {
 	switch v := v.(type) {
 	case nil:
 		return segment.Value{}, nil
+	case segment.Value:
+		// A stored value read back from a segment (a complex metric).
+		return v, nil
 	case string:
 		return segment.StringValue(v), nil
 	case []string:
@@ -979,6 +989,7 @@ func buildAndPublish(ctx context.Context, env *engineEnv, t *ingest.Task, p *pre
 			return res, err
 		}
 		ds.LoadSpec = ls
+		ds.LastCompactionState = env.compactionState
 		segs = append(segs, ds)
 		env.log.Info("pushed segment", "segment", ds.ID().String(), "rows", ds.TotalRows, "size", ds.Size)
 	}
@@ -990,7 +1001,8 @@ func buildAndPublish(ctx context.Context, env *engineEnv, t *ingest.Task, p *pre
 			segs = append(segs, base.DataSegment{
 				DataSource: spec.DataSchema.DataSource, Interval: c, Version: versions[c.Start].version,
 				LoadSpec: json.RawMessage(`{"type":"tombstone"}`), BinaryVersion: 9,
-				ShardSpec: base.ShardSpec{Type: "tombstone", PartitionNum: 0, Partitions: ptr(1)},
+				ShardSpec:           base.ShardSpec{Type: "tombstone", PartitionNum: 0, Partitions: ptr(1)},
+				LastCompactionState: env.compactionState,
 			})
 		}
 	}
@@ -1005,7 +1017,7 @@ func buildAndPublish(ctx context.Context, env *engineEnv, t *ingest.Task, p *pre
 		return res, fmt.Errorf("publishing %d segments: %w", len(segs), err)
 	}
 	env.log.Info("published segments", "count", len(segs))
-	env.prog.segmentsPublished.Store(int64(len(segs)))
+	env.prog.segmentsPublished.Add(int64(len(segs)))
 	_ = os.Remove(manifest)
 	res.segments = segs
 	return res, nil

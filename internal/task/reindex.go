@@ -132,13 +132,18 @@ func readDruidSource(ctx context.Context, env *engineEnv, p *prepared, src *inpu
 		return base.Errorf(base.ClassUnavailable, "re-index directory %s: %w", dir, err)
 	}
 	for i, ds := range visibleSegments(used) {
-		path := filepath.Join(dir, fmt.Sprintf("input-%d.seg", i))
-		if err := env.deep.Pull(ctx, ds.LoadSpec, path); err != nil {
-			return fmt.Errorf("pulling segment %s: %w", ds.ID(), err)
+		path, local := env.pulled[ds.ID().String()]
+		if !local {
+			path = filepath.Join(dir, fmt.Sprintf("input-%d.seg", i))
+			if err := env.deep.Pull(ctx, ds.LoadSpec, path); err != nil {
+				return fmt.Errorf("pulling segment %s: %w", ds.ID(), err)
+			}
 		}
 		env.prog.segmentsRead.Add(1)
 		err := readSegmentRows(ctx, env, p, src, path, match, &row, s)
-		_ = os.Remove(path)
+		if !local {
+			_ = os.Remove(path)
+		}
 		if err != nil {
 			return fmt.Errorf("segment %s: %w", ds.ID(), err)
 		}
@@ -159,6 +164,14 @@ func readSegmentRows(ctx context.Context, env *engineEnv, p *prepared, src *inpu
 	names := seg.ColumnNames()
 	meta := seg.Metadata()
 	keep := make([]bool, len(names))
+	// Complex metric values pass through only to the aggregators that
+	// read them (combining aggregators of a compaction or re-index).
+	aggIn := map[string]bool{}
+	for _, in := range p.aggInputs {
+		for _, n := range in {
+			aggIn[n] = true
+		}
+	}
 	for i, n := range names {
 		switch {
 		case i == 0:
@@ -181,7 +194,13 @@ func readSegmentRows(ctx context.Context, env *engineEnv, p *prepared, src *inpu
 		}
 		rec := make(inputformat.Record, 0, len(names))
 		for i, v := range vals {
-			if !keep[i] || v.Kind == segment.KindComplex {
+			if !keep[i] {
+				continue
+			}
+			if v.Kind == segment.KindComplex {
+				if aggIn[names[i]] {
+					rec = append(rec, inputformat.Field{Name: names[i], Value: v})
+				}
 				continue
 			}
 			rec = append(rec, inputformat.Field{Name: names[i], Value: recordValue(v)})

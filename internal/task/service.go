@@ -69,9 +69,11 @@ type Config struct {
 
 // taskState is an active task as the queue tracks it.
 type taskState struct {
-	status  Status
-	task    *ingest.Task
-	kill    *killState // set (and task nil) for a kill task
+	status Status
+	task   *ingest.Task
+	kill   *killState // set (and task nil) for a kill task
+	// compact is set (and task nil) for a compaction task.
+	compact *ingest.CompactionTask
 	payload json.RawMessage
 	// fixed are the time chunks locked before the task runs (from
 	// granularitySpec.intervals); nil when the task locks what its data hits.
@@ -155,6 +157,16 @@ func (s *Service) Start(ctx context.Context) error {
 			if err == nil {
 				s.mu.Lock()
 				s.enqueueLocked(killTaskState(st, k, e.Payload))
+				s.mu.Unlock()
+				s.log.Info("re-queued waiting task", "task", e.ID)
+				continue
+			}
+			st.ErrorMsg = fmt.Sprintf("task payload no longer decodes: %v", err)
+		} else if st.RunnerStatusCode == RunnerWaiting && e.Type == compactionTaskType {
+			c, err := ingest.DecodeCompactionTask(e.Payload)
+			if err == nil {
+				s.mu.Lock()
+				s.enqueueLocked(compactionTaskState(st, c, e.Payload))
 				s.mu.Unlock()
 				s.log.Info("re-queued waiting task", "task", e.ID)
 				continue
@@ -285,7 +297,7 @@ func priorityOf(t *ingest.Task) int {
 // druidOnlyTaskTypes are Druid task types dryad does not run yet; submitting
 // one is a 501 naming it rather than a 400 for an unknown type.
 var druidOnlyTaskTypes = map[string]bool{
-	"compact": true, "index_kafka": true, "index_kinesis": true, "index_hadoop": true,
+	"index_kafka": true, "index_kinesis": true, "index_hadoop": true,
 	"query_controller": true, "query_worker": true, "noop": true, "archive": true, "move": true, "restore": true,
 	"index_realtime": true, "index_realtime_appenderator": true,
 }
@@ -306,10 +318,12 @@ func (s *Service) Submit(ctx context.Context, body []byte) (string, error) {
 	switch typ := taskType(body); {
 	case typ == "kill":
 		return s.submitKill(ctx, body)
+	case typ == compactionTaskType:
+		return s.submitCompact(ctx, body)
 	case druidOnlyTaskTypes[typ]:
-		return "", base.Errorf(base.ClassUnsupported, "type: %q tasks are not supported by dryad yet; supported task types: index, index_parallel, kill", typ)
+		return "", base.Errorf(base.ClassUnsupported, "type: %q tasks are not supported by dryad yet; supported task types: index, index_parallel, compact, kill", typ)
 	case typ != "" && typ != "index" && typ != "index_parallel":
-		return "", base.Errorf(base.ClassInvalidInput, "type: unknown task type %q; supported task types: index, index_parallel, kill", typ)
+		return "", base.Errorf(base.ClassInvalidInput, "type: unknown task type %q; supported task types: index, index_parallel, compact, kill", typ)
 	}
 	t, err := ingest.DecodeTask(body, s.cfg.Decode)
 	if err != nil {
@@ -600,9 +614,12 @@ func (s *Service) run(ctx context.Context, ts *taskState) {
 		env := &engineEnv{taskID: id, store: s.store, deep: s.deep, workDir: filepath.Join(dir, "work"),
 			manifest: filepath.Join(dir, "pushed.json"), log: tlog,
 			lock: s.locker(ts), prog: ts.prog, now: s.now}
-		if ts.kill != nil {
+		switch {
+		case ts.kill != nil:
 			runErr = s.runKill(ctx, ts, tlog)
-		} else {
+		case ts.compact != nil:
+			res, runErr = runCompact(ctx, env, ts.compact)
+		default:
 			res, runErr = runIndex(ctx, env, ts.task)
 		}
 		_ = os.RemoveAll(dir)

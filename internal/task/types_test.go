@@ -18,9 +18,9 @@ func TestSubmitTaskTypes(t *testing.T) {
 		class base.Class
 		want  string
 	}{
-		{`{"type":"compact","dataSource":"wiki","interval":"2015/2016"}`, base.ClassUnsupported, `"compact" tasks are not supported by dryad yet`},
+		{`{"type":"index_hadoop","spec":{}}`, base.ClassUnsupported, `"index_hadoop" tasks are not supported by dryad yet`},
 		{`{"type":"index_kafka","spec":{}}`, base.ClassUnsupported, `"index_kafka" tasks are not supported`},
-		{`{"type":"indexx","spec":{}}`, base.ClassInvalidInput, `unknown task type "indexx"; supported task types: index, index_parallel, kill`},
+		{`{"type":"indexx","spec":{}}`, base.ClassInvalidInput, `unknown task type "indexx"; supported task types: index, index_parallel, compact, kill`},
 	}
 	for _, tc := range tests {
 		_, err := f.svc.Submit(context.Background(), []byte(tc.body))

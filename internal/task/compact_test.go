@@ -1,0 +1,219 @@
+package task
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/deepstorage"
+	"github.com/dryaddb/dryad/internal/segment"
+)
+
+// compactionStateJSON is the part of Druid's CompactionState the tests read.
+type compactionStateJSON struct {
+	PartitionsSpec  map[string]any   `json:"partitionsSpec"`
+	DimensionsSpec  map[string]any   `json:"dimensionsSpec"`
+	MetricsSpec     []map[string]any `json:"metricsSpec"`
+	TransformSpec   map[string]any   `json:"transformSpec"`
+	IndexSpec       map[string]any   `json:"indexSpec"`
+	GranularitySpec map[string]any   `json:"granularitySpec"`
+}
+
+func segmentMeta(t testing.TB, s base.DataSegment) segment.Metadata {
+	t.Helper()
+	ls, err := deepstorage.ParseLocalLoadSpec(s.LoadSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg, err := segment.Open(ls.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seg.Close()
+	return seg.Metadata()
+}
+
+func TestCompaction(t *testing.T) {
+	f := newFixture(t, 1)
+	const ds = "cmp"
+	if st := f.run(t, itSpec(t, "wikipedia_index_task.json", ds)); st.StatusCode != StateSuccess {
+		t.Fatalf("index: %s: %s", st.StatusCode, st.ErrorMsg)
+	}
+	before := f.segments(t, ds)
+	rows := segmentRows(t, before)
+
+	cases := []struct {
+		name     string
+		spec     []byte
+		segs     int
+		interval []string // the compacted segments' intervals
+		segGran  string
+		queryGra string
+		rollup   bool
+	}{
+		{name: "keep granularity", spec: itSpec(t, "wikipedia_compaction_task.json", ds), segs: 2,
+			interval: []string{"2013-08-31T00:00:00.000Z/2013-09-01T00:00:00.000Z", "2013-09-01T00:00:00.000Z/2013-09-02T00:00:00.000Z"},
+			segGran:  `"DAY"`, queryGra: `"SECOND"`, rollup: true},
+		{name: "year and hour", spec: itSpec(t, "wikipedia_compaction_task_with_granularity_spec.json", ds,
+			"%%GRANULARITY_SPEC%%", `{"segmentGranularity":"YEAR","queryGranularity":"HOUR"}`), segs: 1,
+			interval: []string{"2013-01-01T00:00:00.000Z/2014-01-01T00:00:00.000Z"},
+			segGran:  `"YEAR"`, queryGra: `"HOUR"`, rollup: true},
+	}
+	prevVersion := before[0].Version
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st := f.run(t, c.spec)
+			if st.StatusCode != StateSuccess || st.Type != "compact" {
+				t.Fatalf("compact: %s %s: %s", st.Type, st.StatusCode, st.ErrorMsg)
+			}
+			after := visibleSegments(f.segments(t, ds))
+			if len(after) != c.segs {
+				t.Fatalf("visible segments %d, want %d: %+v", len(after), c.segs, after)
+			}
+			if got := segmentRows(t, after); got > rows || got == 0 {
+				t.Errorf("rows %d after compaction, %d before", got, rows)
+			}
+			for i, s := range after {
+				if s.Interval.String() != c.interval[i] {
+					t.Errorf("segment %d interval %s, want %s", i, s.Interval, c.interval[i])
+				}
+				if s.Version <= prevVersion {
+					t.Errorf("segment %s version %s not newer than %s", s.ID(), s.Version, prevVersion)
+				}
+				var cs compactionStateJSON
+				if err := json.Unmarshal(s.LastCompactionState, &cs); err != nil {
+					t.Fatalf("lastCompactionState %s: %v", s.LastCompactionState, err)
+				}
+				if cs.PartitionsSpec["type"] != "dynamic" || cs.IndexSpec == nil || cs.DimensionsSpec == nil {
+					t.Errorf("lastCompactionState %s", s.LastCompactionState)
+				}
+				sg, _ := json.Marshal(cs.GranularitySpec["segmentGranularity"])
+				qg, _ := json.Marshal(cs.GranularitySpec["queryGranularity"])
+				if string(sg) != c.segGran || !strings.EqualFold(string(qg), c.queryGra) || cs.GranularitySpec["rollup"] != c.rollup {
+					t.Errorf("granularitySpec %v", cs.GranularitySpec)
+				}
+				var metrics []string
+				for _, m := range cs.MetricsSpec {
+					metrics = append(metrics, m["type"].(string)+":"+m["name"].(string))
+				}
+				want := []string{"longSum:count", "doubleSum:added", "doubleSum:deleted", "doubleSum:delta", "thetaSketch:thetaSketch",
+					"quantilesDoublesSketch:quantilesDoublesSketch", "HLLSketchMerge:HLLSketchBuild"}
+				if !slices.Equal(metrics, want) {
+					t.Errorf("metricsSpec %v, want %v", metrics, want)
+				}
+				dims, _ := cs.DimensionsSpec["dimensions"].([]any)
+				if len(dims) == 0 || dims[0].(map[string]any)["name"] != "page" {
+					t.Errorf("dimensions %v", dims)
+				}
+				m := segmentMeta(t, s)
+				if string(m.QueryGranularity) != string(qg) && !strings.EqualFold(string(m.QueryGranularity), c.queryGra) {
+					t.Errorf("segment queryGranularity %s, want %s", m.QueryGranularity, c.queryGra)
+				}
+			}
+			// count sums back to the input rows: the combining form ran.
+			var count int64
+			for _, s := range after {
+				count += sumLongMetric(t, s, "count")
+			}
+			if count != 10 {
+				t.Errorf("sum of count %d, want the 10 input rows", count)
+			}
+			prevVersion = after[0].Version
+		})
+	}
+}
+
+// sumLongMetric sums a long metric column of a published segment.
+func sumLongMetric(t testing.TB, s base.DataSegment, name string) int64 {
+	t.Helper()
+	ls, err := deepstorage.ParseLocalLoadSpec(s.LoadSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg, err := segment.Open(ls.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seg.Close()
+	rr, err := seg.NewRowReader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(seg.ColumnNames(), name)
+	if col < 0 {
+		t.Fatalf("segment %s has no column %q", s.ID(), name)
+	}
+	var n int64
+	for rr.Next() {
+		n += rr.Row()[col].Long
+	}
+	return n
+}
+
+func TestCompactionFailures(t *testing.T) {
+	f := newFixture(t, 1)
+	const ds = "cmpfail"
+	if st := f.run(t, itSpec(t, "wikipedia_index_task.json", ds)); st.StatusCode != StateSuccess {
+		t.Fatalf("index: %s: %s", st.StatusCode, st.ErrorMsg)
+	}
+	segs := f.segments(t, ds)
+	for _, c := range []struct{ name, spec, msg string }{
+		{"no segments", `{"type":"compact","dataSource":"cmpfail","interval":"2020-01-01/2020-01-02"}`, noSegmentsMsg},
+		{"other datasource", `{"type":"compact","dataSource":"nothing","interval":"2013-08-31/2013-09-02"}`, noSegmentsMsg},
+		{"segments changed", `{"type":"compact","dataSource":"cmpfail","ioConfig":{"type":"compact","inputSpec":{"type":"segments","segments":["` + segs[0].ID().String() + `"]}}}`, segmentsChangedMsg},
+		{"not aligned", `{"type":"compact","dataSource":"cmpfail","interval":"2013-08-31/2013-09-02","granularitySpec":{"segmentGranularity":"YEAR"}}`, "is not aligned with segmentGranularity"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := f.run(t, []byte(c.spec))
+			if st.StatusCode != StateFailed || !strings.Contains(st.ErrorMsg, c.msg) {
+				t.Errorf("%s %q, want FAILED with %q", st.StatusCode, st.ErrorMsg, c.msg)
+			}
+		})
+	}
+	// Naming exactly the visible segments compacts them.
+	var ids []string
+	for _, s := range segs {
+		ids = append(ids, `"`+s.ID().String()+`"`)
+	}
+	st := f.run(t, []byte(`{"type":"compact","dataSource":"cmpfail","ioConfig":{"type":"compact","inputSpec":{"type":"segments","segments":[`+strings.Join(ids, ",")+`]}}}`))
+	if st.StatusCode != StateSuccess {
+		t.Fatalf("%s: %s", st.StatusCode, st.ErrorMsg)
+	}
+}
+
+func TestCompactionSubmitErrors(t *testing.T) {
+	f := newFixture(t, 1)
+	for _, c := range []struct {
+		spec  string
+		class base.Class
+		field string
+	}{
+		{`{"type":"compact","interval":"2013-01-01/2014-01-01"}`, base.ClassInvalidInput, "dataSource"},
+		{`{"type":"compact","dataSource":"x"}`, base.ClassInvalidInput, "ioConfig"},
+		{`{"type":"compact","dataSource":"x","interval":"2013-01-01/2014-01-01","ioConfig":{"type":"compact","inputSpec":{"type":"interval","interval":"2013/2014"}}}`, base.ClassInvalidInput, "ioConfig"},
+		{`{"type":"compact","dataSource":"x","interval":"nope"}`, base.ClassInvalidInput, "interval"},
+		{`{"type":"compact","dataSource":"x","ioConfig":{"type":"compact","inputSpec":{"type":"bogus"}}}`, base.ClassInvalidInput, "ioConfig.inputSpec.type"},
+		{`{"type":"compact","dataSource":"x","ioConfig":{"type":"compact","inputSpec":{"type":"segments","segments":[]}}}`, base.ClassInvalidInput, "ioConfig.inputSpec.segments"},
+		{`{"type":"compact","dataSource":"x","ioConfig":{"type":"compact","inputSpec":{"type":"segments","segments":["garbage"]}}}`, base.ClassInvalidInput, "ioConfig.inputSpec.segments[0]"},
+		{`{"type":"compact","dataSource":"x","ioConfig":{"type":"compact","inputSpec":{"type":"uncompacted"}}}`, base.ClassUnsupported, "ioConfig.inputSpec.type"},
+		{`{"type":"compact","dataSource":"x","interval":"2013/2014","granularitySpec":{"segmentGranularity":"bogus"}}`, base.ClassInvalidInput, "granularitySpec.segmentGranularity"},
+		{`{"type":"compact","dataSource":"x","interval":"2013/2014","segmentGranularity":"DAY","granularitySpec":{"segmentGranularity":"YEAR"}}`, base.ClassInvalidInput, "Conflicting segment granularities"},
+		{`{"type":"compact","dataSource":"x","interval":"2013/2014","granularitySpec":{"segmentGranularity":"HOUR","queryGranularity":"DAY"}}`, base.ClassInvalidInput, "granularitySpec.queryGranularity"},
+		{`{"type":"compact","dataSource":"x","interval":"2013/2014","metricsSpec":[{"type":"longSum"}]}`, base.ClassInvalidInput, "metricsSpec[0].name"},
+		{`{"type":"compact","dataSource":"x","interval":"2013/2014","metricsSpec":[{"type":"nope","name":"a"}]}`, base.ClassInvalidInput, "metricsSpec[0]"},
+		{`{"type":"compact","dataSource":"x","interval":"2013/2014","dimensionsSpec":{"dimensions":[{"name":"a","type":"weird"}]}}`, base.ClassInvalidInput, "dimensionsSpec.dimensions[0].type"},
+		{`{"type":"compact","dataSource":"x","interval":"2013/2014","transformSpec":{"transforms":[{"type":"expression","name":"a","expression":"1"}]}}`, base.ClassInvalidInput, "transformSpec.transforms"},
+		{`{"type":"compact","dataSource":"x","interval":"2013/2014","transformSpec":{"filter":{"type":"nope"}}}`, base.ClassInvalidInput, "transformSpec.filter"},
+		{`{"type":"compact","dataSource":"x","interval":"2013/2014","tuningConfig":{"type":"kafka"}}`, base.ClassInvalidInput, "tuningConfig.type"},
+		{`{"type":"compact","dataSource":"x","interval":"2013/2014","tuningConfig":{"type":"index_parallel","partitionsSpec":{"type":"hashed"}}}`, base.ClassInvalidInput, "tuningConfig.partitionsSpec"},
+		{`{"type":"compact","dataSource":"x","interval":"2013/2014","tuningConfig":{"type":"index_parallel","maxRowsInMemory":0}}`, base.ClassInvalidInput, "tuningConfig.maxRowsInMemory"},
+	} {
+		_, err := f.svc.Submit(context.Background(), []byte(c.spec))
+		if err == nil || base.ClassOf(err) != c.class || !strings.Contains(err.Error(), c.field) {
+			t.Errorf("%s:\n got %v (class %v), want class %v naming %q", c.spec, err, base.ClassOf(err), c.class, c.field)
+		}
+	}
+}
