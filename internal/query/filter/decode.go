@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/dryaddb/dryad/internal/base"
-	"github.com/dryaddb/dryad/internal/expr"
 	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/query/jsonspec"
 	"github.com/dryaddb/dryad/internal/query/value"
@@ -25,13 +24,20 @@ const maxDepth = 200
 // base.ClassUnsupported for filter types and extraction functions dryad
 // does not implement (javascript, spatial, bloom).
 func Decode(raw json.RawMessage, path string) (Filter, error) {
+	return DecodeWith(raw, path, nil)
+}
+
+// DecodeWith is Decode resolving query-time lookups through lookups: the
+// registeredLookup extraction functions, and the lookup() function of
+// expression filters (bound when the filter is compiled).
+func DecodeWith(raw json.RawMessage, path string, lookups dimension.LookupFunc) (Filter, error) {
 	if jsonspec.IsNull(raw) {
 		return nil, nil
 	}
-	return decode(raw, path, 0)
+	return decode(raw, path, 0, lookups)
 }
 
-func decode(raw json.RawMessage, path string, depth int) (Filter, error) {
+func decode(raw json.RawMessage, path string, depth int, lk dimension.LookupFunc) (Filter, error) {
 	if depth > maxDepth {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: filter nesting is deeper than %d", path, maxDepth)
 	}
@@ -50,7 +56,7 @@ func decode(raw json.RawMessage, path string, depth int) (Filter, error) {
 		if v, ok := o.OptString("value"); ok {
 			s.Value = &v
 		}
-		s.ExtractionFn = extraction(o)
+		s.ExtractionFn = extraction(o, lk)
 		f = s
 	case "equals":
 		e := &Equals{Column: dim(o, "column")}
@@ -69,7 +75,7 @@ func decode(raw json.RawMessage, path string, depth int) (Filter, error) {
 		if in.Values == nil && o.Err() == nil {
 			in.Values = []*string{}
 		}
-		in.ExtractionFn = extraction(o)
+		in.ExtractionFn = extraction(o, lk)
 		f = in
 	case "bound":
 		b := &Bound{Dimension: dim(o, "dimension")}
@@ -85,7 +91,7 @@ func decode(raw json.RawMessage, path string, depth int) (Filter, error) {
 		b.LowerStrict = o.Bool("lowerStrict", false)
 		b.UpperStrict = o.Bool("upperStrict", false)
 		b.Ordering = ordering(o, "ordering")
-		b.ExtractionFn = extraction(o)
+		b.ExtractionFn = extraction(o, lk)
 		f = b
 	case "range":
 		r := &Range{Column: dim(o, "column")}
@@ -108,7 +114,7 @@ func decode(raw json.RawMessage, path string, depth int) (Filter, error) {
 			}
 			l.Escape = e
 		}
-		l.ExtractionFn = extraction(o)
+		l.ExtractionFn = extraction(o, lk)
 		if o.Err() == nil {
 			if _, err := likeRegexp(l.Pattern, l.Escape); err != nil {
 				o.Failf("pattern", "%v", err)
@@ -117,7 +123,7 @@ func decode(raw json.RawMessage, path string, depth int) (Filter, error) {
 		f = l
 	case "regex":
 		r := &Regex{Dimension: dim(o, "dimension"), Pattern: o.String("pattern")}
-		r.ExtractionFn = extraction(o)
+		r.ExtractionFn = extraction(o, lk)
 		if o.Err() == nil {
 			if _, err := regexp.Compile(r.Pattern); err != nil {
 				o.Failf("pattern", "invalid regular expression %q (dryad uses RE2 syntax: no backreferences or lookaround): %v", r.Pattern, err)
@@ -136,7 +142,7 @@ func decode(raw json.RawMessage, path string, depth int) (Filter, error) {
 			}
 			s.Query = q
 		}
-		s.ExtractionFn = extraction(o)
+		s.ExtractionFn = extraction(o, lk)
 		f = s
 	case "and", "or":
 		a, ok := o.Array("fields")
@@ -155,7 +161,7 @@ func decode(raw json.RawMessage, path string, depth int) (Filter, error) {
 			if jsonspec.IsNull(e) {
 				return nil, base.Errorf(base.ClassInvalidInput, "%s: filter must not be null", p)
 			}
-			c, err := decode(e, p, depth+1)
+			c, err := decode(e, p, depth+1, lk)
 			if err != nil {
 				return nil, err
 			}
@@ -173,7 +179,7 @@ func decode(raw json.RawMessage, path string, depth int) (Filter, error) {
 		if o.Err() != nil {
 			return nil, o.Err()
 		}
-		c, err := decode(o.Raw("field"), o.FieldPath("field"), depth+1)
+		c, err := decode(o.Raw("field"), o.FieldPath("field"), depth+1, lk)
 		if err != nil {
 			return nil, err
 		}
@@ -195,15 +201,15 @@ func decode(raw json.RawMessage, path string, depth int) (Filter, error) {
 			}
 			iv.Intervals = append(iv.Intervals, v)
 		}
-		iv.ExtractionFn = extraction(o)
+		iv.ExtractionFn = extraction(o, lk)
 		f = iv
 	case "expression":
-		e := &Expression{Expression: o.String("expression")}
+		e := &Expression{Expression: o.String("expression"), lookups: lk.Expr()}
 		if o.Err() == nil && strings.TrimSpace(e.Expression) == "" {
 			o.Failf("expression", "must not be empty")
 		}
 		if o.Err() == nil {
-			if _, err := expr.Compile(e.Expression, nil); err != nil {
+			if _, err := e.compile(); err != nil {
 				o.Fail(base.Errorf(base.ClassOf(err), "%s: %w", o.FieldPath("expression"), err))
 			}
 		}
@@ -222,7 +228,7 @@ func decode(raw json.RawMessage, path string, depth int) (Filter, error) {
 		}
 		cc := &ColumnComparison{}
 		for i, e := range a {
-			s, err := dimension.DecodeSpec(e, jsonspec.Index(o.FieldPath("dimensions"), i))
+			s, err := dimension.DecodeSpecWith(e, jsonspec.Index(o.FieldPath("dimensions"), i), lk)
 			if err != nil {
 				return nil, err
 			}
@@ -245,7 +251,7 @@ func decode(raw json.RawMessage, path string, depth int) (Filter, error) {
 		if o.Err() == nil && !o.Has("extractionFn") {
 			o.Failf("extractionFn", "required field is missing")
 		}
-		e.ExtractionFn = extraction(o)
+		e.ExtractionFn = extraction(o, lk)
 		f = e
 	case "javascript", "spatial", "bloom":
 		return nil, base.Errorf(base.ClassUnsupported, "%s: filter type %q is not supported", jsonspec.Name(path), typ)
@@ -267,11 +273,11 @@ func dim(o *jsonspec.Object, field string) string {
 	return s
 }
 
-func extraction(o *jsonspec.Object) *dimension.ExtractionFn {
+func extraction(o *jsonspec.Object, lk dimension.LookupFunc) *dimension.ExtractionFn {
 	if o.Err() != nil || !o.Has("extractionFn") {
 		return nil
 	}
-	fn, err := dimension.DecodeExtractionFn(o.Raw("extractionFn"), o.FieldPath("extractionFn"))
+	fn, err := dimension.DecodeExtractionFnWith(o.Raw("extractionFn"), o.FieldPath("extractionFn"), lk)
 	if err != nil {
 		o.Fail(err)
 		return nil

@@ -179,7 +179,7 @@ func compile(f Filter) (matchFunc, error) {
 	case *ArrayContainsElement:
 		return compileArrayContains(f)
 	case *Expression:
-		c, err := expr.Compile(f.Expression, nil)
+		c, err := f.compile()
 		if err != nil {
 			return nil, err
 		}

@@ -128,6 +128,17 @@ type Interval struct {
 // Expression matches rows for which the expression is true (non-zero).
 type Expression struct {
 	Expression string `json:"expression"`
+	// lookups binds the expression's lookup() calls (set by DecodeWith).
+	lookups func(name string) (expr.Lookup, bool)
+}
+
+// compile parses and binds the expression with the filter's lookups.
+func (f *Expression) compile() (*expr.Compiled, error) {
+	e, err := expr.Parse(f.Expression)
+	if err != nil {
+		return nil, err
+	}
+	return expr.BindOptions(e, expr.Options{Lookups: f.lookups})
 }
 
 // True matches every row.
@@ -342,7 +353,7 @@ func (f *ColumnComparison) columns(d []string) []string {
 
 // Expression filters read the identifiers of their expression.
 func (f *Expression) columns(d []string) []string {
-	if c, err := expr.Compile(f.Expression, nil); err == nil {
+	if c, err := f.compile(); err == nil {
 		d = append(d, c.RequiredColumns()...)
 	}
 	return d
