@@ -52,45 +52,26 @@ func (b *Broker) Run(ctx context.Context, q query.Query) ([]byte, error) {
 	return finish(q, parts)
 }
 
-// partials returns the partial results of q: one per data server (tables)
-// or one computed here (inline and query datasources).
+// partials returns the partial results of q: one per data server (tables
+// and unions) or one computed here with the row engine over the
+// datasource materialized by relationOf (inline, query, lookup, join and
+// unnest datasources).
 func (b *Broker) partials(ctx context.Context, q query.Query) ([]*engine.Partial, error) {
 	switch ds := q.Base().DataSource.(type) {
 	case *query.TableDataSource:
 		return b.scatter(ctx, q, []string{ds.Name})
 	case *query.UnionDataSource:
 		return b.scatter(ctx, q, ds.DataSources)
-	case *query.InlineDataSource:
-		p, err := runRows(q, ds.ColumnNames, rowengine.InlineRows(ds))
-		if err != nil {
-			return nil, err
-		}
-		return []*engine.Partial{p}, nil
-	case *query.QueryDataSource:
-		inner := ds.Query
-		parts, err := b.partialsChecked(ctx, inner)
-		if err != nil {
-			return nil, err
-		}
-		cols, rows, err := finishRows(inner, parts)
-		if err != nil {
-			return nil, err
-		}
-		limit := int64(maxSubqueryRows)
-		if n, ok := q.Base().Context.Int("maxSubqueryRows"); ok {
-			limit = n
-		}
-		if limit > 0 && int64(len(rows)) > limit {
-			return nil, base.Errorf(base.ClassInvalidInput,
-				"Resource limit exceeded: subquery generated results beyond maximum[%d] rows; raise maxSubqueryRows in the query context", limit)
-		}
-		p, err := runRows(q, cols, rows)
-		if err != nil {
-			return nil, err
-		}
-		return []*engine.Partial{p}, nil
 	}
-	return nil, base.Errorf(base.ClassUnsupported, "datasource type %q is not supported yet", q.Base().DataSource.Type())
+	rel, err := b.relationOf(ctx, q, q.Base().DataSource, nil)
+	if err != nil {
+		return nil, err
+	}
+	p, err := runRows(q, rel.columns, rel.rows)
+	if err != nil {
+		return nil, err
+	}
+	return []*engine.Partial{p}, nil
 }
 
 func (b *Broker) partialsChecked(ctx context.Context, q query.Query) ([]*engine.Partial, error) {
@@ -392,15 +373,7 @@ func finishRows(q query.Query, parts []*engine.Partial) ([]string, []value.Row, 
 					cols = append(cols, c)
 				}
 			}
-			for _, e := range bt.Events {
-				m := value.MapRow{}
-				for i, c := range bt.Columns {
-					if i < len(e) {
-						m[c] = e[i]
-					}
-				}
-				rows = append(rows, m)
-			}
+			rows = append(rows, rowengine.InlineRows(&query.InlineDataSource{ColumnNames: bt.Columns, Rows: bt.Events})...)
 		}
 		return cols, rows, nil
 	}

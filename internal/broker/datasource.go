@@ -1,0 +1,152 @@
+package broker
+
+import (
+	"context"
+
+	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/granularity"
+	"github.com/dryaddb/dryad/internal/query"
+	"github.com/dryaddb/dryad/internal/query/filter"
+	"github.com/dryaddb/dryad/internal/query/rowengine"
+	"github.com/dryaddb/dryad/internal/query/value"
+)
+
+// relation is a datasource materialized on the broker: its columns and
+// rows (in the value package's model).
+type relation struct {
+	columns []string
+	rows    []value.Row
+}
+
+// relationOf materializes ds for the outer query q: tables and unions are
+// scanned on the data servers over q's intervals (with pushed, a filter
+// pushed down to them, or nil), inline rows are used as they are, subqueries
+// run and finish here, lookups come from the lookup registry, and joins and
+// unnests are computed with the row engine from their materialized inputs.
+// Every nesting goes through this one function.
+func (b *Broker) relationOf(ctx context.Context, q query.Query, ds query.DataSource, pushed filter.Filter) (relation, error) {
+	if err := ctx.Err(); err != nil {
+		return relation{}, err
+	}
+	switch ds := ds.(type) {
+	case *query.TableDataSource:
+		return b.scanTables(ctx, q, ds, []string{ds.Name}, pushed)
+	case *query.UnionDataSource:
+		return b.scanTables(ctx, q, ds, ds.DataSources, pushed)
+	case *query.InlineDataSource:
+		return relation{ds.ColumnNames, rowengine.InlineRows(ds)}, nil
+	case *query.QueryDataSource:
+		inner := ds.Query
+		parts, err := b.partialsChecked(ctx, inner)
+		if err != nil {
+			return relation{}, err
+		}
+		cols, rows, err := finishRows(inner, parts)
+		if err != nil {
+			return relation{}, err
+		}
+		if err := checkSubqueryRows(q, len(rows)); err != nil {
+			return relation{}, err
+		}
+		return relation{cols, rows}, nil
+	case *query.LookupDataSource:
+		if b.deps.Lookups != nil {
+			if m, ok := b.deps.Lookups.Map(ds.Lookup); ok {
+				return relation{[]string{"k", "v"}, rowengine.LookupRows(m)}, nil
+			}
+		}
+		return relation{}, base.Errorf(base.ClassInvalidInput, "lookup datasource: lookup [%s] is not loaded on this broker", ds.Lookup)
+	case *query.JoinDataSource:
+		if t := nonGlobal(ds.Right); t != "" {
+			return relation{}, base.Errorf(base.ClassUnsupported,
+				"Cannot handle subquery structure for dataSource: the right side of a join reads table %q directly; dryad has no broadcast tables: use a lookup, inline or query datasource on the right", t)
+		}
+		left, err := b.relationOf(ctx, q, ds.Left, ds.LeftFilter)
+		if err != nil {
+			return relation{}, err
+		}
+		right, err := b.relationOf(ctx, q, ds.Right, nil)
+		if err != nil {
+			return relation{}, err
+		}
+		if _, isLookup := ds.Right.(*query.LookupDataSource); !isLookup {
+			if err := checkSubqueryRows(q, len(right.rows)); err != nil {
+				return relation{}, err
+			}
+		}
+		cols, rows, err := rowengine.Join(ctx, ds, left.columns, left.rows, right.columns, right.rows)
+		if err != nil {
+			return relation{}, err
+		}
+		return relation{cols, rows}, nil
+	case *query.UnnestDataSource:
+		in, err := b.relationOf(ctx, q, ds.Base, nil)
+		if err != nil {
+			return relation{}, err
+		}
+		cols, rows, err := rowengine.Unnest(ctx, ds, in.columns, in.rows)
+		if err != nil {
+			return relation{}, err
+		}
+		return relation{cols, rows}, nil
+	}
+	return relation{}, base.Errorf(base.ClassUnsupported, "datasource type %q is not supported yet", ds.Type())
+}
+
+// nonGlobal names a table that ds reads directly (not through a
+// subquery), or "". Such a datasource cannot be the right side of a join:
+// in Druid only global (broadcast) datasources can.
+func nonGlobal(ds query.DataSource) string {
+	switch ds := ds.(type) {
+	case *query.TableDataSource:
+		return ds.Name
+	case *query.UnionDataSource:
+		if len(ds.DataSources) > 0 {
+			return ds.DataSources[0]
+		}
+	case *query.JoinDataSource:
+		if t := nonGlobal(ds.Left); t != "" {
+			return t
+		}
+		return nonGlobal(ds.Right)
+	case *query.UnnestDataSource:
+		return nonGlobal(ds.Base)
+	}
+	return ""
+}
+
+// checkSubqueryRows enforces the query context's maxSubqueryRows (Druid's
+// default when unset) on n rows materialized from a subquery or the right
+// side of a join.
+func checkSubqueryRows(q query.Query, n int) error {
+	limit := int64(maxSubqueryRows)
+	if v, ok := q.Base().Context.Int("maxSubqueryRows"); ok {
+		limit = v
+	}
+	if limit > 0 && int64(n) > limit {
+		return base.Errorf(base.ClassInvalidInput,
+			"Resource limit exceeded: subquery generated results beyond maximum[%d] rows; raise maxSubqueryRows in the query context", limit)
+	}
+	return nil
+}
+
+// scanTables scans every column of tables over q's intervals on the data
+// servers, with the filter pushed down, and returns the rows in timeline
+// order.
+func (b *Broker) scanTables(ctx context.Context, q query.Query, ds query.DataSource, tables []string, pushed filter.Filter) (relation, error) {
+	sq := &query.Scan{
+		Common: query.Common{DataSource: ds, Intervals: q.Base().Intervals, Filter: pushed,
+			Granularity: granularity.All(), Context: q.Base().Context},
+		ResultFormat: query.ResultFormatCompactedList,
+		BatchSize:    20480,
+	}
+	parts, err := b.scatter(ctx, sq, tables)
+	if err != nil {
+		return relation{}, err
+	}
+	cols, rows, err := finishRows(sq, parts)
+	if err != nil {
+		return relation{}, err
+	}
+	return relation{cols, rows}, nil
+}
