@@ -150,9 +150,6 @@ var queryFiles = []queryFile{
 	{file: "nestedquerypushdown_queries.json", vars: ds("wikiticker"), needs: []string{"wikiticker"}},
 	{file: "derived_tutorial_queries.json", needs: []string{"wikipedia", "rollup-tutorial"}},
 	{file: "union_queries.json", vars: ds("union_test"), needs: []string{"union_test-0", "union_test-1", "union_test-2"}},
-	{file: "wikipedia_double_ingestion_perfect_rollup_index_queries.json", skip: "needs compaction tasks"},
-	{file: "wikipedia_index_queries_hour_query_granularity.json", skip: "needs compaction tasks"},
-	{file: "wikipedia_index_queries_year_query_granularity.json", skip: "needs compaction tasks"},
 	{file: "wikipedia_parallel_reindex_queries.json", vars: ds("wikipedia_parallel_reindex_test"), needs: []string{"wikipedia_parallel_reindex_test"}},
 	{file: "wikipedia_parallel_reindex_queries.json", vars: ds("wikipedia_parallel_ingest_segment_test"), needs: []string{"wikipedia_parallel_ingest_segment_test"}},
 	{file: "wikipedia_parallel_reindex_queries.json", vars: ds("wikipedia_parallel_druid_input_source_test"), needs: []string{"wikipedia_parallel_druid_input_source_test"}},
@@ -168,8 +165,6 @@ var queryFiles = []queryFile{
 	{file: "broadcast_join_after_drop_metadata_queries.json", skip: "needs SQL"},
 	{file: "high_availability_sys.json", skip: "needs SQL and a multi-node cluster"},
 	{file: "stream_index_queries.json", skip: "needs streaming ingestion (generated events)"},
-	{file: "segment_metadata_query.json", skip: "needs compaction tasks (expected results are filled in per compaction scenario)"},
-	{file: "sparse_column_index_queries.json", skip: "needs compaction tasks (expected results are filled in per compaction scenario)"},
 	{file: "wikipedia_index_rollup_queries.json", skip: "needs auto-compaction"},
 	{file: "wikipedia_index_sketch_queries.json", skip: "needs sketch aggregators and auto-compaction (issue #7)"},
 }
@@ -227,11 +222,12 @@ func TestConformance(t *testing.T) {
 	errs := map[string]error{}
 	var mu sync.Mutex
 	done := map[string]chan struct{}{}
-	for _, d := range datasets {
+	allDatasets := slices.Concat(datasets, compactionDatasets)
+	for _, d := range allDatasets {
 		done[d.name] = make(chan struct{})
 	}
 	var wg sync.WaitGroup
-	for _, d := range datasets {
+	for _, d := range allDatasets {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -279,8 +275,8 @@ func TestConformance(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	t.Logf("ingested and loaded %d datasets in %v", len(datasets), time.Since(began).Round(time.Millisecond))
-	for _, d := range datasets {
+	t.Logf("ingested and loaded %d datasets in %v", len(allDatasets), time.Since(began).Round(time.Millisecond))
+	for _, d := range allDatasets {
 		if errs[d.name] != nil {
 			t.Logf("dataset %s: %v", d.name, errs[d.name])
 		}
@@ -288,7 +284,7 @@ func TestConformance(t *testing.T) {
 
 	var all []outcome
 	var report strings.Builder
-	for _, qf := range queryFiles {
+	for _, qf := range slices.Concat(queryFiles, compactionQueryFiles) {
 		label := qf.file
 		if len(qf.vars) >= 2 {
 			label += " [" + qf.vars[1] + "]"
