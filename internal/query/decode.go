@@ -30,6 +30,10 @@ func Decode(data []byte) (Query, error) {
 }
 
 func decodeQuery(raw json.RawMessage, path string, depth int) (Query, error) {
+	return decodeQueryWith(raw, path, depth, DecodeOptions{})
+}
+
+func decodeQueryWith(raw json.RawMessage, path string, depth int, opts DecodeOptions) (Query, error) {
 	if depth > maxQueryDepth {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: query datasources are nested more than %d deep", jsonspec.Name(path), maxQueryDepth)
 	}
@@ -53,7 +57,7 @@ func decodeQuery(raw json.RawMessage, path string, depth int) (Query, error) {
 	if !ok {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: required field is missing; expected one of %s", o.FieldPath("queryType"), strings.Join(QueryTypes, ", "))
 	}
-	d := &decoder{o: o, depth: depth}
+	d := &decoder{o: o, depth: depth, lookups: opts.Lookups}
 	var q Query
 	switch qt {
 	case TypeTimeseries:
@@ -82,8 +86,9 @@ func decodeQuery(raw json.RawMessage, path string, depth int) (Query, error) {
 }
 
 type decoder struct {
-	o     *jsonspec.Object
-	depth int
+	o       *jsonspec.Object
+	depth   int
+	lookups dimension.LookupFunc
 }
 
 func (d *decoder) fail(err error) { d.o.Fail(err) }
@@ -104,6 +109,7 @@ func (d *decoder) common(c *Common, intervalsRequired, granularityRequired bool)
 		return
 	}
 	c.DataSource = ds
+	c.lookups = d.lookups
 	c.Intervals = d.intervals(intervalsRequired)
 	c.Granularity = granularity.All()
 	if d.ok() {
@@ -116,14 +122,14 @@ func (d *decoder) common(c *Common, intervalsRequired, granularityRequired bool)
 		}
 	}
 	if d.ok() && o.Has("filter") {
-		f, err := filter.Decode(o.Raw("filter"), o.FieldPath("filter"))
+		f, err := filter.DecodeWith(o.Raw("filter"), o.FieldPath("filter"), d.lookups)
 		if err != nil {
 			d.fail(err)
 		}
 		c.Filter = f
 	}
 	if d.ok() {
-		c.VirtualColumns = decodeVirtualColumns(o)
+		c.VirtualColumns = decodeVirtualColumns(o, d.lookups)
 	}
 	if d.ok() && o.Has("context") {
 		raw := o.Raw("context")
@@ -359,7 +365,7 @@ func (d *decoder) topN() *TopN {
 		o.Failf("dimension", "required field is missing")
 	}
 	if d.ok() {
-		s, err := dimension.DecodeSpec(o.Raw("dimension"), o.FieldPath("dimension"))
+		s, err := dimension.DecodeSpecWith(o.Raw("dimension"), o.FieldPath("dimension"), d.lookups)
 		if err != nil {
 			d.fail(err)
 		}
@@ -422,7 +428,7 @@ func (d *decoder) dimensionList(field string) []dimension.Spec {
 	}
 	out := make([]dimension.Spec, 0, len(a))
 	for i, e := range a {
-		s, err := dimension.DecodeSpec(e, jsonspec.Index(o.FieldPath(field), i))
+		s, err := dimension.DecodeSpecWith(e, jsonspec.Index(o.FieldPath(field), i), d.lookups)
 		if err != nil {
 			d.fail(err)
 			return nil
@@ -444,7 +450,7 @@ func (d *decoder) groupBy() *GroupBy {
 	}
 	d.validateNames(dims, &q.Aggregated)
 	if d.ok() && o.Has("having") {
-		h, err := decodeHaving(o.Raw("having"), o.FieldPath("having"), 0)
+		h, err := decodeHavingWith(o.Raw("having"), o.FieldPath("having"), 0, d.lookups)
 		if err != nil {
 			d.fail(err)
 		}

@@ -74,6 +74,11 @@ func (h *HavingConst) Type() string {
 }
 
 func decodeHaving(raw json.RawMessage, path string, depth int) (Having, error) {
+	return decodeHavingWith(raw, path, depth, nil)
+}
+
+// decodeHavingWith is decodeHaving resolving registered lookups through lk.
+func decodeHavingWith(raw json.RawMessage, path string, depth int, lk dimension.LookupFunc) (Having, error) {
 	if depth > 100 {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: having nesting is too deep", path)
 	}
@@ -112,7 +117,7 @@ func decodeHaving(raw json.RawMessage, path string, depth int) (Having, error) {
 			h.Value = &v
 		}
 		if o.Err() == nil && o.Has("extractionFn") {
-			fn, err := dimension.DecodeExtractionFn(o.Raw("extractionFn"), o.FieldPath("extractionFn"))
+			fn, err := dimension.DecodeExtractionFnWith(o.Raw("extractionFn"), o.FieldPath("extractionFn"), lk)
 			if err != nil {
 				return nil, err
 			}
@@ -126,7 +131,7 @@ func decodeHaving(raw json.RawMessage, path string, depth int) (Having, error) {
 		if o.Err() != nil {
 			return nil, o.Err()
 		}
-		f, err := filter.Decode(o.Raw("filter"), o.FieldPath("filter"))
+		f, err := filter.DecodeWith(o.Raw("filter"), o.FieldPath("filter"), lk)
 		if err != nil {
 			return nil, err
 		}
@@ -141,7 +146,7 @@ func decodeHaving(raw json.RawMessage, path string, depth int) (Having, error) {
 		}
 		specs := make([]Having, len(a))
 		for i, e := range a {
-			h, err := decodeHaving(e, jsonspec.Index(o.FieldPath("havingSpecs"), i), depth+1)
+			h, err := decodeHavingWith(e, jsonspec.Index(o.FieldPath("havingSpecs"), i), depth+1, lk)
 			if err != nil {
 				return nil, err
 			}
@@ -158,7 +163,7 @@ func decodeHaving(raw json.RawMessage, path string, depth int) (Having, error) {
 		if o.Err() != nil {
 			return nil, o.Err()
 		}
-		h, err := decodeHaving(o.Raw("havingSpec"), o.FieldPath("havingSpec"), depth+1)
+		h, err := decodeHavingWith(o.Raw("havingSpec"), o.FieldPath("havingSpec"), depth+1, lk)
 		if err != nil {
 			return nil, err
 		}

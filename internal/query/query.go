@@ -42,6 +42,10 @@ type Common struct {
 	Granularity    granularity.Granularity
 	VirtualColumns []VirtualColumn
 	Context        Context
+
+	// lookups resolves query-time lookups (DecodeOptions.Lookups); it is
+	// not serialized.
+	lookups dimension.LookupFunc
 }
 
 // Base implements Query.

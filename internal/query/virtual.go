@@ -5,6 +5,7 @@ import (
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/expr"
+	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/query/jsonspec"
 )
 
@@ -28,7 +29,7 @@ func (v VirtualColumn) MarshalJSON() ([]byte, error) {
 	}{"expression", v.Name, v.Expression, v.OutputType})
 }
 
-func decodeVirtualColumns(o *jsonspec.Object) []VirtualColumn {
+func decodeVirtualColumns(o *jsonspec.Object, lookups dimension.LookupFunc) []VirtualColumn {
 	a, _ := o.Array("virtualColumns")
 	if o.Err() != nil {
 		return nil
@@ -37,7 +38,7 @@ func decodeVirtualColumns(o *jsonspec.Object) []VirtualColumn {
 	seen := map[string]bool{}
 	for i, e := range a {
 		p := jsonspec.Index(o.FieldPath("virtualColumns"), i)
-		vc, err := decodeVirtualColumn(e, p, base.TypeFloat)
+		vc, err := decodeVirtualColumnWith(e, p, base.TypeFloat, lookups)
 		if err == nil && seen[vc.Name] {
 			err = base.Errorf(base.ClassInvalidInput, "%s: duplicate virtual column name %q", jsonspec.Join(p, "name"), vc.Name)
 		}
@@ -54,6 +55,12 @@ func decodeVirtualColumns(o *jsonspec.Object) []VirtualColumn {
 // decodeVirtualColumn decodes one virtual column at path; a missing
 // outputType is defType (the zero type leaves it to the expression).
 func decodeVirtualColumn(raw json.RawMessage, p string, defType base.ColumnType) (VirtualColumn, error) {
+	return decodeVirtualColumnWith(raw, p, defType, nil)
+}
+
+// decodeVirtualColumnWith is decodeVirtualColumn binding lookup() through
+// lookups.
+func decodeVirtualColumnWith(raw json.RawMessage, p string, defType base.ColumnType, lookups dimension.LookupFunc) (VirtualColumn, error) {
 	vo, err := jsonspec.Decode(raw, p)
 	if err != nil {
 		return VirtualColumn{}, err
@@ -84,7 +91,7 @@ func decodeVirtualColumn(raw json.RawMessage, p string, defType base.ColumnType)
 		}
 	}
 	if vo.Err() == nil {
-		c, err := expr.Compile(vc.Expression, nil)
+		c, err := compileExpr(vc.Expression, nil, lookups)
 		if err != nil {
 			vo.Fail(base.Errorf(base.ClassOf(err), "%s: %w", vo.FieldPath("expression"), err))
 		} else {

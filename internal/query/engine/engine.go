@@ -8,7 +8,6 @@ import (
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/dryaddb/dryad/internal/base"
-	"github.com/dryaddb/dryad/internal/expr"
 	"github.com/dryaddb/dryad/internal/query"
 	"github.com/dryaddb/dryad/internal/query/result"
 	"github.com/dryaddb/dryad/internal/segment"
@@ -108,7 +107,7 @@ func (p *plan) newSource(name string) (source, error) {
 	if vc, ok := p.vcs[name]; ok {
 		// Bound with the stored columns' types, as Druid binds against the
 		// segment's signature (virtual and multi-value inputs stay untyped).
-		comp, err := expr.Compile(vc.Expression, p.inputType)
+		comp, err := p.c.CompileExpr(vc.Expression, p.inputType)
 		if err != nil {
 			return nil, base.Errorf(base.ClassOf(err), "virtual column %q: %w", vc.Name, err)
 		}

@@ -27,7 +27,7 @@ type vectorExpr struct {
 // newVectorExpr binds the expression to the input columns' types; nil
 // when an input does not qualify or binding fails.
 func newVectorExpr(p *plan, exprText string) *vectorExpr {
-	comp, err := expr.Compile(exprText, p.inputType)
+	comp, err := p.c.CompileExpr(exprText, p.inputType)
 	if err != nil {
 		return nil
 	}

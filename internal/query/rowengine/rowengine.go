@@ -51,7 +51,7 @@ type prepared struct {
 func prepare(c *query.Common) (*prepared, error) {
 	p := &prepared{c: c, vcs: map[string]*expr.Compiled{}, vcType: map[string]base.ColumnType{}}
 	for _, vc := range c.VirtualColumns {
-		comp, err := expr.Compile(vc.Expression, nil)
+		comp, err := c.CompileExpr(vc.Expression, nil)
 		if err != nil {
 			return nil, base.Errorf(base.ClassOf(err), "virtual column %q: %w", vc.Name, err)
 		}

@@ -1,0 +1,45 @@
+package query
+
+import (
+	"github.com/dryaddb/dryad/internal/expr"
+	"github.com/dryaddb/dryad/internal/query/dimension"
+)
+
+// DecodeOptions configure DecodeWith beyond the JSON text.
+type DecodeOptions struct {
+	// Lookups resolves Druid's query-time lookups by name: registeredLookup
+	// extraction functions and "lookup" dimension specs are resolved while
+	// decoding (an unknown name is base.ClassInvalidInput, Druid's "Lookup
+	// [x] not found"), and the expression function lookup() is bound with
+	// it wherever the query's expressions are compiled. nil knows no
+	// lookups.
+	Lookups dimension.LookupFunc
+}
+
+// DecodeWith is Decode with options. The options stay with the decoded
+// query (Common.Lookups) for the engines that compile its expressions.
+//
+// Not yet covered: queries nested as query datasources, join and unnest
+// filters and filtered aggregators decode without lookups.
+func DecodeWith(data []byte, opts DecodeOptions) (Query, error) {
+	return decodeQueryWith(data, "", 0, opts)
+}
+
+// Lookups returns the lookup resolver the query was decoded with; nil when
+// it has none.
+func (c *Common) Lookups() dimension.LookupFunc { return c.lookups }
+
+// CompileExpr parses and binds an expression of this query (a virtual
+// column's, an expression filter's or an aggregator's) against the input
+// types, binding lookup() to the query's lookups.
+func (c *Common) CompileExpr(s string, types expr.InputTypes) (*expr.Compiled, error) {
+	return compileExpr(s, types, c.lookups)
+}
+
+func compileExpr(s string, types expr.InputTypes, lookups dimension.LookupFunc) (*expr.Compiled, error) {
+	e, err := expr.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	return expr.BindOptions(e, expr.Options{Types: types, Lookups: lookups.Expr()})
+}

@@ -1,0 +1,70 @@
+package query
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dryaddb/dryad/internal/base"
+)
+
+func countryLookups(name string) (map[string]string, bool) {
+	if name == "country" {
+		return map[string]string{"fr": "France"}, true
+	}
+	return nil, false
+}
+
+func TestDecodeWithLookups(t *testing.T) {
+	const ts = `{"queryType":"timeseries","dataSource":"w","intervals":["2013/2014"],"granularity":"all","aggregations":[{"type":"count","name":"n"}]`
+	const gb = `{"queryType":"groupBy","dataSource":"w","intervals":["2013/2014"],"granularity":"all","aggregations":[{"type":"count","name":"n"}]`
+	tests := []struct {
+		name  string
+		q     string
+		class base.Class // 0: decodes
+		msg   string
+	}{
+		{"virtual column", ts + `,"virtualColumns":[{"type":"expression","name":"v","expression":"lookup(c, 'country')","outputType":"STRING"}]}`, 0, ""},
+		{"filter", ts + `,"filter":{"type":"selector","dimension":"c","value":"France","extractionFn":{"type":"registeredLookup","lookup":"country"}}}`, 0, ""},
+		{"dimension", gb + `,"dimensions":[{"type":"extraction","dimension":"c","extractionFn":{"type":"registeredLookup","lookup":"country"}}]}`, 0, ""},
+		{"lookup dimension spec", gb + `,"dimensions":[{"type":"lookup","dimension":"c","outputName":"o","name":"country"}]}`, 0, ""},
+		{"having", gb + `,"dimensions":["c"],"having":{"type":"dimSelector","dimension":"c","value":"France","extractionFn":{"type":"registeredLookup","lookup":"country"}}}`, 0, ""},
+		{"unknown in virtual column", ts + `,"virtualColumns":[{"type":"expression","name":"v","expression":"lookup(c, 'nope')"}]}`, base.ClassInvalidInput, "nope"},
+		{"unknown in filter", ts + `,"filter":{"type":"selector","dimension":"c","value":"x","extractionFn":{"type":"registeredLookup","lookup":"nope"}}}`, base.ClassInvalidInput, "filter.extractionFn.lookup: Lookup [nope] not found"},
+		{"unknown in dimension", gb + `,"dimensions":[{"type":"extraction","dimension":"c","extractionFn":{"type":"registeredLookup","lookup":"nope"}}]}`, base.ClassInvalidInput, "dimensions[0].extractionFn.lookup: Lookup [nope] not found"},
+	}
+	for _, tt := range tests {
+		q, err := DecodeWith([]byte(tt.q), DecodeOptions{Lookups: countryLookups})
+		if tt.class != 0 {
+			if base.ClassOf(err) != tt.class || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("%s: got %v, want class %v containing %q", tt.name, err, tt.class, tt.msg)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if q.Base().Lookups() == nil {
+			t.Errorf("%s: decoded query lost its lookups", tt.name)
+		}
+		// Without lookups the same query names an unknown lookup.
+		if _, err := Decode([]byte(tt.q)); base.ClassOf(err) != base.ClassInvalidInput {
+			t.Errorf("%s: Decode without lookups: got %v, want invalid input", tt.name, err)
+		}
+	}
+}
+
+func TestCompileExprBindsLookups(t *testing.T) {
+	q, err := DecodeWith([]byte(`{"queryType":"scan","dataSource":"w","intervals":["2013/2014"]}`), DecodeOptions{Lookups: countryLookups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := q.Base().CompileExpr("lookup('fr', 'country')", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := c.EvalRow(nil)
+	if s, _ := v.AsString(); err != nil || s != "France" {
+		t.Errorf("lookup('fr','country') = %v, %v", v, err)
+	}
+}
