@@ -98,6 +98,9 @@ type CoordinatorConfig struct {
 	Period       time.Duration // druid.coordinator.period
 	StartDelay   time.Duration // druid.coordinator.startDelay
 	PollDuration time.Duration // druid.manager.segments.pollDuration
+	// IndexingPeriod is how often the compaction duty runs
+	// (druid.coordinator.period.indexingPeriod).
+	IndexingPeriod time.Duration
 }
 
 // OverlordConfig is the overlord's configuration.

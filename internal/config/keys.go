@@ -127,6 +127,8 @@ func Keys() []Key {
 			func(c *Config) *int { return &c.Coordinator.Port }, true),
 		dur("druid.coordinator.period", "PT60S", "coordinator", "How often the coordinator runs its duties (load/drop/balance).",
 			func(c *Config) *time.Duration { return &c.Coordinator.Period }).quick("PT5S"),
+		dur("druid.coordinator.period.indexingPeriod", "PT1800S", "coordinator", "How often the coordinator runs its compaction duty (automatic compaction); POST /druid/coordinator/v1/compaction/compact runs it at once.",
+			func(c *Config) *time.Duration { return &c.Coordinator.IndexingPeriod }).quick("PT30S"),
 		dur("druid.coordinator.startDelay", "PT300S", "coordinator", "Delay before the coordinator's first run after becoming leader.",
 			func(c *Config) *time.Duration { return &c.Coordinator.StartDelay }).quick("PT10S"),
 		dur("druid.manager.segments.pollDuration", "PT1M", "coordinator", "How often the coordinator polls the metadata store for used segments.",

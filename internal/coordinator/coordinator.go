@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -29,6 +30,10 @@ type Deps struct {
 	// Tasks takes the kill tasks of the kill endpoints; nil (no overlord in
 	// this process) makes them answer 503.
 	Tasks TaskSubmitter
+	// TaskSlots is the total task slots of the cluster's workers, the base
+	// of the compaction slot formula min(ratio × TaskSlots, max); 0 when
+	// unknown (compaction then runs one task at a time).
+	TaskSlots int
 	// LookupRoutes serve /druid/coordinator/v1/lookups/* (the lookup
 	// manager owns them); nil makes those endpoints answer 501.
 	LookupRoutes []httpapi.Route
@@ -54,6 +59,13 @@ type Coordinator struct {
 	queues   *loadQueues // one load queue per data server
 	stopLoop context.CancelFunc
 	loopDone chan struct{}
+
+	// Automatic compaction.
+	compactCfgMu sync.Mutex // serialises updates of the stored compaction config
+	compactRunMu sync.Mutex // one compaction run at a time
+	compactSnap  atomic.Pointer[map[string]*AutoCompactionSnapshot]
+	rndMu        sync.Mutex
+	rnd          *rand.Rand // compaction task id suffixes
 }
 
 // New returns a coordinator that has not started.
@@ -62,7 +74,8 @@ func New(cfg config.CoordinatorConfig, deps Deps) *Coordinator {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Coordinator{cfg: cfg, deps: deps, log: log.With(slog.String("role", config.RoleCoordinator)), nudge: make(chan struct{}, 1)}
+	c := &Coordinator{cfg: cfg, deps: deps, log: log.With(slog.String("role", config.RoleCoordinator)), nudge: make(chan struct{}, 1),
+		rnd: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0xc0de))}
 	c.queues = newLoadQueues(c.log)
 	if deps.Metadata != nil && deps.Servers != nil {
 		c.duty = &loadDuty{store: deps.Metadata, servers: deps.Servers, log: c.log, queues: c.queues,
@@ -169,13 +182,14 @@ func (c *Coordinator) Routes() []httpapi.Route {
 		route("POST", v1+"/config", c.serveSetConfig),
 		route("GET", v1+"/config/history", c.serveConfigHistory),
 		// Automatic compaction.
-		u("GET", v1+"/compaction/progress"),
-		u("GET", v1+"/compaction/status"),
-		u("GET", v1+"/config/compaction"),
-		uj("POST", v1+"/config/compaction"),
-		u("GET", v1+"/config/compaction/{dataSource}"),
-		u("DELETE", v1+"/config/compaction/{dataSource}"),
-		u("POST", v1+"/config/compaction/taskslots"),
+		route("GET", v1+"/compaction/progress", c.serveCompactionProgress),
+		route("GET", v1+"/compaction/status", c.serveCompactionStatus),
+		route("POST", v1+"/compaction/compact", c.serveCompactNow),
+		route("GET", v1+"/config/compaction", c.serveCompactionConfigs),
+		route("POST", v1+"/config/compaction", c.serveSetCompactionConfig),
+		route("GET", v1+"/config/compaction/{dataSource}", c.serveCompactionConfig),
+		route("DELETE", v1+"/config/compaction/{dataSource}", c.serveDeleteCompactionConfig),
+		route("POST", v1+"/config/compaction/taskslots", c.serveCompactionTaskSlots),
 		// Servers.
 		route("GET", v1+"/servers", c.serveServers),
 	)

@@ -543,20 +543,37 @@ func (cl *cluster) assign(visible []*base.DataSegment, all map[string][]rules.Ru
 	return st
 }
 
-// loop runs the duty every period and whenever nudged, while leading, until
-// ctx ends; the first run waits for startDelay unless nudged.
+// loop runs the segment duty every period and whenever nudged, and the
+// compaction duty every indexing period, while leading, until ctx ends;
+// the first runs wait for startDelay unless nudged.
 func (c *Coordinator) loop(ctx context.Context) {
 	delay := c.cfg.StartDelay
 	period := c.cfg.Period
 	if period <= 0 {
 		period = time.Minute
 	}
+	indexing := c.cfg.IndexingPeriod
+	if indexing <= 0 {
+		indexing = 30 * time.Minute
+	}
 	timer := time.NewTimer(delay)
 	defer timer.Stop()
+	compactTimer := time.NewTimer(delay)
+	defer compactTimer.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-compactTimer.C:
+			if c.leading.Load() && c.deps.Metadata != nil && c.deps.Tasks != nil {
+				st, err := c.RunCompaction(ctx)
+				if err != nil && ctx.Err() == nil {
+					c.log.Warn("compaction duty", slog.Any("error", err))
+				}
+				c.log.Debug("compaction duty ran", slog.Int("submitted", st.Submitted), slog.Int("availableSlots", st.Available))
+			}
+			compactTimer.Reset(indexing)
+			continue
 		case <-timer.C:
 		case <-c.nudge:
 		}
