@@ -256,11 +256,12 @@ func (n *Node) build(status httpapi.StatusSource) []namedRole {
 		switch role {
 		case config.RoleCoordinator:
 			var tasks coordinator.TaskSubmitter
+			slots := 0
 			if n.tasks != nil {
-				tasks = n.tasks
+				tasks, slots = n.tasks, n.cfg.MiddleManager.Capacity
 			}
 			c := coordinator.New(n.cfg.Coordinator, coordinator.Deps{Log: n.log, Status: status,
-				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep, Servers: n.view, Tasks: tasks})
+				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep, Servers: n.view, Tasks: tasks, TaskSlots: slots})
 			n.coord.Store(c)
 			r = c
 		case config.RoleOverlord:
