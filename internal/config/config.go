@@ -62,6 +62,7 @@ type Config struct {
 	ShutdownTimeout time.Duration // druid.server.http.gracefulShutdownTimeout
 	IdleTimeout     time.Duration // druid.server.http.maxIdleTime
 	DruidPorts      bool          // dryad.druidPorts: roles without a port of their own listen on Druid's default
+	LookupTier      string        // druid.lookup.lookupTier: the lookup tier this process's broker and historicals serve
 
 	Metadata      MetadataConfig
 	DeepStorage   DeepStorageConfig

@@ -196,6 +196,8 @@ func Keys() []Key {
 			func(c *Config) *bool { return &c.Broker.PopulateCache }),
 		boolKey("druid.sql.enable", "true", "broker", "Serve Druid SQL (/druid/v2/sql).",
 			func(c *Config) *bool { return &c.Broker.SQLEnable }),
+		str("druid.lookup.lookupTier", "__default", "broker,historical", "The lookup tier whose lookups this process's broker and historicals serve (see docs/lookups.md).",
+			func(c *Config) *string { return &c.LookupTier }),
 
 		port("dryad.router.plaintextPort", "0", "router", "Extra listener serving only the router (Druid's default is 8888); 0 = none.",
 			func(c *Config) *int { return &c.Router.Port }, true),
