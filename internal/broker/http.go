@@ -40,21 +40,26 @@ type legacyError struct {
 
 // readQuery reads a request body holding one native query: the media type,
 // the size (maxQueryBytes) and the JSON syntax are checked first (errors
-// name the byte offset), then the query model decodes it.
-func readQuery(w http.ResponseWriter, r *http.Request) (query.Query, error) {
+// name the byte offset), then the query model decodes it, resolving
+// lookups through Deps.Lookups.
+func (b *Broker) readQuery(w http.ResponseWriter, r *http.Request) (query.Query, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxQueryBytes)
 	var raw json.RawMessage
 	if err := httpapi.DecodeJSON(r, &raw); err != nil {
 		return nil, err
 	}
-	return query.Decode(raw)
+	var opts query.DecodeOptions
+	if b.deps.Lookups != nil {
+		opts.Lookups = b.deps.Lookups.Map
+	}
+	return query.DecodeWith(raw, opts)
 }
 
 // serveQuery is POST /druid/v2/: decode, run under the context's timeout
 // and queryId (generated when absent, answered in X-Druid-Query-Id), write
 // the result (indented with ?pretty).
 func (b *Broker) serveQuery(w http.ResponseWriter, r *http.Request) {
-	q, err := readQuery(w, r)
+	q, err := b.readQuery(w, r)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -342,7 +347,7 @@ func (b *Broker) serveCandidates(w http.ResponseWriter, r *http.Request) {
 // serveQueryCandidates is POST /druid/v2/candidates: the segments and
 // servers a query would read.
 func (b *Broker) serveQueryCandidates(w http.ResponseWriter, r *http.Request) {
-	q, err := readQuery(w, r)
+	q, err := b.readQuery(w, r)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
