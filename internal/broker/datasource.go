@@ -2,8 +2,10 @@ package broker
 
 import (
 	"context"
+	"slices"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/expr"
 	"github.com/dryaddb/dryad/internal/granularity"
 	"github.com/dryaddb/dryad/internal/query"
 	"github.com/dryaddb/dryad/internal/query/filter"
@@ -24,15 +26,17 @@ type relation struct {
 // run and finish here, lookups come from the lookup registry, and joins and
 // unnests are computed with the row engine from their materialized inputs.
 // Every nesting goes through this one function.
-func (b *Broker) relationOf(ctx context.Context, q query.Query, ds query.DataSource, pushed filter.Filter) (relation, error) {
+// need lists the columns the consumer reads (nil: every column); table
+// scans read only those.
+func (b *Broker) relationOf(ctx context.Context, q query.Query, ds query.DataSource, pushed filter.Filter, need columnSet) (relation, error) {
 	if err := ctx.Err(); err != nil {
 		return relation{}, err
 	}
 	switch ds := ds.(type) {
 	case *query.TableDataSource:
-		return b.scanTables(ctx, q, ds, []string{ds.Name}, pushed)
+		return b.scanTables(ctx, q, ds, []string{ds.Name}, pushed, need)
 	case *query.UnionDataSource:
-		return b.scanTables(ctx, q, ds, ds.DataSources, pushed)
+		return b.scanTables(ctx, q, ds, ds.DataSources, pushed, need)
 	case *query.InlineDataSource:
 		return relation{ds.ColumnNames, rowengine.InlineRows(ds)}, nil
 	case *query.QueryDataSource:
@@ -61,11 +65,12 @@ func (b *Broker) relationOf(ctx context.Context, q query.Query, ds query.DataSou
 			return relation{}, base.Errorf(base.ClassUnsupported,
 				"Cannot handle subquery structure for dataSource: the right side of a join reads table %q directly; dryad has no broadcast tables: use a lookup, inline or query datasource on the right", t)
 		}
-		left, err := b.relationOf(ctx, q, ds.Left, ds.LeftFilter)
+		leftNeed, rightNeed := joinNeeds(ds, need)
+		left, err := b.relationOf(ctx, q, ds.Left, ds.LeftFilter, leftNeed)
 		if err != nil {
 			return relation{}, err
 		}
-		right, err := b.relationOf(ctx, q, ds.Right, nil)
+		right, err := b.relationOf(ctx, q, ds.Right, nil, rightNeed)
 		if err != nil {
 			return relation{}, err
 		}
@@ -80,7 +85,7 @@ func (b *Broker) relationOf(ctx context.Context, q query.Query, ds query.DataSou
 		}
 		return relation{cols, rows}, nil
 	case *query.UnnestDataSource:
-		in, err := b.relationOf(ctx, q, ds.Base, nil)
+		in, err := b.relationOf(ctx, q, ds.Base, nil, unnestNeeds(ds, need))
 		if err != nil {
 			return relation{}, err
 		}
@@ -130,11 +135,16 @@ func checkSubqueryRows(q query.Query, n int) error {
 	return nil
 }
 
-// scanTables scans every column of tables over q's intervals on the data
+// scanTables scans the needed columns (nil: every column) of tables over q's intervals on the data
 // servers, with the filter pushed down, and returns the rows in timeline
 // order.
-func (b *Broker) scanTables(ctx context.Context, q query.Query, ds query.DataSource, tables []string, pushed filter.Filter) (relation, error) {
+func (b *Broker) scanTables(ctx context.Context, q query.Query, ds query.DataSource, tables []string, pushed filter.Filter, need columnSet) (relation, error) {
+	var cols []string
+	if need != nil {
+		cols = append(need.sorted(), base.TimeColumn)
+	}
 	sq := &query.Scan{
+		Columns: cols,
 		Common: query.Common{DataSource: ds, Intervals: q.Base().Intervals, Filter: pushed,
 			Granularity: granularity.All(), Context: q.Base().Context},
 		ResultFormat: query.ResultFormatCompactedList,
@@ -149,4 +159,117 @@ func (b *Broker) scanTables(ctx context.Context, q query.Query, ds query.DataSou
 		return relation{}, err
 	}
 	return relation{cols, rows}, nil
+}
+
+// columnSet is a set of column names; nil stands for every column.
+type columnSet map[string]bool
+
+func (s columnSet) add(cols ...string) {
+	for _, c := range cols {
+		s[c] = true
+	}
+}
+
+// sorted lists the set's columns but __time, in order.
+func (s columnSet) sorted() []string {
+	out := make([]string, 0, len(s))
+	for c := range s {
+		if c != base.TimeColumn {
+			out = append(out, c)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// neededColumns is the set of input columns q reads: its filter, virtual
+// columns, dimensions, aggregator inputs and scan columns (__time always).
+// A scan without columns reads them all (nil).
+func neededColumns(q query.Query) columnSet {
+	c := q.Base()
+	need := columnSet{base.TimeColumn: true}
+	need.add(filter.RequiredColumns(c.Filter)...)
+	for _, vc := range c.VirtualColumns {
+		comp, err := expr.Bind(vc.Parsed, nil)
+		if vc.Parsed == nil || err != nil {
+			return nil
+		}
+		need.add(comp.RequiredColumns()...)
+	}
+	aggs := func(a *query.Aggregated) {
+		for _, f := range a.Aggregations {
+			need.add(f.InputFields()...)
+		}
+	}
+	switch q := q.(type) {
+	case *query.Timeseries:
+		aggs(&q.Aggregated)
+	case *query.TopN:
+		aggs(&q.Aggregated)
+		need.add(q.Dimension.Dimension)
+	case *query.GroupBy:
+		aggs(&q.Aggregated)
+		for _, d := range q.Dimensions {
+			need.add(d.Dimension)
+		}
+	case *query.Scan:
+		if len(q.Columns) == 0 {
+			return nil
+		}
+		need.add(q.Columns...)
+	default:
+		return nil
+	}
+	return need
+}
+
+// joinNeeds splits the columns read from a join's output into those of
+// its left and right sides, adding the condition's key columns.
+func joinNeeds(d *query.JoinDataSource, need columnSet) (left, right columnSet) {
+	if need == nil {
+		return nil, nil
+	}
+	left, right = columnSet{base.TimeColumn: true}, columnSet{}
+	for c := range need {
+		if query.ShadowedBy(c, d.RightPrefix) {
+			right[c[len(d.RightPrefix):]] = true
+		} else {
+			left[c] = true
+		}
+	}
+	for _, eq := range d.Equalities {
+		comp, err := expr.Bind(eq.Left, nil)
+		if err != nil {
+			return nil, nil
+		}
+		left.add(comp.RequiredColumns()...)
+		right.add(eq.RightColumn)
+	}
+	return left, right
+}
+
+// unnestNeeds is the columns an unnest reads from its base: those read
+// from its output but the unnested one, and the inputs of its expression
+// and filter.
+func unnestNeeds(d *query.UnnestDataSource, need columnSet) columnSet {
+	if need == nil {
+		return nil
+	}
+	out := columnSet{}
+	for c := range need {
+		if c != d.VirtualColumn.Name {
+			out[c] = true
+		}
+	}
+	for _, c := range filter.RequiredColumns(d.UnnestFilter) {
+		if c != d.VirtualColumn.Name {
+			out[c] = true
+		}
+	}
+	comp, err := expr.Compile(d.VirtualColumn.Expression, nil)
+	if err != nil {
+		return nil
+	}
+	out.add(comp.RequiredColumns()...)
+	return out
 }

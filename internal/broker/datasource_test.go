@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,7 @@ import (
 type scanRunner struct {
 	mu      sync.Mutex
 	filters []string
+	columns []string // the columns of each scan, comma-separated
 }
 
 var wCols = []string{"__time", "page", "country", "tags", "added"}
@@ -42,6 +44,7 @@ func (s *scanRunner) RunQuery(ctx context.Context, q query.Query, descs []server
 		return &engine.Partial{}, nil
 	}
 	s.mu.Lock()
+	s.columns = append(s.columns, strings.Join(sq.Columns, ","))
 	if sq.Filter != nil {
 		raw, _ := json.Marshal(sq.Filter)
 		s.filters = append(s.filters, string(raw))
@@ -133,5 +136,15 @@ func TestJoinUnnestLookupDataSources(t *testing.T) {
 	defer run.mu.Unlock()
 	if !strings.Contains(strings.Join(run.filters, ";"), "page") {
 		t.Errorf("left filter not pushed to the data server: %v", run.filters)
+	}
+	// Only the columns the outer query and the condition read are scanned:
+	// the groupBy over the join reads added and the key, the topN over the
+	// unnest added and tags; a scan without columns reads them all.
+	want := []string{"added,country,__time", "country,page,__time", "country,page,__time", "added,tags,__time"}
+	if len(run.columns) < 4 || !slices.Equal(run.columns[:4], want) {
+		t.Errorf("scanned columns %q, want %q first", run.columns, want)
+	}
+	if !slices.Contains(run.columns, "") {
+		t.Errorf("no scan read every column: %q", run.columns)
 	}
 }
