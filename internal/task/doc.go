@@ -1,6 +1,9 @@
 // Package task runs Druid's native batch ingestion tasks (index and
-// index_parallel) and its kill task (kill.go: unused segments removed from
-// deep storage, then from the metadata store), and serves the Tasks API.
+// index_parallel), its compaction task (compact.go: visible segments
+// rewritten through the index engine, schema derived from them, each new
+// segment stamped with its lastCompactionState) and its kill task (kill.go:
+// unused segments removed from deep storage, then from the metadata store),
+// and serves the Tasks API.
 //
 // It owns four things:
 //
