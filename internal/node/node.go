@@ -22,6 +22,7 @@ import (
 	"github.com/dryaddb/dryad/internal/discovery"
 	"github.com/dryaddb/dryad/internal/historical"
 	"github.com/dryaddb/dryad/internal/httpapi"
+	"github.com/dryaddb/dryad/internal/lookup"
 	"github.com/dryaddb/dryad/internal/metadata"
 	"github.com/dryaddb/dryad/internal/middlemanager"
 	"github.com/dryaddb/dryad/internal/overlord"
@@ -76,6 +77,12 @@ type Node struct {
 	handler  http.Handler
 	mainAddr net.Addr
 	roleAddr map[string]net.Addr
+
+	// lookups is the registry of the lookups this process serves (nil
+	// without a broker or historical); lookupMgr owns the Lookups API (nil
+	// without a coordinator and metadata store). Both set by Start.
+	lookups   *lookup.Registry
+	lookupMgr *lookup.Manager
 }
 
 type namedRole struct {
@@ -211,6 +218,9 @@ func (n *Node) Start(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	if err := n.startLookups(ctx); err != nil {
+		return fmt.Errorf("loading lookups: %w", err)
+	}
 	built := n.build(status)
 	for _, nr := range built {
 		if err := nr.role.Start(ctx); err != nil {
@@ -261,7 +271,8 @@ func (n *Node) build(status httpapi.StatusSource) []namedRole {
 				tasks, slots = n.tasks, n.cfg.MiddleManager.Capacity
 			}
 			c := coordinator.New(n.cfg.Coordinator, coordinator.Deps{Log: n.log, Status: status,
-				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep, Servers: n.view, Tasks: tasks, TaskSlots: slots})
+				Elector: n.elections.Elector(role, url), Metadata: n.store, Deep: n.deep, Servers: n.view, Tasks: tasks, TaskSlots: slots,
+				LookupRoutes: n.lookupRoutes()})
 			n.coord.Store(c)
 			r = c
 		case config.RoleOverlord:
@@ -273,7 +284,7 @@ func (n *Node) build(status httpapi.StatusSource) []namedRole {
 		case config.RoleHistorical:
 			r = n.buildHistoricals(status, net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.port(role))))
 		case config.RoleBroker:
-			r = broker.New(n.cfg.Broker, broker.Deps{Log: n.log, Status: status, View: n.view})
+			r = broker.New(n.cfg.Broker, broker.Deps{Log: n.log, Status: status, View: n.view, Lookups: n.lookupSource()})
 		case config.RoleRouter:
 			backends := map[string]http.Handler{}
 			for _, o := range out {
@@ -292,7 +303,7 @@ func (n *Node) frontHandler(roles []namedRole, status httpapi.StatusSource) http
 	if r := roleOf(roles, config.RoleRouter); r != nil {
 		return r.Handler()
 	}
-	routes := httpapi.StatusRoutes(status)
+	routes := append(httpapi.StatusRoutes(status), n.listenRoutes()...)
 	for _, nr := range roles {
 		routes = append(routes, nr.role.Routes()...)
 	}
@@ -398,6 +409,7 @@ func (n *Node) stopLocked(ctx context.Context) error {
 		}
 	}
 	n.running = nil
+	n.stopLookups()
 	if n.tasks != nil {
 		if err := n.tasks.Stop(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stopping the task queue: %w", err))

@@ -1,0 +1,87 @@
+package node
+
+import (
+	"context"
+	"net"
+	"strconv"
+
+	"github.com/dryaddb/dryad/internal/broker"
+	"github.com/dryaddb/dryad/internal/config"
+	"github.com/dryaddb/dryad/internal/httpapi"
+	"github.com/dryaddb/dryad/internal/lookup"
+)
+
+// startLookups creates the lookup registry when the process runs a broker
+// or a historical (the roles that answer queries) and, when it has a
+// metadata store, the lookup manager behind the coordinator's Lookups API.
+// The registry serves the lookups of druid.lookup.lookupTier: it loads them
+// now and follows every later change made through the manager. Called by
+// Start with n.mu held, after the listeners are bound.
+func (n *Node) startLookups(ctx context.Context) error {
+	var reg *lookup.Registry
+	if n.has(config.RoleBroker) || n.has(config.RoleHistorical) {
+		reg = lookup.NewRegistry(n.log)
+		n.lookups = reg
+	}
+	if n.store == nil {
+		return nil
+	}
+	tier := n.cfg.LookupTier
+	if tier == "" {
+		tier = lookup.DefaultTier
+	}
+	var nodes []lookup.Node
+	if reg != nil {
+		role := config.RoleBroker
+		if !n.has(role) {
+			role = config.RoleHistorical
+		}
+		nodes = append(nodes, lookup.Node{Tier: tier, HostPort: net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.port(role))), Registry: reg})
+	}
+	mgr := lookup.NewManager(n.log, n.store, nodes, func(ctx context.Context, cfg lookup.Config) {
+		if reg != nil {
+			reg.Apply(ctx, cfg[tier])
+		}
+	})
+	if n.has(config.RoleCoordinator) {
+		n.lookupMgr = mgr
+	}
+	return mgr.Sync(ctx)
+}
+
+// lookupRoutes are the coordinator's Lookups API routes; nil (the
+// endpoints answer 501) without a lookup manager.
+func (n *Node) lookupRoutes() []httpapi.Route {
+	if n.lookupMgr == nil {
+		return nil
+	}
+	return n.lookupMgr.Routes()
+}
+
+// lookupSource is what the broker resolves lookups through; nil without a
+// registry.
+func (n *Node) lookupSource() broker.LookupSource {
+	if n.lookups == nil {
+		return nil
+	}
+	return n.lookups
+}
+
+// listenRoutes are Druid's node-side lookup listener endpoints, served on
+// the main listener of a process with a registry.
+func (n *Node) listenRoutes() []httpapi.Route {
+	if n.lookups == nil {
+		return nil
+	}
+	return n.lookups.ListenRoutes()
+}
+
+// stopLookups stops the registry's polling; called by stopLocked after the
+// roles stopped.
+func (n *Node) stopLookups() {
+	if n.lookups != nil {
+		n.lookups.Stop()
+		n.lookups = nil
+	}
+	n.lookupMgr = nil
+}
