@@ -9,6 +9,7 @@ import (
 	"github.com/dryaddb/dryad/internal/granularity"
 	"github.com/dryaddb/dryad/internal/query"
 	"github.com/dryaddb/dryad/internal/query/filter"
+	"github.com/dryaddb/dryad/internal/query/result"
 	"github.com/dryaddb/dryad/internal/query/rowengine"
 	"github.com/dryaddb/dryad/internal/query/value"
 )
@@ -154,10 +155,13 @@ func (b *Broker) scanTables(ctx context.Context, q query.Query, ds query.DataSou
 	if err != nil {
 		return relation{}, err
 	}
-	cols, rows, err := finishRows(sq, parts)
-	if err != nil {
-		return relation{}, err
+	// No order, offset or limit to apply: the batches are the rows, in
+	// timeline order.
+	var batches []result.ScanBatch
+	for _, p := range parts {
+		batches = append(batches, p.Scan...)
 	}
+	cols, rows := batchRows(batches)
 	return relation{cols, rows}, nil
 }
 

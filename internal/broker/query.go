@@ -365,19 +365,30 @@ func finishRows(q query.Query, parts []*engine.Partial) ([]string, []value.Row, 
 		if err != nil {
 			return nil, nil, err
 		}
-		var cols []string
-		var rows []value.Row
-		for _, bt := range batches {
-			for _, c := range bt.Columns {
-				if !slices.Contains(cols, c) {
-					cols = append(cols, c)
-				}
-			}
-			rows = append(rows, rowengine.InlineRows(&query.InlineDataSource{ColumnNames: bt.Columns, Rows: bt.Events})...)
-		}
+		cols, rows := batchRows(batches)
 		return cols, rows, nil
 	}
 	return nil, nil, base.Errorf(base.ClassUnsupported, "query type %q is not supported as a subquery yet", q.Type())
+}
+
+// batchRows exposes scan batches as rows (sharing their events) and lists
+// the union of their columns.
+func batchRows(batches []result.ScanBatch) ([]string, []value.Row) {
+	var cols []string
+	n := 0
+	for _, bt := range batches {
+		n += len(bt.Events)
+	}
+	rows := make([]value.Row, 0, n)
+	for _, bt := range batches {
+		for _, c := range bt.Columns {
+			if !slices.Contains(cols, c) {
+				cols = append(cols, c)
+			}
+		}
+		rows = append(rows, rowengine.InlineRows(&query.InlineDataSource{ColumnNames: bt.Columns, Rows: bt.Events})...)
+	}
+	return cols, rows
 }
 
 // runMeta answers search, timeBoundary, segmentMetadata and
