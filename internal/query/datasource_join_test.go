@@ -118,3 +118,23 @@ func TestDecodeJoinUnnestLookup(t *testing.T) {
 		})
 	}
 }
+
+// FuzzDecodeDataSource feeds join, unnest and lookup datasources to the
+// decoder: errors are classified, accepted queries round-trip.
+func FuzzDecodeDataSource(f *testing.F) {
+	for _, d := range badDataSources {
+		f.Add(withDS(d.ds))
+	}
+	f.Add(withDS(`{"type":"join","left":{"type":"unnest","base":"wiki","virtualColumn":{"type":"expression","name":"u","expression":"\"tags\""}},"right":{"type":"lookup","lookup":"l"},"rightPrefix":"j.","condition":"u == \"j.k\" && 1","joinType":"FULL"}`))
+	f.Add(withDS(`{"type":"join","left":"w","right":` + inlineRight + `,"rightPrefix":"j.","condition":"concat(a, 'x') == \"j.k\" && \"j.v\" == b","joinType":"RIGHT","leftFilter":{"type":"selector","dimension":"a","value":"x"}}`))
+	f.Fuzz(func(t *testing.T, data string) {
+		q, err := Decode([]byte(data))
+		if err != nil {
+			if c := base.ClassOf(err); c != base.ClassInvalidInput && c != base.ClassUnsupported {
+				t.Fatalf("class %v for %q: %v", c, data, err)
+			}
+			return
+		}
+		checkRoundTrip(t, q)
+	})
+}
