@@ -171,11 +171,10 @@ type inputSegment struct {
 // segments it rewrites, the interval rows are read from and the interval
 // its output covers.
 type compactionGroup struct {
-	segs     []*inputSegment
-	read     base.Interval
-	output   base.Interval
-	segGran  granularity.Granularity
-	keepGran bool
+	segs    []*inputSegment
+	read    base.Interval
+	output  base.Interval
+	segGran granularity.Granularity
 }
 
 // runCompact runs a compaction task: it finds the visible segments of its
@@ -288,7 +287,7 @@ func compactionGroups(c *ingest.CompactionTask, inputs []*inputSegment) ([]compa
 	}
 	for i := range groups {
 		g := &groups[i]
-		g.read, g.segGran, g.keepGran = g.output, granularityOf(g.output), true
+		g.read, g.segGran = g.output, granularityOf(g.output)
 	}
 	return groups, nil
 }
@@ -414,6 +413,20 @@ func compactionIndexTask(c *ingest.CompactionTask, g compactionGroup) (*ingest.T
 	ds.Metrics = d.metrics
 	if c.Metrics != nil {
 		ds.Metrics = c.Metrics
+		if c.DimensionsSpec == nil {
+			// A stored column the spec aggregates as a metric is not also
+			// kept as a dimension.
+			ds.DimensionsSpec.Dimensions = slices.DeleteFunc(ds.DimensionsSpec.Dimensions, func(dim ingest.DimensionSchema) bool {
+				return slices.ContainsFunc(c.Metrics, func(m ingest.Metric) bool { return m.Name == dim.Name })
+			})
+		}
+	}
+	for _, m := range ds.Metrics {
+		for _, dim := range ds.DimensionsSpec.Dimensions {
+			if dim.Name == m.Name {
+				return nil, nil, base.Errorf(base.ClassInvalidInput, "dimensionsSpec: %q is a metric of the segments being compacted; give a metricsSpec without it or drop the dimension", m.Name)
+			}
+		}
 	}
 	qg := granularity.None()
 	if d.queryGran != nil {

@@ -217,3 +217,105 @@ func TestCompactionSubmitErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCompactionOverrides: what the spec gives replaces what is derived.
+func TestCompactionOverrides(t *testing.T) {
+	f := newFixture(t, 1)
+	data := "{\"ts\":\"2020-01-01T01:00:00Z\",\"d\":\"a\",\"v\":1}\n{\"ts\":\"2020-01-01T02:00:00Z\",\"d\":\"b\",\"v\":2}\n" +
+		"{\"ts\":\"2020-01-02T01:00:00Z\",\"d\":\"b\",\"v\":4}\n{\"ts\":\"2020-01-02T02:00:00Z\",\"d\":\"b\",\"v\":8}\n"
+	t.Run("filter and dropExisting", func(t *testing.T) {
+		const ds = "cmp_filter"
+		if st := f.run(t, inlineSpec(ds, data, "")); st.StatusCode != StateSuccess {
+			t.Fatalf("index: %s", st.ErrorMsg)
+		}
+		st := f.run(t, []byte(`{"type":"compact","dataSource":"`+ds+`","ioConfig":{"type":"compact","dropExisting":true,
+"inputSpec":{"type":"interval","interval":"2020-01-01/2020-01-04"}},"granularitySpec":{"segmentGranularity":"DAY","rollup":false},
+"transformSpec":{"filter":{"type":"selector","dimension":"d","value":"a"}}}`))
+		if st.StatusCode != StateSuccess {
+			t.Fatalf("compact: %s", st.ErrorMsg)
+		}
+		var live, tombs []string
+		for _, s := range visibleSegmentsWithTombstones(f.segments(t, ds)) {
+			if s.ShardSpec.Type == "tombstone" {
+				tombs = append(tombs, s.Interval.String()[:10])
+			} else {
+				live = append(live, s.Interval.String()[:10])
+			}
+			var cs compactionStateJSON
+			if err := json.Unmarshal(s.LastCompactionState, &cs); err != nil || cs.TransformSpec["filter"] == nil || cs.GranularitySpec["rollup"] != false {
+				t.Errorf("segment %s lastCompactionState %s", s.ID(), s.LastCompactionState)
+			}
+		}
+		if !slices.Equal(live, []string{"2020-01-01"}) || !slices.Equal(tombs, []string{"2020-01-02", "2020-01-03"}) {
+			t.Errorf("live %v tombstones %v, want day 1 live and days 2 and 3 tombstoned", live, tombs)
+		}
+	})
+	t.Run("metricsSpec", func(t *testing.T) {
+		const ds = "cmp_metrics"
+		if st := f.run(t, inlineSpec(ds, data, "")); st.StatusCode != StateSuccess {
+			t.Fatalf("index: %s", st.ErrorMsg)
+		}
+		st := f.run(t, []byte(`{"type":"compact","dataSource":"`+ds+`","interval":"2020-01-01/2020-01-03",
+"metricsSpec":[{"type":"longMax","name":"v","fieldName":"v"}],"granularitySpec":{"queryGranularity":"DAY"}}`))
+		if st.StatusCode != StateSuccess {
+			t.Fatalf("compact: %s", st.ErrorMsg)
+		}
+		segs := visibleSegments(f.segments(t, ds))
+		if len(segs) != 2 {
+			t.Fatalf("segments %+v", segs)
+		}
+		if !slices.Equal(segs[1].Metrics, []string{"v"}) || !slices.Equal(segs[1].Dimensions, []string{"d"}) {
+			t.Errorf("dimensions %v metrics %v", segs[1].Dimensions, segs[1].Metrics)
+		}
+		// Day 2's two "b" rows roll up at DAY into one, keeping the max.
+		if n := sumLongMetric(t, segs[1], "v"); n != 8 || segs[1].TotalRows != 1 {
+			t.Errorf("day 2: %d rows, v %d, want 1 row with max 8", segs[1].TotalRows, n)
+		}
+	})
+	t.Run("metric as dimension", func(t *testing.T) {
+		const ds = "cmp_conflict"
+		if st := f.run(t, inlineSpec(ds, data, "")); st.StatusCode != StateSuccess {
+			t.Fatalf("index: %s", st.ErrorMsg)
+		}
+		st := f.run(t, []byte(`{"type":"compact","dataSource":"`+ds+`","interval":"2020-01-01/2020-01-03","dimensionsSpec":{"dimensions":["d","count"]}}`))
+		if st.StatusCode != StateFailed || !strings.Contains(st.ErrorMsg, `"count" is a metric`) {
+			t.Errorf("%s %q, want FAILED naming count", st.StatusCode, st.ErrorMsg)
+		}
+	})
+}
+
+// visibleSegmentsWithTombstones is visibleSegments keeping tombstones.
+func visibleSegmentsWithTombstones(segs []base.DataSegment) []base.DataSegment {
+	var out []base.DataSegment
+	for _, s := range segs {
+		hidden := slices.ContainsFunc(segs, func(o base.DataSegment) bool {
+			return o.Version > s.Version && o.Interval.Start <= s.Interval.Start && s.Interval.End <= o.Interval.End
+		})
+		if !hidden {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b base.DataSegment) int { return cmpInt(a.Interval.Start, b.Interval.Start) })
+	return out
+}
+
+// BenchmarkCompaction compacts the wikiticker day (39244 rows) with a
+// DAY segment granularity, again and again (each run reads the previous
+// run's output): pull, derive the schema, re-index, push and publish.
+func BenchmarkCompaction(b *testing.B) {
+	f := newFixture(b, 1)
+	if st := f.run(b, itSpec(b, "wikiticker_index_task.json", "wt")); st.StatusCode != StateSuccess {
+		b.Fatal(st.ErrorMsg)
+	}
+	rows := segmentRows(b, visibleSegments(f.segments(b, "wt")))
+	spec := []byte(`{"type":"compact","dataSource":"wt","interval":"2015-09-12/2015-09-13","granularitySpec":{"segmentGranularity":"DAY"}}`)
+	b.ReportAllocs()
+	cpu0 := cpuSeconds()
+	for b.Loop() {
+		if st := f.run(b, spec); st.StatusCode != StateSuccess {
+			b.Fatal(st.ErrorMsg)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(rows)*float64(b.N)/(cpuSeconds()-cpu0), "rows/cpu-s")
+}
