@@ -116,8 +116,8 @@ func (d *DataSourceCompactionConfig) stateMatches(st *compactionState) bool {
 }
 
 // partitionsSpecEqual compares partitionsSpecs with Druid's defaults
-// applied to dynamic ones (maxRowsPerSegment 5,000,000, no maxTotalRows
-// limit); for other types every non-null field of want must be in got
+// applied to dynamic ones (maxRowsPerSegment 5,000,000; maxTotalRows null
+// or negative is no limit, and compared only when the config sets it); for other types every non-null field of want must be in got
 // (which may carry the defaults its writer filled in).
 func partitionsSpecEqual(want, got json.RawMessage) bool {
 	if isNull(got) {
@@ -143,7 +143,10 @@ func partitionsSpecEqual(want, got json.RawMessage) bool {
 	}
 	wr, wt := norm(w)
 	gr, gt := norm(g)
-	return wr == gr && wt == gt
+	// A maxTotalRows the config leaves unset is whatever the task's
+	// default is (Druid's compaction task has none, dryad's index engine
+	// 20,000,000): it is not compared.
+	return wr == gr && (w.MaxTotalRows == nil || wt == gt)
 }
 
 // dimensionsEqual compares dimension lists by name and type, in order.

@@ -274,6 +274,7 @@ func TestStateMatchesTaskWrittenState(t *testing.T) {
 		{"null state", nil, nil, false},
 		{"garbage state", json.RawMessage(`{"partitionsSpec":7}`), nil, false},
 		{"other rows", compactState(20000, "DAY", true), nil, false},
+		{"the task's default maxTotalRows", json.RawMessage(strings.Replace(string(compactState(10000, "DAY", true)), `"maxTotalRows":null`, `"maxTotalRows":20000000`, 1)), nil, true},
 		{"not aligned to the configured granularity", compactState(10000, "DAY", true), &hourGran, false},
 	}
 	for _, tc := range tests {
@@ -429,5 +430,27 @@ func TestCompactNowNeedsLeadership(t *testing.T) {
 	}
 	if code, body := f.do(t, "GET", v1+"/config/compaction", "", nil); code != 503 {
 		t.Errorf("config without a store: %d %s", code, body)
+	}
+}
+
+func TestPartitionsSpecEqual(t *testing.T) {
+	tests := []struct {
+		want, got string
+		eq        bool
+	}{
+		{`{"type":"dynamic"}`, `{"type":"dynamic","maxRowsPerSegment":5000000,"maxTotalRows":null}`, true},
+		{`{"type":"dynamic","maxRowsPerSegment":10}`, `{"type":"dynamic","maxRowsPerSegment":10,"maxTotalRows":20000000}`, true},
+		{`{"type":"dynamic","maxRowsPerSegment":10,"maxTotalRows":100}`, `{"type":"dynamic","maxRowsPerSegment":10,"maxTotalRows":20000000}`, false},
+		{`{"type":"dynamic","maxTotalRows":-1}`, `{"type":"dynamic","maxTotalRows":null}`, true},
+		{`{"type":"dynamic"}`, `{"type":"hashed","numShards":2}`, false},
+		{`{"type":"hashed","numShards":2}`, `{"type":"hashed","numShards":2,"partitionDimensions":[],"partitionFunction":"murmur3_32_abs"}`, true},
+		{`{"type":"hashed","numShards":2}`, `{"type":"hashed","numShards":3}`, false},
+		{`{"type":"dynamic"}`, `null`, false},
+		{`{"type":"dynamic"}`, `"dynamic"`, false},
+	}
+	for _, tc := range tests {
+		if got := partitionsSpecEqual(json.RawMessage(tc.want), json.RawMessage(tc.got)); got != tc.eq {
+			t.Errorf("partitionsSpecEqual(%s, %s) = %v", tc.want, tc.got, got)
+		}
 	}
 }
