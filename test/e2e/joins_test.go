@@ -194,9 +194,10 @@ func TestJoinUnnestLookup(t *testing.T) {
 	t.Run("lookup datasource", func(t *testing.T) {
 		base := fmt.Sprintf("http://127.0.0.1:%d", port)
 		r := do(t, "POST", base+"/druid/coordinator/v1/lookups/config", "application/json",
-			`{"__default":{"codes":{"version":"v1","lookupExtractorFactory":{"type":"map","map":{"US":"United States","RU":"Russia"}}}}}`)
+			`{"__default":{"codes":{"version":"v1","lookupExtractorFactory":{"type":"map","map":{"US":"United States","RU":"Russia"}}},`+
+				`"names":{"version":"v1","lookupExtractorFactory":{"type":"map","map":{"United States":"usa","Russia":"rus"}}}}}`)
 		if r.status == 501 || r.status == 404 {
-			t.Skipf("this build does not serve the Lookups API yet (engineer C's node wiring): %d %s", r.status, r.body)
+			t.Skipf("this build does not serve the Lookups API: %d %s", r.status, r.body)
 		}
 		if r.status/100 != 2 {
 			t.Fatalf("creating the lookup: %d %s", r.status, r.body)
@@ -216,5 +217,24 @@ func TestJoinUnnestLookup(t *testing.T) {
 		}
 		r = queryPost(t, port, "/druid/v2/", strings.Replace(q, `"codes"`, `"nope"`, 1))
 		checkError(t, "unknown lookup", r, 400, "INVALID_INPUT", "USER", "nope")
+
+		// A table joined to a lookup, grouped by the looked-up value.
+		names := map[string]string{"United States": "usa", "Russia": "rus"}
+		sums := map[string]float64{}
+		for _, r := range rows {
+			k := "<null>"
+			if r.Country != nil {
+				if v, ok := names[*r.Country]; ok {
+					k = v
+				}
+			}
+			sums[k] += r.Added
+		}
+		q = `{"queryType":"groupBy","dataSource":{"type":"join","left":"` + joinsDS + `","right":{"type":"lookup","lookup":"names"},"rightPrefix":"l.","condition":"country == \"l.k\"","joinType":"LEFT"},` + iv +
+			`,"granularity":"all","dimensions":["l.v"],"aggregations":[{"type":"doubleSum","name":"added","fieldName":"added"}]}`
+		r = queryPost(t, port, "/druid/v2/", q)
+		if got := sumsBy(t, r.body, "l.v"); r.status != 200 || !sameSums(got, sums) {
+			t.Errorf("join to a lookup: %d %s\nwant %v", r.status, r.body, sums)
+		}
 	})
 }
