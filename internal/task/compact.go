@@ -110,7 +110,10 @@ func compactionPayload(body []byte, c *ingest.CompactionTask) (json.RawMessage, 
 			}
 			in = map[string]any{"type": "segments", "segments": ids}
 		}
+		// Druid's payload carries the legacy interval / segments as ioConfig.
 		set("ioConfig", map[string]any{"type": "compact", "inputSpec": in, "dropExisting": c.DropExisting, "allowNonAlignedInterval": c.AllowNonAlignedInterval})
+		delete(m, "interval")
+		delete(m, "segments")
 	}
 	if _, ok := m["context"]; !ok {
 		set("context", map[string]any{})

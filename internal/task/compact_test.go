@@ -3,12 +3,15 @@ package task
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/deepstorage"
+	"github.com/dryaddb/dryad/internal/ingest"
 	"github.com/dryaddb/dryad/internal/segment"
 )
 
@@ -318,4 +321,46 @@ func BenchmarkCompaction(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(rows)*float64(b.N)/(cpuSeconds()-cpu0), "rows/cpu-s")
+}
+
+// TestCompactionRestart: a compaction task the previous process left
+// WAITING is queued again from its stored payload and runs.
+func TestCompactionRestart(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, 1)
+	if st := f.run(t, inlineSpec("cr", `{"ts":"2020-01-01T00:00:00Z","d":"a","v":1}`, "")); st.StatusCode != StateSuccess {
+		t.Fatal(st.ErrorMsg)
+	}
+	const id = "compact_cr_waiting"
+	c, err := ingest.DecodeCompactionTask([]byte(`{"type":"compact","id":"` + id + `","dataSource":"cr","interval":"2020-01-01/2020-01-02"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := compactionPayload([]byte(`{"type":"compact","id":"`+id+`","dataSource":"cr","interval":"2020-01-01/2020-01-02"}`), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := Status{ID: id, GroupID: id, Type: "compact", CreatedTime: 1, QueueInsertionTime: 1,
+		StatusCode: StateRunning, RunnerStatusCode: RunnerWaiting, Duration: -1, Location: noLocation, DataSource: "cr"}
+	sb, _ := json.Marshal(st)
+	e := metadataEntry(id, payload, sb)
+	e.Type, e.DataSource = "compact", "cr"
+	if err := f.store.InsertTask(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	svc2 := New(Config{TaskDir: filepath.Join(t.TempDir(), "tasks"), Capacity: 1, Host: "localhost", Port: 1}, f.store, mustLocal(t, f.deep), nil)
+	if err := svc2.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer svc2.Stop(ctx)
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	got, err := svc2.Wait(wctx, id)
+	if err != nil || got.StatusCode != StateSuccess || got.Type != "compact" {
+		t.Fatalf("compaction after restart: %+v %v", got, err)
+	}
+	segs := visibleSegments(f.segments(t, "cr"))
+	if len(segs) != 1 || len(segs[0].LastCompactionState) == 0 {
+		t.Errorf("segments after the re-queued compaction: %+v", segs)
+	}
 }
