@@ -185,6 +185,17 @@ func TestCompactionFailures(t *testing.T) {
 	if st.StatusCode != StateSuccess {
 		t.Fatalf("%s: %s", st.StatusCode, st.ErrorMsg)
 	}
+	// The corpus's parallel spec: hashed partitioning with perfect rollup.
+	st = f.run(t, itSpec(t, "wikipedia_compaction_task_parallel.json", ds))
+	if st.StatusCode != StateSuccess {
+		t.Fatalf("parallel: %s: %s", st.StatusCode, st.ErrorMsg)
+	}
+	for _, s := range visibleSegments(f.segments(t, ds)) {
+		var cs compactionStateJSON
+		if err := json.Unmarshal(s.LastCompactionState, &cs); err != nil || cs.PartitionsSpec["type"] != "hashed" || s.ShardSpec.Type != "hashed" {
+			t.Errorf("segment %s shardSpec %s lastCompactionState %s", s.ID(), s.ShardSpec.Type, s.LastCompactionState)
+		}
+	}
 }
 
 func TestCompactionSubmitErrors(t *testing.T) {
