@@ -101,9 +101,11 @@ func (h *Historical) runSegment(ctx context.Context, sq query.Query, l *loaded) 
 	return engine.Run(ctx, sq, l.seg, l.id)
 }
 
+// cacheable: scans are never cached, nor queries using lookups (their
+// results follow lookup contents the cache key does not show).
 func cacheable(q query.Query) bool {
 	_, scan := q.(*query.Scan)
-	return !scan
+	return !scan && !q.Base().UsesLookups()
 }
 
 // resultNeutralContext lists context keys that do not change a segment's

@@ -3,7 +3,9 @@ package node
 import (
 	"context"
 	"net"
+	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/dryaddb/dryad/internal/broker"
 	"github.com/dryaddb/dryad/internal/config"
@@ -74,6 +76,26 @@ func (n *Node) listenRoutes() []httpapi.Route {
 		return nil
 	}
 	return n.lookups.ListenRoutes()
+}
+
+// listenPrefix is where Druid's lookup listener endpoints live.
+const listenPrefix = "/druid/listen/v1/lookups"
+
+// withListenRoutes serves the lookup listener endpoints in front of h (the
+// router, which routes only role-owned prefixes).
+func (n *Node) withListenRoutes(h http.Handler) http.Handler {
+	rs := n.listenRoutes()
+	if rs == nil {
+		return h
+	}
+	m := httpapi.NewMux(rs)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == listenPrefix || strings.HasPrefix(p, listenPrefix+"/") {
+			m.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // stopLookups stops the registry's polling; called by stopLocked after the

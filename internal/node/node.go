@@ -301,7 +301,7 @@ func (n *Node) build(status httpapi.StatusSource) []namedRole {
 // process runs one, otherwise the union of the roles' route tables.
 func (n *Node) frontHandler(roles []namedRole, status httpapi.StatusSource) http.Handler {
 	if r := roleOf(roles, config.RoleRouter); r != nil {
-		return r.Handler()
+		return n.withListenRoutes(r.Handler())
 	}
 	routes := append(httpapi.StatusRoutes(status), n.listenRoutes()...)
 	for _, nr := range roles {

@@ -57,7 +57,16 @@ func decodeQueryWith(raw json.RawMessage, path string, depth int, opts DecodeOpt
 	if !ok {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: required field is missing; expected one of %s", o.FieldPath("queryType"), strings.Join(QueryTypes, ", "))
 	}
-	d := &decoder{o: o, depth: depth, lookups: opts.Lookups}
+	d := &decoder{o: o, depth: depth, queryLookups: opts.Lookups}
+	if opts.Lookups != nil {
+		// Record whether decoding resolves a lookup (the recording
+		// resolver is used only while decoding, by this goroutine).
+		d.lookups = func(name string) (map[string]string, bool) {
+			m, ok := opts.Lookups(name)
+			d.usedLookups = d.usedLookups || ok
+			return m, ok
+		}
+	}
 	var q Query
 	switch qt {
 	case TypeTimeseries:
@@ -82,13 +91,18 @@ func decodeQueryWith(raw json.RawMessage, path string, depth int, opts DecodeOpt
 	if err := o.Err(); err != nil {
 		return nil, err
 	}
+	q.Base().usesLookups = d.usedLookups
 	return q, nil
 }
 
 type decoder struct {
-	o       *jsonspec.Object
-	depth   int
-	lookups dimension.LookupFunc
+	o     *jsonspec.Object
+	depth int
+	// lookups resolves (and records) lookups while decoding; queryLookups
+	// is the resolver the decoded query keeps.
+	lookups      dimension.LookupFunc
+	queryLookups dimension.LookupFunc
+	usedLookups  bool
 }
 
 func (d *decoder) fail(err error) { d.o.Fail(err) }
@@ -109,7 +123,7 @@ func (d *decoder) common(c *Common, intervalsRequired, granularityRequired bool)
 		return
 	}
 	c.DataSource = ds
-	c.lookups = d.lookups
+	c.lookups = d.queryLookups
 	c.Intervals = d.intervals(intervalsRequired)
 	c.Granularity = granularity.All()
 	if d.ok() {

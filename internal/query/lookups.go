@@ -29,6 +29,11 @@ func DecodeWith(data []byte, opts DecodeOptions) (Query, error) {
 // it has none.
 func (c *Common) Lookups() dimension.LookupFunc { return c.lookups }
 
+// UsesLookups reports whether the query names a lookup that was resolved
+// when it was decoded. Its results then depend on lookup contents its JSON
+// does not show, so result caches must not keep them.
+func (c *Common) UsesLookups() bool { return c.usesLookups }
+
 // CompileExpr parses and binds an expression of this query (a virtual
 // column's, an expression filter's or an aggregator's) against the input
 // types, binding lookup() to the query's lookups.

@@ -68,3 +68,20 @@ func TestCompileExprBindsLookups(t *testing.T) {
 		t.Errorf("lookup('fr','country') = %v, %v", v, err)
 	}
 }
+
+func TestUsesLookups(t *testing.T) {
+	const q = `{"queryType":"timeseries","dataSource":"w","intervals":["2013/2014"],"granularity":"all"`
+	for in, want := range map[string]bool{
+		q + `}`: false,
+		q + `,"virtualColumns":[{"type":"expression","name":"v","expression":"lookup(c, 'country')"}]}`:                                true,
+		q + `,"filter":{"type":"selector","dimension":"c","value":"x","extractionFn":{"type":"registeredLookup","lookup":"country"}}}`: true,
+	} {
+		dq, err := DecodeWith([]byte(in), DecodeOptions{Lookups: countryLookups})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := dq.Base().UsesLookups(); got != want {
+			t.Errorf("%s: UsesLookups = %v, want %v", in, got, want)
+		}
+	}
+}

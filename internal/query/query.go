@@ -43,9 +43,10 @@ type Common struct {
 	VirtualColumns []VirtualColumn
 	Context        Context
 
-	// lookups resolves query-time lookups (DecodeOptions.Lookups); it is
-	// not serialized.
-	lookups dimension.LookupFunc
+	// lookups resolves query-time lookups (DecodeOptions.Lookups) and
+	// usesLookups tells that decoding resolved one; neither is serialized.
+	lookups     dimension.LookupFunc
+	usesLookups bool
 }
 
 // Base implements Query.
