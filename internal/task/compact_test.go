@@ -375,3 +375,31 @@ func TestCompactionRestart(t *testing.T) {
 		t.Errorf("segments after the re-queued compaction: %+v", segs)
 	}
 }
+
+// TestCompactionTutorial runs Druid's compaction tutorial: hourly segments
+// of at most 1000 rows, compacted keeping the granularity (one segment per
+// hour), then into one DAY segment; no row is lost.
+func TestCompactionTutorial(t *testing.T) {
+	f := newFixture(t, 1)
+	const ds = "compaction-tutorial"
+	if st := f.run(t, itSpec(t, "tutorial-compaction-init-index.json", ds, `"quickstart/tutorial/"`, `"`+itDir(t)+`/data/quickstart"`)); st.StatusCode != StateSuccess {
+		t.Fatalf("index: %s", st.ErrorMsg)
+	}
+	initial := visibleSegments(f.segments(t, ds))
+	rows := segmentRows(t, initial)
+	for _, c := range []struct {
+		spec string
+		segs int
+	}{{"tutorial-compaction-keep-granularity.json", 24}, {"tutorial-compaction-day-granularity.json", 1}} {
+		if st := f.run(t, itSpec(t, c.spec, ds)); st.StatusCode != StateSuccess {
+			t.Fatalf("%s: %s", c.spec, st.ErrorMsg)
+		}
+		segs := visibleSegments(f.segments(t, ds))
+		if len(segs) != c.segs || len(initial) <= 24 {
+			t.Errorf("%s: %d segments (from %d), want %d", c.spec, len(segs), len(initial), c.segs)
+		}
+		if n := segmentRows(t, segs); n != rows {
+			t.Errorf("%s: %d rows, want %d", c.spec, n, rows)
+		}
+	}
+}
