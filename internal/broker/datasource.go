@@ -22,22 +22,27 @@ type relation struct {
 }
 
 // relationOf materializes ds for the outer query q: tables and unions are
-// scanned on the data servers over q's intervals (with pushed, a filter
-// pushed down to them, or nil), inline rows are used as they are, subqueries
-// run and finish here, lookups come from the lookup registry, and joins and
-// unnests are computed with the row engine from their materialized inputs.
-// Every nesting goes through this one function.
+// scanned on the data servers over q's intervals, inline rows are used as
+// they are, subqueries run and finish here, lookups come from the lookup
+// registry, and joins and unnests are computed with the row engine from
+// their materialized inputs. Every nesting goes through this one function.
+//
+// pre is a filter the rows may be dropped by (nil: none): a join's
+// leftFilter, and the conjuncts of the outer filter that only read columns
+// passed through unchanged from ds (the outer query applies its filter
+// again, so pushing is only ever an optimization). Table scans apply it on
+// the data servers; joins and unnests pass on what their inputs can apply.
 // need lists the columns the consumer reads (nil: every column); table
 // scans read only those.
-func (b *Broker) relationOf(ctx context.Context, q query.Query, ds query.DataSource, pushed filter.Filter, need columnSet) (relation, error) {
+func (b *Broker) relationOf(ctx context.Context, q query.Query, ds query.DataSource, pre filter.Filter, need columnSet) (relation, error) {
 	if err := ctx.Err(); err != nil {
 		return relation{}, err
 	}
 	switch ds := ds.(type) {
 	case *query.TableDataSource:
-		return b.scanTables(ctx, q, ds, []string{ds.Name}, pushed, need)
+		return b.scanTables(ctx, q, ds, []string{ds.Name}, pre, need)
 	case *query.UnionDataSource:
-		return b.scanTables(ctx, q, ds, ds.DataSources, pushed, need)
+		return b.scanTables(ctx, q, ds, ds.DataSources, pre, need)
 	case *query.InlineDataSource:
 		return relation{ds.ColumnNames, rowengine.InlineRows(ds)}, nil
 	case *query.QueryDataSource:
@@ -67,7 +72,17 @@ func (b *Broker) relationOf(ctx context.Context, q query.Query, ds query.DataSou
 				"Cannot handle subquery structure for dataSource: the right side of a join reads table %q directly; dryad has no broadcast tables: use a lookup, inline or query datasource on the right", t)
 		}
 		leftNeed, rightNeed := joinNeeds(ds, need)
-		left, err := b.relationOf(ctx, q, ds.Left, ds.LeftFilter, leftNeed)
+		// Filtering the left rows first is the same as filtering the
+		// output by left columns only when no unmatched right row (whose
+		// left columns are null) is added: INNER and LEFT joins.
+		var leftPre []filter.Filter
+		if ds.LeftFilter != nil {
+			leftPre = append(leftPre, ds.LeftFilter)
+		}
+		if !ds.JoinType.KeepsRight() {
+			leftPre = append(leftPre, conjunctsReading(pre, func(c string) bool { return !query.ShadowedBy(c, ds.RightPrefix) })...)
+		}
+		left, err := b.relationOf(ctx, q, ds.Left, andOf(leftPre), leftNeed)
 		if err != nil {
 			return relation{}, err
 		}
@@ -86,7 +101,8 @@ func (b *Broker) relationOf(ctx context.Context, q query.Query, ds query.DataSou
 		}
 		return relation{cols, rows}, nil
 	case *query.UnnestDataSource:
-		in, err := b.relationOf(ctx, q, ds.Base, nil, unnestNeeds(ds, need))
+		basePre := andOf(conjunctsReading(pre, func(c string) bool { return c != ds.VirtualColumn.Name }))
+		in, err := b.relationOf(ctx, q, ds.Base, basePre, unnestNeeds(ds, need))
 		if err != nil {
 			return relation{}, err
 		}
@@ -139,14 +155,14 @@ func checkSubqueryRows(q query.Query, n int) error {
 // scanTables scans the needed columns (nil: every column) of tables over q's intervals on the data
 // servers, with the filter pushed down, and returns the rows in timeline
 // order.
-func (b *Broker) scanTables(ctx context.Context, q query.Query, ds query.DataSource, tables []string, pushed filter.Filter, need columnSet) (relation, error) {
+func (b *Broker) scanTables(ctx context.Context, q query.Query, ds query.DataSource, tables []string, pre filter.Filter, need columnSet) (relation, error) {
 	var cols []string
 	if need != nil {
 		cols = append(need.sorted(), base.TimeColumn)
 	}
 	sq := &query.Scan{
 		Columns: cols,
-		Common: query.Common{DataSource: ds, Intervals: q.Base().Intervals, Filter: pushed,
+		Common: query.Common{DataSource: ds, Intervals: q.Base().Intervals, Filter: pre,
 			Granularity: granularity.All(), Context: q.Base().Context},
 		ResultFormat: query.ResultFormatCompactedList,
 		BatchSize:    20480,
@@ -276,4 +292,50 @@ func unnestNeeds(d *query.UnnestDataSource, need columnSet) columnSet {
 	}
 	out.add(comp.RequiredColumns()...)
 	return out
+}
+
+// outerPre is the part of q's filter its datasource's rows can be
+// filtered by: the conjuncts that read no virtual column of q.
+func outerPre(q query.Query) filter.Filter {
+	c := q.Base()
+	return andOf(conjunctsReading(c.Filter, func(col string) bool {
+		for _, vc := range c.VirtualColumns {
+			if vc.Name == col {
+				return false
+			}
+		}
+		return true
+	}))
+}
+
+// conjunctsReading returns the conjuncts of f (the fields of nested ands,
+// or f itself) that read only columns ok accepts.
+func conjunctsReading(f filter.Filter, ok func(column string) bool) []filter.Filter {
+	if f == nil {
+		return nil
+	}
+	if a, isAnd := f.(*filter.And); isAnd {
+		var out []filter.Filter
+		for _, g := range a.Fields {
+			out = append(out, conjunctsReading(g, ok)...)
+		}
+		return out
+	}
+	for _, c := range filter.RequiredColumns(f) {
+		if !ok(c) {
+			return nil
+		}
+	}
+	return []filter.Filter{f}
+}
+
+// andOf is the conjunction of fs: nil for none, the filter itself for one.
+func andOf(fs []filter.Filter) filter.Filter {
+	switch len(fs) {
+	case 0:
+		return nil
+	case 1:
+		return fs[0]
+	}
+	return &filter.And{Fields: fs}
 }

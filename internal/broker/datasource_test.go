@@ -77,7 +77,10 @@ func joinOf(left, right, cond, typ, extra string) string {
 	return `{"type":"join","left":` + left + `,"right":` + right + `,"rightPrefix":"j.","condition":"` + cond + `","joinType":"` + typ + `"` + extra + `}`
 }
 
-func TestJoinUnnestLookupDataSources(t *testing.T) {
+// newJoinBroker is a broker whose table "w" is served by a scanRunner,
+// with the lookup "codes".
+func newJoinBroker(t *testing.T) (*Broker, *scanRunner) {
+	t.Helper()
 	view := serverview.NewLocal()
 	run := &scanRunner{}
 	view.AddServer(serverview.Server{Name: "h1:8083", Type: "historical", Tier: "_default_tier", Runner: run})
@@ -88,6 +91,11 @@ func TestJoinUnnestLookupDataSources(t *testing.T) {
 	}
 	t.Cleanup(func() { b.Stop(context.Background()) })
 	view.Announce("h1:8083", dseg("w", 0, "v1", 0, 1))
+	return b, run
+}
+
+func TestJoinUnnestLookupDataSources(t *testing.T) {
+	b, run := newJoinBroker(t)
 
 	const iv = `"intervals":["1970-01-01/1970-01-02"]`
 	countryJoin := joinOf(`"w"`, countries, `country == \"j.iso\"`, "LEFT", "")
@@ -147,6 +155,59 @@ func TestJoinUnnestLookupDataSources(t *testing.T) {
 	}
 	if !slices.Contains(run.columns, "") {
 		t.Errorf("no scan read every column: %q", run.columns)
+	}
+}
+
+// TestFilterPushDown checks which conjuncts of the outer filter reach the
+// table scan under a join or unnest, and that results do not change.
+func TestFilterPushDown(t *testing.T) {
+	b, run := newJoinBroker(t)
+	pageIn := `{"type":"in","dimension":"page","values":["a","b","c"]}`
+	tests := []struct {
+		name, ds, filter, vcs string
+		pushed, want          string
+	}{
+		{"inner: the left conjunct", joinOf(`"w"`, countries, `country == \"j.iso\"`, "INNER", ""),
+			`{"type":"and","fields":[` + pageIn + `,{"type":"selector","dimension":"j.name","value":"France"}]}`, "",
+			`{"type":"in","dimension":"page","values":["a","b","c"]}`, `[["b","France"]]`},
+		{"left: with the leftFilter", joinOf(`"w"`, countries, `country == \"j.iso\"`, "LEFT", `,"leftFilter":{"type":"selector","dimension":"page","value":"c"}`),
+			pageIn, "",
+			`{"type":"and","fields":[{"type":"selector","dimension":"page","value":"c"},{"type":"in","dimension":"page","values":["a","b","c"]}]}`, `[["c",null]]`},
+		{"right: nothing", joinOf(`"w"`, countries, `country == \"j.iso\"`, "RIGHT", ""),
+			`{"type":"or","fields":[{"type":"selector","dimension":"page","value":"a"},{"type":"null","column":"page"}]}`, "",
+			``, `[["a","United States"],[null,"Germany"]]`},
+		{"virtual column: nothing", joinOf(`"w"`, countries, `country == \"j.iso\"`, "INNER", ""),
+			`{"type":"selector","dimension":"page","value":"A"}`, `,"virtualColumns":[{"type":"expression","name":"page","expression":"upper(\"j.iso\")","outputType":"STRING"}]`,
+			``, `[]`},
+		{"unnest: not the unnested column", `{"type":"unnest","base":"w","virtualColumn":{"type":"expression","name":"j.name","expression":"\"tags\""}}`,
+			`{"type":"and","fields":[` + pageIn + `,{"type":"selector","dimension":"j.name","value":"x"}]}`, "",
+			`{"type":"in","dimension":"page","values":["a","b","c"]}`, `[["a","x"],["b","x"]]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run.mu.Lock()
+			run.filters = nil
+			run.mu.Unlock()
+			code, body := post(b, "/druid/v2/", `{"queryType":"scan","dataSource":`+tt.ds+`,"intervals":["0000/3000"],"filter":`+tt.filter+tt.vcs+`,"columns":["page","j.name"],"resultFormat":"compactedList"}`)
+			if code != 200 {
+				t.Fatalf("%d %s", code, body)
+			}
+			var res []struct {
+				Events json.RawMessage `json:"events"`
+			}
+			events := "[]"
+			if json.Unmarshal([]byte(body), &res) == nil && len(res) == 1 {
+				events = string(res[0].Events)
+			}
+			if events != tt.want {
+				t.Errorf("events %s, want %s", events, tt.want)
+			}
+			run.mu.Lock()
+			defer run.mu.Unlock()
+			if got := strings.Join(run.filters, ";"); got != tt.pushed {
+				t.Errorf("pushed %s\nwant   %s", got, tt.pushed)
+			}
+		})
 	}
 }
 

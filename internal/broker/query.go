@@ -63,7 +63,7 @@ func (b *Broker) partials(ctx context.Context, q query.Query) ([]*engine.Partial
 	case *query.UnionDataSource:
 		return b.scatter(ctx, q, ds.DataSources)
 	}
-	rel, err := b.relationOf(ctx, q, q.Base().DataSource, nil, neededColumns(q))
+	rel, err := b.relationOf(ctx, q, q.Base().DataSource, outerPre(q), neededColumns(q))
 	if err != nil {
 		return nil, err
 	}
