@@ -260,7 +260,7 @@ func auditOf(r *http.Request) metadata.AuditInfo {
 	return metadata.AuditInfo{Author: r.Header.Get("X-Druid-Author"), Comment: r.Header.Get("X-Druid-Comment"), IP: ip}
 }
 
-func flag(r *http.Request, name string) bool {
+func queryFlag(r *http.Request, name string) bool {
 	v, ok := r.URL.Query()[name]
 	if !ok {
 		return false
@@ -288,7 +288,7 @@ func (m *Manager) loaded(w http.ResponseWriter, r *http.Request) (Config, bool) 
 }
 
 func (m *Manager) serveTiers(w http.ResponseWriter, r *http.Request) {
-	if flag(r, "discover") {
+	if queryFlag(r, "discover") {
 		cfg, err := m.Load(r.Context())
 		if err != nil {
 			httpapi.WriteError(w, r, err)
@@ -328,7 +328,7 @@ func (m *Manager) serveTier(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, base.Errorf(base.ClassNotFound, "Tier [%s] not found", tier))
 		return
 	}
-	if flag(r, "detailed") {
+	if queryFlag(r, "detailed") {
 		httpapi.WriteJSON(w, r, http.StatusOK, t)
 		return
 	}
@@ -442,7 +442,7 @@ func (m *Manager) serveStatusAll(w http.ResponseWriter, r *http.Request) {
 	}
 	out := map[string]map[string]lookupStatus{}
 	for tier, t := range cfg {
-		out[tier] = m.tierStatus(tier, t, flag(r, "detailed"))
+		out[tier] = m.tierStatus(tier, t, queryFlag(r, "detailed"))
 	}
 	httpapi.WriteJSON(w, r, http.StatusOK, out)
 }
@@ -458,7 +458,7 @@ func (m *Manager) serveStatusTier(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, base.Errorf(base.ClassNotFound, "No lookups found for tier [%s].", tier))
 		return
 	}
-	httpapi.WriteJSON(w, r, http.StatusOK, m.tierStatus(tier, t, flag(r, "detailed")))
+	httpapi.WriteJSON(w, r, http.StatusOK, m.tierStatus(tier, t, queryFlag(r, "detailed")))
 }
 
 func (m *Manager) serveStatusOne(w http.ResponseWriter, r *http.Request) {
@@ -477,7 +477,7 @@ func (m *Manager) serveStatusOne(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, base.Errorf(base.ClassNotFound, "Lookup [%s] not found for tier [%s].", name, tier))
 		return
 	}
-	httpapi.WriteJSON(w, r, http.StatusOK, m.statusOf(tier, name, s, flag(r, "detailed")))
+	httpapi.WriteJSON(w, r, http.StatusOK, m.statusOf(tier, name, s, queryFlag(r, "detailed")))
 }
 
 // NodeState is Druid's LookupsState: what a node serves and what it has
