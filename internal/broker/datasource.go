@@ -82,13 +82,21 @@ func (b *Broker) relationOf(ctx context.Context, q query.Query, ds query.DataSou
 		if !ds.JoinType.KeepsRight() {
 			leftPre = append(leftPre, conjunctsReading(pre, func(c string) bool { return !query.ShadowedBy(c, ds.RightPrefix) })...)
 		}
+		// The two sides are materialized side by side.
+		var right relation
+		var rightErr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			right, rightErr = b.relationOf(ctx, q, ds.Right, nil, rightNeed)
+		}()
 		left, err := b.relationOf(ctx, q, ds.Left, andOf(leftPre), leftNeed)
+		<-done
 		if err != nil {
 			return relation{}, err
 		}
-		right, err := b.relationOf(ctx, q, ds.Right, nil, rightNeed)
-		if err != nil {
-			return relation{}, err
+		if rightErr != nil {
+			return relation{}, rightErr
 		}
 		if _, isLookup := ds.Right.(*query.LookupDataSource); !isLookup {
 			if err := checkSubqueryRows(q, len(right.rows)); err != nil {
