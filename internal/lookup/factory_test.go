@@ -100,9 +100,9 @@ func TestDecodeSpec(t *testing.T) {
 		t.Errorf("re-encoded %s", b)
 	}
 	for in, msg := range map[string]string{
-		`{"lookupExtractorFactory":{"type":"map","map":{}}}`:  "l.version",
-		`{"version":"","lookupExtractorFactory":{}}`:           "l.version",
-		`{"version":"v1"}`:                                     "l.lookupExtractorFactory",
+		`{"lookupExtractorFactory":{"type":"map","map":{}}}`: "l.version",
+		`{"version":"","lookupExtractorFactory":{}}`:         "l.version",
+		`{"version":"v1"}`: "l.lookupExtractorFactory",
 		`{"version":"v1","lookupExtractorFactory":{"type":1}}`: "l.lookupExtractorFactory.type",
 	} {
 		if _, _, err := DecodeSpec(json.RawMessage(in), "l"); err == nil || !strings.Contains(err.Error(), msg) {
