@@ -17,6 +17,7 @@ const joinsDS = "wiki_joins"
 // wikiRow is one input row of the wiki IT data.
 type wikiRow struct {
 	Timestamp string  `json:"timestamp"`
+	Page      string  `json:"page"`
 	Country   *string `json:"country"`
 	Tags      any     `json:"tags"`
 	Added     float64 `json:"added"`
@@ -154,6 +155,30 @@ func TestJoinUnnestLookup(t *testing.T) {
 		r = queryPost(t, port, "/druid/v2/", q)
 		if got := sumsBy(t, r.body, "c.iso"); r.status != 200 || !sameSums(got, want) {
 			t.Errorf("inner with leftFilter: %d %s\nwant %v", r.status, r.body, want)
+		}
+	})
+
+	t.Run("topN over a virtual column of a join, as Druid's IT query", func(t *testing.T) {
+		// wikipedia_editstream_queries.json "topN, 1 agg, join to inline"
+		// on this table: one page is renamed through the join.
+		want := map[string]float64{}
+		for _, r := range rows {
+			p := r.Page
+			if p == "Gypsy Danger" {
+				p = "inline join!"
+			}
+			want[p] += r.Added
+		}
+		q := `{"queryType":"topN","dataSource":{"type":"join","left":"` + joinsDS + `","right":{"type":"inline","columnNames":["page","lookupPage"],"columnTypes":["string","string"],` +
+			`"rows":[["Gypsy Danger","inline join!"]]},"rightPrefix":"j.","condition":"page == \"j.page\"","joinType":"LEFT"},` + iv +
+			`,"granularity":"all","virtualColumns":[{"type":"expression","name":"lookupPage","expression":"nvl(\"j.lookupPage\", \"page\")","outputType":"string"}],` +
+			`"aggregations":[{"type":"doubleSum","name":"added","fieldName":"added"}],"dimension":"lookupPage","metric":"added","threshold":100}`
+		r := queryPost(t, port, "/druid/v2/", q)
+		if r.status != 200 {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		if got := sumsBy(t, r.body, "lookupPage"); !sameSums(got, want) || want["inline join!"] == 0 {
+			t.Errorf("got %v\nwant %v", got, want)
 		}
 	})
 
