@@ -6,9 +6,11 @@
 // dimension), merges their partial results (post-aggregations, having,
 // limit, ordering) and serves /druid/v2/* and /druid/broker/v1/*.
 //
-// Table and union datasources go through the timeline; inline datasources
-// and the outer query of a query datasource run on the broker with the row
-// engine. Query context: queryId (answered in X-Druid-Query-Id), timeout
+// Table and union datasources go through the timeline; every other
+// datasource (inline, query, lookup, join, unnest, nested in any way) is
+// materialized as rows on the broker — a table under a join or unnest by a
+// scan of the columns read, with pushable filters — and the outer query
+// runs over them with the row engine. Query context: queryId (answered in X-Druid-Query-Id), timeout
 // (504), cancellation by DELETE /druid/v2/{queryId}, maxScatterGatherBytes,
 // maxSubqueryRows; priority, useCache and populateCache are honoured by the
 // data servers. SQL endpoints answer 501 until the SQL planner exists. See

@@ -20,5 +20,10 @@
 // timeColumn, and the value) and fold with result.Aggregator.Combine.
 // stringFirst/stringLast do not truncate to maxStringBytes.
 //
+// Join (a hash join on the right side's keys, Druid's join semantics) and
+// Unnest (one row per array or multi-value element) turn the rows of join
+// and unnest datasources into rows for the outer query; LookupRows exposes
+// a lookup as rows of k and v.
+//
 // Functions are safe for concurrent use; they do not modify the rows.
 package rowengine
