@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -342,6 +343,43 @@ func TestJoinFixtures(t *testing.T) {
 					t.Errorf("inner join gave %d rows", len(rows))
 				}
 			})
+		}
+	}
+}
+
+// TestJoinRandom checks Join against the nested loop on random rows with
+// small key domains (nulls, duplicates and misses included).
+func TestJoinRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	strs := []any{"a", "b", "c", nil}
+	nums := []any{int64(1), int64(2), int64(3), nil}
+	gen := func(n int) []value.Row {
+		rows := make([]value.Row, n)
+		for i := range rows {
+			rows[i] = value.MapRow{"__time": int64(i), "s": strs[rng.IntN(len(strs))], "n": nums[rng.IntN(len(nums))], "id": int64(i)}
+		}
+		return rows
+	}
+	cols := []string{"__time", "s", "n", "id"}
+	for round := range 50 {
+		left, right := gen(rng.IntN(20)), gen(rng.IntN(8))
+		for _, c := range []struct {
+			cond string
+			keys [][2]string
+		}{
+			{`s == "j.s"`, [][2]string{{"s", "s"}}},
+			{`"j.n" == n && s == "j.s"`, [][2]string{{"n", "n"}, {"s", "s"}}},
+		} {
+			for _, typ := range []query.JoinType{query.JoinInner, query.JoinLeft, query.JoinRight, query.JoinFull} {
+				d := joinDS(t, `"l"`, `{"type":"lookup","lookup":"r"}`, c.cond, string(typ))
+				out, rows, err := Join(context.Background(), d, cols, left, cols, right)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := render(out, rows), render(out, naiveJoin(left, right, c.keys, typ)); got != want {
+					t.Fatalf("round %d %s %s:\ngot\n%s\nwant\n%s", round, c.cond, typ, got, want)
+				}
+			}
 		}
 	}
 }
