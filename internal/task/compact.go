@@ -79,10 +79,10 @@ func compactionPriority(ctx json.RawMessage) int {
 }
 
 // compactionTaskState is the queue entry of a compaction task: it locks its
-// whole input interval (EXCLUSIVE) before it runs.
+// whole read interval (EXCLUSIVE) before it runs.
 func compactionTaskState(st Status, c *ingest.CompactionTask, payload json.RawMessage) *taskState {
 	return &taskState{status: st, compact: c, payload: payload,
-		fixed: []base.Interval{c.Interval}, priority: compactionPriority(c.Context),
+		fixed: []base.Interval{compactionReadInterval(c)}, priority: compactionPriority(c.Context),
 		prog: &progress{exceptions: ingest.NewParseExceptions(&c.TuningConfig, nil)}}
 }
 
@@ -189,11 +189,14 @@ type compactionGroup struct {
 func runCompact(ctx context.Context, env *engineEnv, c *ingest.CompactionTask) (result, error) {
 	var res result
 	env.prog.state.Store("BUILD_SEGMENTS")
-	used, err := env.store.UsedSegments(ctx, c.DataSource, c.Interval)
-	if err != nil {
-		return res, fmt.Errorf("compaction task %s: used segments of %s in %s: %w", c.ID, c.DataSource, c.Interval, err)
+	readIv := compactionReadInterval(c)
+	if c.SegmentGranularity != nil && !c.AllowNonAlignedInterval && readIv != c.Interval {
+		return res, base.Errorf(base.ClassInvalidInput, "Interval[%s] to compact is not aligned with segmentGranularity[%s]", c.Interval, c.SegmentGranularity)
 	}
-	vis := visibleSegments(used)
+	vis, err := lockInput(ctx, env, c, readIv)
+	if err != nil {
+		return res, err
+	}
 	if len(vis) == 0 {
 		return res, base.Errorf(base.ClassInvalidInput, "%s", noSegmentsMsg)
 	}
@@ -232,11 +235,8 @@ func runCompact(ctx context.Context, env *engineEnv, c *ingest.CompactionTask) (
 		inputs = append(inputs, &inputSegment{ds: ds, path: path, meta: meta})
 		env.pulled[ds.ID().String()] = path
 	}
-	groups, err := compactionGroups(c, inputs)
-	if err != nil {
-		return res, err
-	}
-	env.log.Info("compacting", "dataSource", c.DataSource, "interval", c.Interval.String(), "segments", len(inputs), "passes", len(groups))
+	groups := compactionGroups(c, readIv, inputs)
+	env.log.Info("compacting", "dataSource", c.DataSource, "interval", readIv.String(), "segments", len(inputs), "passes", len(groups))
 	for _, g := range groups {
 		t, state, err := compactionIndexTask(c, g)
 		if err != nil {
@@ -252,27 +252,56 @@ func runCompact(ctx context.Context, env *engineEnv, c *ingest.CompactionTask) (
 	return res, nil
 }
 
+// compactionReadInterval is the interval a compaction task reads and
+// locks before it runs: its input interval, widened to whole buckets of the
+// segment granularity when one is given. Druid reads only the input
+// interval even when allowNonAlignedInterval lets it write coarser buckets,
+// and the new buckets then overshadow rows it never read; dryad reads the
+// whole buckets so that nothing stored is lost.
+func compactionReadInterval(c *ingest.CompactionTask) base.Interval {
+	if c.SegmentGranularity == nil {
+		return c.Interval
+	}
+	g := *c.SegmentGranularity
+	return base.Interval{Start: g.Bucket(c.Interval.Start).Start, End: g.Bucket(c.Interval.End - 1).End}
+}
+
+// lockInput returns the visible segments overlapping iv after locking the
+// umbrella of iv and their intervals: a segment straddling iv is rewritten
+// whole, so its whole interval must be locked before it is read. It lists
+// again after each new lock, as the set may have changed meanwhile.
+func lockInput(ctx context.Context, env *engineEnv, c *ingest.CompactionTask, iv base.Interval) ([]base.DataSegment, error) {
+	locked := iv // the queue locked it before the task ran
+	for range 4 {
+		used, err := env.store.UsedSegments(ctx, c.DataSource, iv)
+		if err != nil {
+			return nil, fmt.Errorf("compaction task %s: used segments of %s in %s: %w", c.ID, c.DataSource, iv, err)
+		}
+		vis := visibleSegments(used)
+		umbrella := locked
+		for _, s := range vis {
+			umbrella.Start = min(umbrella.Start, s.Interval.Start)
+			umbrella.End = max(umbrella.End, s.Interval.End)
+		}
+		if umbrella == locked {
+			return vis, nil
+		}
+		if _, err := env.lock(ctx, []base.Interval{umbrella}); err != nil {
+			return nil, err
+		}
+		locked = umbrella
+	}
+	return nil, base.Errorf(base.ClassConflict, "compaction task %s: the segments of %s around %s kept changing while it locked them", c.ID, c.DataSource, iv)
+}
+
 // compactionGroups splits the input into passes. With a segment
-// granularity, one pass reads the task's interval and covers the umbrella
-// of it and the segments; without one, each set of overlapping segment
-// intervals is a pass that keeps its interval (Druid's behaviour). Unless
-// allowNonAlignedInterval, the task's interval must be aligned with the
-// given segment granularity.
-func compactionGroups(c *ingest.CompactionTask, inputs []*inputSegment) ([]compactionGroup, error) {
+// granularity, one pass reads and rewrites the (aligned) read interval;
+// segments straddling it keep their rows outside it. Without one, each set
+// of overlapping segment intervals is a pass that keeps its interval
+// (Druid's behaviour).
+func compactionGroups(c *ingest.CompactionTask, readIv base.Interval, inputs []*inputSegment) []compactionGroup {
 	if c.SegmentGranularity != nil {
-		g := *c.SegmentGranularity
-		if !c.AllowNonAlignedInterval && !g.IsAll() {
-			widened := base.Interval{Start: g.Floor(c.Interval.Start), End: g.Bucket(c.Interval.End - 1).End}
-			if widened != c.Interval {
-				return nil, base.Errorf(base.ClassInvalidInput, "Interval[%s] to compact is not aligned with segmentGranularity[%s]", c.Interval, g)
-			}
-		}
-		umbrella := c.Interval
-		for _, in := range inputs {
-			umbrella.Start = min(umbrella.Start, in.ds.Interval.Start)
-			umbrella.End = max(umbrella.End, in.ds.Interval.End)
-		}
-		return []compactionGroup{{segs: inputs, read: c.Interval, output: umbrella, segGran: g}}, nil
+		return []compactionGroup{{segs: inputs, read: readIv, output: readIv, segGran: *c.SegmentGranularity}}
 	}
 	sorted := slices.Clone(inputs)
 	slices.SortFunc(sorted, func(a, b *inputSegment) int {
@@ -292,7 +321,7 @@ func compactionGroups(c *ingest.CompactionTask, inputs []*inputSegment) ([]compa
 		g := &groups[i]
 		g.read, g.segGran = g.output, granularityOf(g.output)
 	}
-	return groups, nil
+	return groups
 }
 
 // granularityOf is the standard granularity whose bucket is exactly iv

@@ -403,3 +403,28 @@ func TestCompactionTutorial(t *testing.T) {
 		}
 	}
 }
+
+// TestCompactionNonAlignedKeepsRows: with allowNonAlignedInterval a DAY
+// interval compacted into a YEAR segment reads the whole year, so a row of
+// the year outside the interval is not overshadowed away (Druid would lose
+// it).
+func TestCompactionNonAlignedKeepsRows(t *testing.T) {
+	f := newFixture(t, 1)
+	const ds = "cmp_nonaligned"
+	data := "{\"ts\":\"2013-03-01T01:00:00Z\",\"d\":\"march\",\"v\":1}\n{\"ts\":\"2013-08-31T01:00:00Z\",\"d\":\"august\",\"v\":2}\n"
+	if st := f.run(t, inlineSpec(ds, data, "")); st.StatusCode != StateSuccess {
+		t.Fatalf("index: %s", st.ErrorMsg)
+	}
+	st := f.run(t, []byte(`{"type":"compact","dataSource":"`+ds+`","ioConfig":{"type":"compact","allowNonAlignedInterval":true,
+"inputSpec":{"type":"interval","interval":"2013-08-31/2013-09-01"}},"granularitySpec":{"segmentGranularity":"YEAR"}}`))
+	if st.StatusCode != StateSuccess {
+		t.Fatalf("compact: %s", st.ErrorMsg)
+	}
+	segs := visibleSegments(f.segments(t, ds))
+	if len(segs) != 1 || segs[0].Interval.String() != "2013-01-01T00:00:00.000Z/2014-01-01T00:00:00.000Z" {
+		t.Fatalf("segments %+v, want one YEAR segment", segs)
+	}
+	if n := sumLongMetric(t, segs[0], "v"); n != 3 {
+		t.Errorf("sum of v %d in the YEAR segment, want 3 (both rows)", n)
+	}
+}
