@@ -109,6 +109,12 @@ func TestLookups(t *testing.T) {
 		t.Errorf("lookup dimension spec groupBy = %v (%s)", byV, r.body)
 	}
 
+	// A lookup datasource reads the same registry.
+	r = queryPost(t, port, "/druid/v2/", `{"queryType":"scan","dataSource":{"type":"lookup","lookup":"lang"},"intervals":["-146136543-09-08T08:23:32.096Z/146140482-04-24T15:36:27.903Z"],"columns":["k","v"],"resultFormat":"compactedList"}`)
+	if r.status != 200 || !strings.Contains(string(r.body), `["ja","Japanese"]`) {
+		t.Errorf("lookup datasource scan: %d %s", r.status, r.body)
+	}
+
 	// The file changes: polling picks it up.
 	if err := os.WriteFile(file, []byte("k,v\nzh,Zhongwen\n"), 0o644); err != nil {
 		t.Fatal(err)
