@@ -492,8 +492,9 @@ func compactionState(t *ingest.Task) (json.RawMessage, error) {
 	ds := &t.Spec.DataSchema
 	dims := make([]map[string]any, len(ds.DimensionsSpec.Dimensions))
 	for i, d := range ds.DimensionsSpec.Dimensions {
+		// Druid's numeric dimension schemas never have bitmap indexes.
 		dims[i] = map[string]any{"type": d.Type, "name": d.Name, "multiValueHandling": strings.ToUpper(d.MultiValueHandling),
-			"createBitmapIndex": d.CreateBitmapIndex}
+			"createBitmapIndex": d.CreateBitmapIndex && d.Type == ingest.DimString}
 	}
 	metrics := make([]json.RawMessage, len(ds.Metrics))
 	for i, m := range ds.Metrics {

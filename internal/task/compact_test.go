@@ -1,8 +1,11 @@
 package task
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -426,5 +429,75 @@ func TestCompactionNonAlignedKeepsRows(t *testing.T) {
 	}
 	if n := sumLongMetric(t, segs[0], "v"); n != 3 {
 		t.Errorf("sum of v %d in the YEAR segment, want 3 (both rows)", n)
+	}
+}
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// TestCompactionStateGolden pins the lastCompactionState JSON (Druid's
+// CompactionState shape, which the coordinator's auto-compaction reads) and
+// the derivation from segment metadata: dimensions newest segment first,
+// combining aggregators, the finest query granularity, rollup only when all
+// segments rolled up.
+func TestCompactionStateGolden(t *testing.T) {
+	mkSeg := func(iv string, rollup bool, qg string, dims []segment.Dimension, aggs ...string) *inputSegment {
+		i, err := base.ParseInterval(iv, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := segment.Metadata{Interval: i, Rollup: rollup, QueryGranularity: json.RawMessage(qg), Dimensions: dims}
+		for _, a := range aggs {
+			var h struct{ Name string }
+			_ = json.Unmarshal([]byte(a), &h)
+			m.Metrics = append(m.Metrics, segment.Metric{Name: h.Name, Aggregator: json.RawMessage(a)})
+		}
+		return &inputSegment{ds: base.DataSegment{DataSource: "w", Interval: i, Version: "v1"}, meta: m}
+	}
+	str := func(n string) segment.Dimension { return segment.Dimension{Name: n, Type: base.TypeString} }
+	older := mkSeg("2013-08-31/2013-09-01", true, `"SECOND"`, []segment.Dimension{str("page"), str("user")},
+		`{"type":"count","name":"count"}`, `{"type":"doubleSum","name":"added","fieldName":"added"}`)
+	newer := mkSeg("2013-09-01/2013-09-02", false, `"MINUTE"`, []segment.Dimension{str("user"), str("country"), {Name: "delta", Type: base.TypeLong}},
+		`{"type":"count","name":"count"}`, `{"type":"doubleSum","name":"added","fieldName":"added"}`, `{"type":"HLLSketchBuild","name":"hll","fieldName":"user"}`)
+	for _, c := range []struct{ name, spec string }{
+		{"derived", `{"type":"compact","dataSource":"w","interval":"2013-08-31/2013-09-02","granularitySpec":{"segmentGranularity":"MONTH"}}`},
+		{"given", `{"type":"compact","dataSource":"w","ioConfig":{"type":"compact","allowNonAlignedInterval":true,"inputSpec":{"type":"interval","interval":"2013-08-31/2013-09-02"}},
+"dimensionsSpec":{"dimensions":["page",{"type":"long","name":"delta"}]},"metricsSpec":[{"type":"longSum","name":"count","fieldName":"count"}],
+"transformSpec":{"filter":{"type":"selector","dimension":"page","value":"x"}},"granularitySpec":{"segmentGranularity":"YEAR","queryGranularity":"HOUR","rollup":true},
+"tuningConfig":{"type":"index_parallel","forceGuaranteedRollup":true,"partitionsSpec":{"type":"hashed","numShards":2,"partitionDimensions":["page"]},
+"indexSpec":{"bitmap":{"type":"roaring"}}}}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ct, err := ingest.DecodeCompactionTask([]byte(c.spec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			groups := compactionGroups(ct, compactionReadInterval(ct), []*inputSegment{older, newer})
+			if len(groups) != 1 {
+				t.Fatalf("%d passes", len(groups))
+			}
+			_, state, err := compactionIndexTask(ct, groups[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := json.Indent(&buf, state, "", "  "); err != nil {
+				t.Fatal(err)
+			}
+			buf.WriteByte('\n')
+			path := filepath.Join("testdata", "compaction_state_"+c.name+".json")
+			if *updateGolden {
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create)", err)
+			}
+			if !bytes.Equal(want, buf.Bytes()) {
+				t.Errorf("%s differs; got:\n%s", path, buf.Bytes())
+			}
+		})
 	}
 }
