@@ -218,8 +218,8 @@ func neededColumns(q query.Query) columnSet {
 	need := columnSet{base.TimeColumn: true}
 	need.add(filter.RequiredColumns(c.Filter)...)
 	for _, vc := range c.VirtualColumns {
-		comp, err := expr.Bind(vc.Parsed, nil)
-		if vc.Parsed == nil || err != nil {
+		comp, err := c.CompileExpr(vc.Expression, nil)
+		if err != nil {
 			return nil
 		}
 		need.add(comp.RequiredColumns()...)
@@ -266,9 +266,12 @@ func joinNeeds(d *query.JoinDataSource, need columnSet) (left, right columnSet) 
 		}
 	}
 	for _, eq := range d.Equalities {
-		comp, err := expr.Bind(eq.Left, nil)
-		if err != nil {
-			return nil, nil
+		comp := eq.Compiled
+		if comp == nil {
+			var err error
+			if comp, err = expr.Bind(eq.Left, nil); err != nil {
+				return nil, nil
+			}
 		}
 		left.add(comp.RequiredColumns()...)
 		right.add(eq.RightColumn)
@@ -294,9 +297,12 @@ func unnestNeeds(d *query.UnnestDataSource, need columnSet) columnSet {
 			out[c] = true
 		}
 	}
-	comp, err := expr.Compile(d.VirtualColumn.Expression, nil)
-	if err != nil {
-		return nil
+	comp := d.Expr
+	if comp == nil {
+		var err error
+		if comp, err = expr.Compile(d.VirtualColumn.Expression, nil); err != nil {
+			return nil
+		}
 	}
 	out.add(comp.RequiredColumns()...)
 	return out

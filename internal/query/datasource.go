@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/query/jsonspec"
 )
 
@@ -61,6 +62,13 @@ func (d *QueryDataSource) Tables() []string { return d.Query.Base().DataSource.T
 func (d *InlineDataSource) Tables() []string { return nil }
 
 func decodeDataSource(raw json.RawMessage, path string, depth int) (DataSource, error) {
+	return decodeDataSourceWith(raw, path, depth, nil)
+}
+
+// decodeDataSourceWith decodes a datasource at path; lookups resolves the
+// lookups named in join conditions, leftFilters, unnest virtual columns and
+// unnestFilters (nil knows none).
+func decodeDataSourceWith(raw json.RawMessage, path string, depth int, lookups dimension.LookupFunc) (DataSource, error) {
 	if depth > maxQueryDepth {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: datasources are nested more than %d deep", path, maxQueryDepth)
 	}
@@ -103,7 +111,7 @@ func decodeDataSource(raw json.RawMessage, path string, depth int) (DataSource, 
 		}
 		u := &UnionDataSource{}
 		for i, e := range a {
-			ds, err := decodeDataSource(e, jsonspec.Index(o.FieldPath("dataSources"), i), depth+1)
+			ds, err := decodeDataSourceWith(e, jsonspec.Index(o.FieldPath("dataSources"), i), depth+1, lookups)
 			if err != nil {
 				return nil, err
 			}
@@ -131,9 +139,9 @@ func decodeDataSource(raw json.RawMessage, path string, depth int) (DataSource, 
 	case "lookup":
 		return decodeLookup(o)
 	case "join":
-		return decodeJoin(o, depth)
+		return decodeJoin(o, depth, lookups)
 	case "unnest":
-		return decodeUnnest(o, depth)
+		return decodeUnnest(o, depth, lookups)
 	case "frame", "restrict", "filter":
 		return nil, base.Errorf(base.ClassUnsupported, "%s: %q datasources are not supported yet", path, typ)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/expr"
+	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/query/filter"
 	"github.com/dryaddb/dryad/internal/query/jsonspec"
 )
@@ -55,6 +56,9 @@ type JoinDataSource struct {
 type JoinEquality struct {
 	// Left is an expression over left-side columns only.
 	Left expr.Expr
+	// Compiled is Left bound for evaluation (lookup() resolved with the
+	// lookups the query was decoded with).
+	Compiled *expr.Compiled
 	// RightColumn is the right side's column, without the prefix.
 	RightColumn string
 }
@@ -64,6 +68,9 @@ type JoinEquality struct {
 type UnnestDataSource struct {
 	Base          DataSource
 	VirtualColumn VirtualColumn
+	// Expr is the virtual column's expression bound for evaluation
+	// (lookup() resolved with the lookups the query was decoded with).
+	Expr *expr.Compiled
 	// UnnestFilter filters the unnested rows; nil for none.
 	UnnestFilter filter.Filter
 }
@@ -121,7 +128,7 @@ func decodeLookup(o *jsonspec.Object) (DataSource, error) {
 	return &LookupDataSource{Lookup: name}, nil
 }
 
-func decodeJoin(o *jsonspec.Object, depth int) (DataSource, error) {
+func decodeJoin(o *jsonspec.Object, depth int, lookups dimension.LookupFunc) (DataSource, error) {
 	for _, f := range []string{"left", "right", "condition", "joinType"} {
 		if o.Err() == nil && !o.Has(f) {
 			o.Failf(f, "required field is missing")
@@ -130,11 +137,11 @@ func decodeJoin(o *jsonspec.Object, depth int) (DataSource, error) {
 	if o.Err() != nil {
 		return nil, o.Err()
 	}
-	left, err := decodeDataSource(o.Raw("left"), o.FieldPath("left"), depth+1)
+	left, err := decodeDataSourceWith(o.Raw("left"), o.FieldPath("left"), depth+1, lookups)
 	if err != nil {
 		return nil, err
 	}
-	right, err := decodeDataSource(o.Raw("right"), o.FieldPath("right"), depth+1)
+	right, err := decodeDataSourceWith(o.Raw("right"), o.FieldPath("right"), depth+1, lookups)
 	if err != nil {
 		return nil, err
 	}
@@ -178,14 +185,14 @@ func decodeJoin(o *jsonspec.Object, depth int) (DataSource, error) {
 			}
 		}
 	}
-	if err := analyzeCondition(d); err != nil {
+	if err := analyzeCondition(d, lookups); err != nil {
 		return nil, o.Failf("condition", "%v", err)
 	}
 	if o.Has("leftFilter") {
 		if _, ok := left.(*TableDataSource); !ok {
 			return nil, o.Failf("leftFilter", "left filter is only supported if left data source is direct table access")
 		}
-		f, err := filter.Decode(o.Raw("leftFilter"), o.FieldPath("leftFilter"))
+		f, err := filter.DecodeWith(o.Raw("leftFilter"), o.FieldPath("leftFilter"), lookups)
 		if err != nil {
 			return nil, err
 		}
@@ -197,8 +204,12 @@ func decodeJoin(o *jsonspec.Object, depth int) (DataSource, error) {
 // analyzeCondition splits the condition into its conjuncts, as Druid's
 // JoinConditionAnalysis: each is an equality of a left-side expression and
 // a right-side column (either way round), or a constant. Anything else
-// cannot be run as a hash join and is refused.
-func analyzeCondition(d *JoinDataSource) error {
+// cannot be run as a hash join and is refused. lookup() binds through
+// lookups.
+func analyzeCondition(d *JoinDataSource, lookups dimension.LookupFunc) error {
+	bind := func(e expr.Expr) (*expr.Compiled, error) {
+		return expr.BindOptions(e, expr.Options{Lookups: lookups.Expr()})
+	}
 	e, err := expr.Parse(d.Condition)
 	if err != nil {
 		return err
@@ -216,12 +227,12 @@ func analyzeCondition(d *JoinDataSource) error {
 	split(e)
 	for _, c := range conj {
 		if b, ok := c.(*expr.Binary); ok && b.Op == "==" {
-			eq, ok, err := equality(b.L, b.R, d.RightPrefix)
+			eq, ok, err := equality(b.L, b.R, d.RightPrefix, bind)
 			if err != nil {
 				return err
 			}
 			if !ok {
-				eq, ok, err = equality(b.R, b.L, d.RightPrefix)
+				eq, ok, err = equality(b.R, b.L, d.RightPrefix, bind)
 				if err != nil {
 					return err
 				}
@@ -231,7 +242,7 @@ func analyzeCondition(d *JoinDataSource) error {
 				continue
 			}
 		}
-		comp, err := expr.Bind(c, nil)
+		comp, err := bind(c)
 		if err != nil {
 			return err
 		}
@@ -248,12 +259,12 @@ func analyzeCondition(d *JoinDataSource) error {
 
 // equality reports whether l == r is a left-side expression equal to a
 // right-side column.
-func equality(l, r expr.Expr, prefix string) (JoinEquality, bool, error) {
+func equality(l, r expr.Expr, prefix string, bind func(expr.Expr) (*expr.Compiled, error)) (JoinEquality, bool, error) {
 	id, ok := r.(*expr.Ident)
 	if !ok || !strings.HasPrefix(id.Name, prefix) {
 		return JoinEquality{}, false, nil
 	}
-	comp, err := expr.Bind(l, nil)
+	comp, err := bind(l)
 	if err != nil {
 		return JoinEquality{}, false, err
 	}
@@ -262,10 +273,10 @@ func equality(l, r expr.Expr, prefix string) (JoinEquality, bool, error) {
 			return JoinEquality{}, false, nil
 		}
 	}
-	return JoinEquality{Left: l, RightColumn: id.Name[len(prefix):]}, true, nil
+	return JoinEquality{Left: l, Compiled: comp, RightColumn: id.Name[len(prefix):]}, true, nil
 }
 
-func decodeUnnest(o *jsonspec.Object, depth int) (DataSource, error) {
+func decodeUnnest(o *jsonspec.Object, depth int, lookups dimension.LookupFunc) (DataSource, error) {
 	for _, f := range []string{"base", "virtualColumn"} {
 		if o.Err() == nil && !o.Has(f) {
 			o.Failf(f, "required field is missing")
@@ -274,19 +285,23 @@ func decodeUnnest(o *jsonspec.Object, depth int) (DataSource, error) {
 	if o.Err() != nil {
 		return nil, o.Err()
 	}
-	b, err := decodeDataSource(o.Raw("base"), o.FieldPath("base"), depth+1)
+	b, err := decodeDataSourceWith(o.Raw("base"), o.FieldPath("base"), depth+1, lookups)
 	if err != nil {
 		return nil, err
 	}
 	// Without an outputType the unnested values keep the expression's
 	// element type.
-	vc, err := decodeVirtualColumn(o.Raw("virtualColumn"), o.FieldPath("virtualColumn"), base.ColumnType{})
+	vc, err := decodeVirtualColumnWith(o.Raw("virtualColumn"), o.FieldPath("virtualColumn"), base.ColumnType{}, lookups)
 	if err != nil {
 		return nil, err
 	}
-	d := &UnnestDataSource{Base: b, VirtualColumn: vc}
+	comp, err := expr.BindOptions(vc.Parsed, expr.Options{Lookups: lookups.Expr()})
+	if err != nil {
+		return nil, base.Errorf(base.ClassOf(err), "%s: %w", jsonspec.Join(o.FieldPath("virtualColumn"), "expression"), err)
+	}
+	d := &UnnestDataSource{Base: b, VirtualColumn: vc, Expr: comp}
 	if o.Has("unnestFilter") {
-		f, err := filter.Decode(o.Raw("unnestFilter"), o.FieldPath("unnestFilter"))
+		f, err := filter.DecodeWith(o.Raw("unnestFilter"), o.FieldPath("unnestFilter"), lookups)
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/expr"
 )
 
 // withDS is a scan query over the given datasource JSON.
@@ -137,4 +138,32 @@ func FuzzDecodeDataSource(f *testing.F) {
 		}
 		checkRoundTrip(t, q)
 	})
+}
+
+// TestDataSourceLookups checks that lookup() in join conditions and unnest
+// virtual columns binds through the lookups the query is decoded with.
+func TestDataSourceLookups(t *testing.T) {
+	lookups := func(name string) (map[string]string, bool) {
+		if name == "iso" {
+			return map[string]string{"France": "FR"}, true
+		}
+		return nil, false
+	}
+	ds, err := decodeDataSourceWith([]byte(`{"type":"unnest","base":{"type":"join","left":"w","right":{"type":"lookup","lookup":"l"},"rightPrefix":"j.","condition":"lookup(country, 'iso') == \"j.k\"","joinType":"INNER",
+		"leftFilter":{"type":"selector","dimension":"country","value":"FR","extractionFn":{"type":"registeredLookup","lookup":"iso"}}},
+		"virtualColumn":{"type":"expression","name":"u","expression":"lookup(country, 'iso')"}}`), "dataSource", 0, lookups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := ds.(*UnnestDataSource)
+	eq := u.Base.(*JoinDataSource).Equalities[0]
+	for _, c := range []*expr.Compiled{eq.Compiled, u.Expr} {
+		v, err := c.EvalRow(expr.MapBindings{"country": "France"})
+		if err != nil || v.S != "FR" {
+			t.Errorf("%s over France: %v %v", c, v, err)
+		}
+	}
+	if _, err := decodeDataSourceWith([]byte(`{"type":"unnest","base":"w","virtualColumn":{"type":"expression","name":"u","expression":"lookup(country, 'nope')"}}`), "dataSource", 0, lookups); err == nil {
+		t.Error("unknown lookup accepted")
+	}
 }

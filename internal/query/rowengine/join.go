@@ -41,9 +41,12 @@ func Join(ctx context.Context, d *query.JoinDataSource, leftCols []string, left 
 		if id, ok := eq.Left.(*expr.Ident); ok {
 			idents[i] = id.Name
 		}
-		c, err := expr.Bind(eq.Left, nil)
-		if err != nil {
-			return nil, nil, base.Errorf(base.ClassOf(err), "join condition %s: %w", d.Condition, err)
+		c := eq.Compiled
+		if c == nil {
+			var err error
+			if c, err = expr.Bind(eq.Left, nil); err != nil {
+				return nil, nil, base.Errorf(base.ClassOf(err), "join condition %s: %w", d.Condition, err)
+			}
 		}
 		keys[i] = c
 	}
@@ -253,9 +256,12 @@ func appendKey(buf []byte, v expr.Value, numeric bool) ([]byte, bool) {
 // the unnested one. The loop stops with ctx's error when ctx ends.
 func Unnest(ctx context.Context, d *query.UnnestDataSource, baseCols []string, rows []value.Row) ([]string, []value.Row, error) {
 	vc := d.VirtualColumn
-	c, err := expr.Compile(vc.Expression, nil)
-	if err != nil {
-		return nil, nil, base.Errorf(base.ClassOf(err), "unnest virtual column %q: %w", vc.Name, err)
+	c := d.Expr
+	if c == nil {
+		var err error
+		if c, err = expr.Compile(vc.Expression, nil); err != nil {
+			return nil, nil, base.Errorf(base.ClassOf(err), "unnest virtual column %q: %w", vc.Name, err)
+		}
 	}
 	m, err := filter.Compile(d.UnnestFilter)
 	if err != nil {
