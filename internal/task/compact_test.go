@@ -501,3 +501,24 @@ func TestCompactionStateGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestCompactionStraddlingSegment: an hour of a DAY segment compacted
+// without a segment granularity rewrites the whole day segment, after
+// locking the whole day.
+func TestCompactionStraddlingSegment(t *testing.T) {
+	f := newFixture(t, 1)
+	const ds = "cmp_straddle"
+	data := "{\"ts\":\"2020-01-01T01:00:00Z\",\"d\":\"a\",\"v\":1}\n{\"ts\":\"2020-01-01T05:00:00Z\",\"d\":\"b\",\"v\":2}\n"
+	if st := f.run(t, inlineSpec(ds, data, "")); st.StatusCode != StateSuccess {
+		t.Fatalf("index: %s", st.ErrorMsg)
+	}
+	old := f.segments(t, ds)
+	st := f.run(t, []byte(`{"type":"compact","dataSource":"`+ds+`","interval":"2020-01-01T05:00:00Z/2020-01-01T06:00:00Z"}`))
+	if st.StatusCode != StateSuccess {
+		t.Fatalf("compact: %s", st.ErrorMsg)
+	}
+	segs := visibleSegments(f.segments(t, ds))
+	if len(segs) != 1 || segs[0].Interval != old[0].Interval || segs[0].Version <= old[0].Version || segs[0].TotalRows != 2 {
+		t.Fatalf("segments after compaction %+v, want the whole day rewritten with its 2 rows", segs)
+	}
+}
