@@ -82,16 +82,22 @@ func (b *Broker) relationOf(ctx context.Context, q query.Query, ds query.DataSou
 		if !ds.JoinType.KeepsRight() {
 			leftPre = append(leftPre, conjunctsReading(pre, func(c string) bool { return !query.ShadowedBy(c, ds.RightPrefix) })...)
 		}
-		// The two sides are materialized side by side.
+		// The two sides are materialized side by side; a failing left side
+		// stops the right one.
+		rctx, stop := context.WithCancel(ctx)
 		var right relation
 		var rightErr error
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			right, rightErr = b.relationOf(ctx, q, ds.Right, nil, rightNeed)
+			right, rightErr = b.relationOf(rctx, q, ds.Right, nil, rightNeed)
 		}()
 		left, err := b.relationOf(ctx, q, ds.Left, andOf(leftPre), leftNeed)
+		if err != nil {
+			stop()
+		}
 		<-done
+		stop()
 		if err != nil {
 			return relation{}, err
 		}
