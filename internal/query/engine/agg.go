@@ -7,7 +7,6 @@ import (
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/query/aggregation"
-	"github.com/dryaddb/dryad/internal/query/postagg"
 	"github.com/dryaddb/dryad/internal/query/result"
 	"github.com/dryaddb/dryad/internal/query/value"
 	"github.com/dryaddb/dryad/internal/segment"
@@ -485,27 +484,19 @@ func (a *pairAgg) setRef(g int32, v *vec, i int) bool {
 	return true
 }
 
-// better reports whether a pair (t, x) replaces group g's: an earlier
-// (first) or later (last) time wins; at equal times a non-null value beats
-// null, then the smaller (first) or larger (last) value wins, so that the
-// result does not depend on row order (as result's combine).
-func (a *pairAgg) better(g int32, t int64, x any) bool {
+// better reports whether a pair at time t, read after group g's current
+// one, replaces it: Druid's rule for reading a segment — an earlier (first)
+// or later (last) time wins, and on equal times the later row wins for last
+// and the earlier for first (result.RowFolder is the same rule for the row
+// engine).
+func (a *pairAgg) better(g int32, t int64) bool {
 	if !a.seen[g] {
 		return true
 	}
-	cur := a.times[g]
-	if t != cur {
+	if cur := a.times[g]; t != cur {
 		return (t < cur) == a.first
 	}
-	curV := a.resolve(int(g))
-	switch {
-	case curV == nil:
-		return x != nil
-	case x == nil:
-		return false
-	}
-	c := postagg.CompareValues(curV, x, false)
-	return (a.first && c > 0) || (!a.first && c < 0)
+	return !a.first
 }
 
 func (a *pairAgg) add(start, n int, sel []int32, groups []int32, one int32) error {
@@ -550,17 +541,8 @@ func (a *pairAgg) add(start, n int, sel []int32, groups []int32, one int32) erro
 		if tnull != nil && tnull[i] {
 			t = 0
 		}
-		if a.seen[g] && t != a.times[g] {
-			if (t < a.times[g]) != a.first {
-				continue // the common case, decided without the value
-			}
-		} else if a.seen[g] {
-			// Equal times: the values decide.
-			x := a.convert(v, int(i))
-			if a.better(g, t, x) {
-				a.vals[g], a.ref[g] = x, refAny
-			}
-			continue
+		if !a.better(g, t) {
+			continue // decided without the value
 		}
 		a.seen[g], a.times[g] = true, t
 		if !a.setRef(g, v, int(i)) {
@@ -626,7 +608,7 @@ func (a *pairAgg) addStored(v *vec, sel []int32, groups []int32, one int32) erro
 		case segment.KindString:
 			x = chop(sv.Str, a.maxBytes)
 		}
-		if !a.better(g, t, x) {
+		if !a.better(g, t) {
 			continue
 		}
 		a.seen[g], a.times[g], a.vals[g], a.ref[g] = true, t, x, refAny

@@ -59,15 +59,15 @@ func TestAggregators(t *testing.T) {
 		{`{"type":"floatMin","name":"v","fieldName":"f"}`, `{"F":"-3.0"}`},
 		{`{"type":"floatMax","name":"v","fieldName":"f"}`, `{"F":"4.0"}`},
 		{`{"type":"longFirst","name":"v","fieldName":"x"}`, `{"pairT":0,"pairV":{"L":10}}`},
-		{`{"type":"longLast","name":"v","fieldName":"x"}`, `{"pairT":3660000,"pairV":{"L":7}}`}, // equal times: the larger value
+		{`{"type":"longLast","name":"v","fieldName":"x"}`, `{"pairT":3660000,"pairV":{"L":1}}`}, // equal times: the later row, as Druid
 		{`{"type":"doubleFirst","name":"v","fieldName":"y"}`, `{"pairT":0,"pairV":{"D":"0.5"}}`},
-		{`{"type":"doubleLast","name":"v","fieldName":"y"}`, `{"pairT":3660000,"pairV":{"D":"-1.0"}}`}, // non-null beats null
+		{`{"type":"doubleLast","name":"v","fieldName":"y"}`, `{"pairT":3660000,"pairV":null}`}, // the later row even when null, as Druid
 		{`{"type":"floatFirst","name":"v","fieldName":"f"}`, `{"pairT":0,"pairV":{"F":"1.0"}}`},
 		{`{"type":"floatLast","name":"v","fieldName":"f"}`, `{"pairT":3660000,"pairV":{"F":"4.0"}}`},
 		{`{"type":"stringFirst","name":"v","fieldName":"s"}`, `{"pairT":0,"pairV":"a"}`},
-		{`{"type":"stringLast","name":"v","fieldName":"s"}`, `{"pairT":3660000,"pairV":"c"}`},
+		{`{"type":"stringLast","name":"v","fieldName":"s"}`, `{"pairT":3660000,"pairV":"a"}`},
 		{`{"type":"stringFirst","name":"v","fieldName":"m"}`, `{"pairT":0,"pairV":null}`}, // a multi-value row is not a scalar
-		{`{"type":"stringLast","name":"v","fieldName":"s","maxStringBytes":1}`, `{"pairT":3660000,"pairV":"c"}`},
+		{`{"type":"stringLast","name":"v","fieldName":"s","maxStringBytes":1}`, `{"pairT":3660000,"pairV":"a"}`},
 		{`{"type":"longFirst","name":"v","fieldName":"x","timeColumn":"l"}`, `{"pairT":-1,"pairV":{"L":7}}`},
 		{`{"type":"filtered","name":"v","filter":{"type":"selector","dimension":"s","value":"a"},"aggregator":{"type":"longSum","name":"v","fieldName":"x"}}`, `{"L":11}`},
 	}

@@ -24,7 +24,8 @@ type Aggregator interface {
 // the time it was seen at. Combining keeps the earlier (first) or later
 // (last) pair; on equal times a non-null value wins, then the smaller
 // (first) or larger (last) value, so that the merged result does not depend
-// on the order partial results arrive in.
+// on the order partial results arrive in. Within one segment rows are
+// folded in row order instead (RowFolder), as Druid does.
 type Pair struct {
 	Time  int64
 	Value any
@@ -88,6 +89,37 @@ func (p *pairAgg) Combine(a, b any) any {
 		return b
 	}
 	return a
+}
+
+// RowFolder is implemented by aggregators whose result depends on the
+// order rows are read in (first/last on equal times). FoldRow folds row,
+// the intermediate value of one row read after the rows acc holds, into
+// acc: Druid's rule for reading a segment, where on equal times the later
+// row wins for last and the earlier for first (null values included).
+type RowFolder interface {
+	FoldRow(acc, row any) any
+}
+
+// FoldRow implements RowFolder.
+func (p *pairAgg) FoldRow(acc, row any) any {
+	pa, okA := acc.(Pair)
+	pb, okB := row.(Pair)
+	switch {
+	case !okA:
+		return row
+	case !okB:
+		return acc
+	}
+	if p.first {
+		if pb.Time < pa.Time {
+			return row
+		}
+		return acc
+	}
+	if pb.Time >= pa.Time {
+		return row
+	}
+	return acc
 }
 
 // Finalize implements the interface.

@@ -31,15 +31,24 @@ func genRows(t *rapid.T) []value.Row {
 	return rows
 }
 
-// split partitions rows into k "segments".
-func split(t *rapid.T, rows []value.Row) [][]value.Row {
+// split partitions rows into k "segments" and returns them with the rows
+// in segment order. Rows of segment i get times ≡ i (mod 4) ms: first/last
+// break ties by row order within a segment (Druid's rule) and by value
+// across segments, so only ties within one segment are generated.
+func split(t *rapid.T, rows []value.Row) (parts [][]value.Row, ordered []value.Row) {
 	k := rapid.IntRange(1, 4).Draw(t, "k")
-	parts := make([][]value.Row, k)
+	parts = make([][]value.Row, k)
 	for _, r := range rows {
 		i := rapid.IntRange(0, k-1).Draw(t, "seg")
+		m := r.(value.MapRow)
+		ts := m["__time"].(int64)
+		m["__time"] = ts - ts%4 + int64(i)
 		parts[i] = append(parts[i], r)
 	}
-	return parts
+	for _, p := range parts {
+		ordered = append(ordered, p...)
+	}
+	return parts, ordered
 }
 
 const aggsJSON = `"aggregations":[{"type":"count","name":"rows"},{"type":"longSum","name":"sx","fieldName":"x"},{"type":"doubleSum","name":"sy","fieldName":"y"},
@@ -57,8 +66,7 @@ func TestMergeMatchesSingleRun(t *testing.T) {
 	g, ts, tn := gq.(*query.GroupBy), tq.(*query.Timeseries), nq.(*query.TopN)
 	aggs, _ := result.FromFactories(g.Aggregations)
 	rapid.Check(t, func(t *rapid.T) {
-		rows := genRows(t)
-		parts := split(t, rows)
+		parts, rows := split(t, genRows(t))
 
 		whole, _ := GroupBy(g, aggs, rows)
 		wt, _ := result.FinishGroupBy(g, aggs, whole)

@@ -322,6 +322,7 @@ func (s *span) add(t int64) {
 // skipEmptyBuckets); with granularity "all" the bucket is labelled
 // max(query start, first row time).
 func Timeseries(q *query.Timeseries, aggs []result.Aggregator, rows []value.Row) ([]result.TimeseriesRow, error) {
+	aggs = inRowOrder(aggs)
 	p, err := prepare(&q.Common)
 	if err != nil {
 		return nil, err
@@ -360,6 +361,32 @@ func Timeseries(q *query.Timeseries, aggs []result.Aggregator, rows []value.Row)
 	return out, nil
 }
 
+// rowOrder folds rows with the aggregator's RowFolder rule: rows are read
+// in order, as a segment's are.
+type rowOrder struct {
+	result.Aggregator
+	f result.RowFolder
+}
+
+// Combine folds b, a row read after those a holds.
+func (r rowOrder) Combine(a, b any) any { return r.f.FoldRow(a, b) }
+
+// inRowOrder wraps the aggregators whose result depends on row order
+// (first/last on equal times) so that folding rows follows Druid's rule
+// for reading a segment.
+func inRowOrder(aggs []result.Aggregator) []result.Aggregator {
+	out := aggs
+	for i, a := range aggs {
+		if f, ok := a.(result.RowFolder); ok {
+			if &out[0] == &aggs[0] {
+				out = slices.Clone(aggs)
+			}
+			out[i] = rowOrder{Aggregator: a, f: f}
+		}
+	}
+	return out
+}
+
 // combineFrom folds a lifted row into empty states (so that count and
 // nullable sums start right).
 func combineFrom(aggs []result.Aggregator, vals []any) []any {
@@ -390,6 +417,7 @@ func cmpInt(a, b int64) int {
 // TopN runs a topN query over rows and returns every group per bucket
 // (merge with result.MergeTopN and finish with result.FinishTopN).
 func TopN(q *query.TopN, aggs []result.Aggregator, rows []value.Row) ([]result.TopNBucket, error) {
+	aggs = inRowOrder(aggs)
 	p, err := prepare(&q.Common)
 	if err != nil {
 		return nil, err
@@ -492,6 +520,7 @@ func (t tableRow) Value(name string) any {
 // with result.FinishGroupBy, after merging with other partial results if
 // any).
 func GroupBy(q *query.GroupBy, aggs []result.Aggregator, rows []value.Row) ([]result.GroupByRow, error) {
+	aggs = inRowOrder(aggs)
 	p, err := prepare(&q.Common)
 	if err != nil {
 		return nil, err
