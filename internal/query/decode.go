@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/granularity"
@@ -57,13 +58,16 @@ func decodeQueryWith(raw json.RawMessage, path string, depth int, opts DecodeOpt
 	if !ok {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: required field is missing; expected one of %s", o.FieldPath("queryType"), strings.Join(QueryTypes, ", "))
 	}
-	d := &decoder{o: o, depth: depth, queryLookups: opts.Lookups}
+	d := &decoder{o: o, depth: depth, queryLookups: opts.Lookups, usedLookups: &atomic.Bool{}}
 	if opts.Lookups != nil {
-		// Record whether decoding resolves a lookup (the recording
-		// resolver is used only while decoding, by this goroutine).
+		// Record whether decoding resolves a lookup. Expression filters
+		// keep the resolver and call it again when compiled, from other
+		// goroutines: hence the atomic.
 		d.lookups = func(name string) (map[string]string, bool) {
 			m, ok := opts.Lookups(name)
-			d.usedLookups = d.usedLookups || ok
+			if ok {
+				d.usedLookups.Store(true)
+			}
 			return m, ok
 		}
 	}
@@ -91,7 +95,7 @@ func decodeQueryWith(raw json.RawMessage, path string, depth int, opts DecodeOpt
 	if err := o.Err(); err != nil {
 		return nil, err
 	}
-	q.Base().usesLookups = d.usedLookups
+	q.Base().usesLookups = d.usedLookups.Load()
 	return q, nil
 }
 
@@ -102,7 +106,7 @@ type decoder struct {
 	// is the resolver the decoded query keeps.
 	lookups      dimension.LookupFunc
 	queryLookups dimension.LookupFunc
-	usedLookups  bool
+	usedLookups  *atomic.Bool
 }
 
 func (d *decoder) fail(err error) { d.o.Fail(err) }
@@ -117,7 +121,7 @@ func (d *decoder) common(c *Common, intervalsRequired, granularityRequired bool)
 		o.Failf("dataSource", "required field is missing")
 		return
 	}
-	ds, err := decodeDataSource(o.Raw("dataSource"), o.FieldPath("dataSource"), d.depth)
+	ds, err := decodeDataSourceWith(o.Raw("dataSource"), o.FieldPath("dataSource"), d.depth, d.lookups)
 	if err != nil {
 		d.fail(err)
 		return

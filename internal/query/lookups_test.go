@@ -28,6 +28,8 @@ func TestDecodeWithLookups(t *testing.T) {
 		{"dimension", gb + `,"dimensions":[{"type":"extraction","dimension":"c","extractionFn":{"type":"registeredLookup","lookup":"country"}}]}`, 0, ""},
 		{"lookup dimension spec", gb + `,"dimensions":[{"type":"lookup","dimension":"c","outputName":"o","name":"country"}]}`, 0, ""},
 		{"having", gb + `,"dimensions":["c"],"having":{"type":"dimSelector","dimension":"c","value":"France","extractionFn":{"type":"registeredLookup","lookup":"country"}}}`, 0, ""},
+		{"join leftFilter", `{"queryType":"scan","intervals":["2013/2014"],"dataSource":{"type":"join","left":"w","right":{"type":"lookup","lookup":"country"},"rightPrefix":"r.","condition":"c == \"r.k\"","joinType":"INNER",` +
+			`"leftFilter":{"type":"selector","dimension":"c","value":"France","extractionFn":{"type":"registeredLookup","lookup":"country"}}}}`, 0, ""},
 		{"unknown in virtual column", ts + `,"virtualColumns":[{"type":"expression","name":"v","expression":"lookup(c, 'nope')"}]}`, base.ClassInvalidInput, "nope"},
 		{"unknown in filter", ts + `,"filter":{"type":"selector","dimension":"c","value":"x","extractionFn":{"type":"registeredLookup","lookup":"nope"}}}`, base.ClassInvalidInput, "filter.extractionFn.lookup: Lookup [nope] not found"},
 		{"unknown in dimension", gb + `,"dimensions":[{"type":"extraction","dimension":"c","extractionFn":{"type":"registeredLookup","lookup":"nope"}}]}`, base.ClassInvalidInput, "dimensions[0].extractionFn.lookup: Lookup [nope] not found"},
