@@ -204,10 +204,10 @@ func (p ParseSpec) parseCSV(r io.Reader, src string, out map[string]string) erro
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			return base.Errorf(base.ClassInvalidInput, "lookup file %s: %w", src, err)
 		}
+		line, _ := cr.FieldPos(0) // records have at least one field
 		if err := rp.row(line, rec); err != nil {
 			return err
 		}
