@@ -398,6 +398,11 @@ func (c *Coordinator) CompactionConfig(ctx context.Context) (CompactionConfig, e
 	if cc.CompactionConfigs == nil {
 		cc.CompactionConfigs = []DataSourceCompactionConfig{}
 	}
+	for i := range cc.CompactionConfigs {
+		if isNull(cc.CompactionConfigs[i].MetricsSpec) {
+			cc.CompactionConfigs[i].MetricsSpec = nil // a stored null
+		}
+	}
 	if cc.Engine == "" {
 		cc.Engine = "native"
 	}

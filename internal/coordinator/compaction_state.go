@@ -104,7 +104,7 @@ func (d *DataSourceCompactionConfig) stateMatches(st *compactionState) bool {
 			return false
 		}
 	}
-	if d.MetricsSpec != nil && !metricsEqual(d.MetricsSpec, st.MetricsSpec) {
+	if !isNull(d.MetricsSpec) && !metricsEqual(d.MetricsSpec, st.MetricsSpec) {
 		return false
 	}
 	if t := d.TransformSpec; t != nil && !isNull(t.Filter) {

@@ -454,3 +454,45 @@ func TestPartitionsSpecEqual(t *testing.T) {
 		}
 	}
 }
+
+// TestRunCompactionSkipsCompactedData goes through the stored config (as
+// every run does): a chunk whose segment carries the state the config
+// produces is not compacted again, the others are.
+func TestRunCompactionSkipsCompactedData(t *testing.T) {
+	tests := []struct {
+		name   string
+		config string
+		state  json.RawMessage
+		submit int
+	}{
+		{"config without metricsSpec", `{"dataSource":"wiki","skipOffsetFromLatest":"PT0S","granularitySpec":{"segmentGranularity":"DAY"},"tuningConfig":{"partitionsSpec":{"type":"dynamic","maxRowsPerSegment":10000}}}`,
+			compactState(10000, "DAY", true), 0},
+		{"full config", fullConfig, compactState(10000, "DAY", true), 0},
+		{"state of another config", fullConfig, compactState(10000, "DAY", false), 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			store, err := metadata.Open(ctx, metadata.Config{DataDir: t.TempDir()}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			if err := store.PublishSegments(ctx, []base.DataSegment{daySeg(0, "v2", 0, 100, tc.state)}, metadata.PublishOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			tasks := &fakeTasks{}
+			f := &apiFixture{store: store, c: New(config.CoordinatorConfig{}, Deps{Elector: discovery.NewLocalElections().Elector("coordinator", "http://c:8081"), Metadata: store, Tasks: tasks})}
+			if code, body := f.do(t, "POST", v1+"/config/compaction", tc.config, nil); code != 200 {
+				t.Fatalf("config: %d %s", code, body)
+			}
+			st, err := f.c.RunCompaction(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Submitted != tc.submit || len(tasks.got) != tc.submit {
+				t.Errorf("submitted %d tasks, want %d", st.Submitted, tc.submit)
+			}
+		})
+	}
+}
