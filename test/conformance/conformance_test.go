@@ -90,6 +90,7 @@ var datasets = []dataset{
 	{name: "wikiticker", steps: []step{{"wikiticker_index_task.json", []string{"%%DATASOURCE%%", "wikiticker"}}}},
 	{name: "wikipedia", steps: []step{{"tutorial-wikipedia-index.json", nil}}},
 	{name: "rollup-tutorial", steps: []step{{"tutorial-rollup-index.json", nil}}},
+	{name: "batch_hadoop_test", steps: []step{{hadoopSpec, []string{"%%DATASOURCE%%", "batch_hadoop_test"}}}},
 	{name: "union_test-0", steps: []step{{unionSpec, []string{"%%DATASOURCE%%", "union_test-0"}}}},
 	{name: "union_test-1", steps: []step{{unionSpec, []string{"%%DATASOURCE%%", "union_test-1"}}}},
 	{name: "union_test-2", steps: []step{{unionSpec, []string{"%%DATASOURCE%%", "union_test-2"}}}},
@@ -156,7 +157,7 @@ var queryFiles = []queryFile{
 	{file: "wikipedia_http_inputsource_queries.json", skip: "needs network access (http input source)"},
 	{file: "twitterstream_queries.json", skip: "needs the pre-built twitterstream segments (not in the corpus)"},
 	{file: "wikipedia_editstream_queries.json", skip: "needs the pre-built wikipedia_editstream segments (not in the corpus)"},
-	{file: "batch_hadoop_queries.json", skip: "needs the Hadoop spec converted to a native index spec (not done yet)"},
+	{file: "batch_hadoop_queries.json", vars: ds("batch_hadoop_test"), needs: []string{"batch_hadoop_test"}},
 	{file: "sys_queries.json", skip: "needs SQL"},
 	{file: "sys_segment_batch_index_queries.json", skip: "needs SQL"},
 	{file: "wikipedia_index_schemaless_queries.json", skip: "needs SQL"},
@@ -251,11 +252,19 @@ func TestConformance(t *testing.T) {
 						return err
 					}
 					text := string(raw)
-					if st.spec == unionSpec {
+					switch st.spec {
+					case unionSpec:
 						for i := 0; i+1 < len(st.vars); i += 2 {
 							text = strings.ReplaceAll(text, st.vars[i], st.vars[i+1])
 						}
 						if text, err = unionBatchSpec(corpus, text); err != nil {
+							return err
+						}
+					case hadoopSpec:
+						for i := 0; i+1 < len(st.vars); i += 2 {
+							text = strings.ReplaceAll(text, st.vars[i], st.vars[i+1])
+						}
+						if text, err = hadoopBatchSpec(corpus, text); err != nil {
 							return err
 						}
 					}
