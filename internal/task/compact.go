@@ -89,18 +89,10 @@ func compactionTaskState(st Status, c *ingest.CompactionTask, payload json.RawMe
 // compactionPayload is the stored payload of a compaction task: the
 // submitted JSON with Druid's top-level fields filled in.
 func compactionPayload(body []byte, c *ingest.CompactionTask) (json.RawMessage, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, base.Errorf(base.ClassInvalidInput, "compaction task: %w", err)
+	m, err := newTaskPayload(body, "compaction task", c.ID, c.GroupID, c.DataSource)
+	if err != nil {
+		return nil, err
 	}
-	set := func(key string, v any) {
-		b, _ := json.Marshal(v)
-		m[key] = b
-	}
-	set("id", c.ID)
-	set("groupId", c.GroupID)
-	set("resource", map[string]any{"availabilityGroup": c.ID, "requiredCapacity": 1})
-	set("dataSource", c.DataSource)
 	if _, ok := m["ioConfig"]; !ok {
 		in := map[string]any{"type": "interval", "interval": c.Interval}
 		if c.Segments != nil {
@@ -111,20 +103,12 @@ func compactionPayload(body []byte, c *ingest.CompactionTask) (json.RawMessage, 
 			in = map[string]any{"type": "segments", "segments": ids}
 		}
 		// Druid's payload carries the legacy interval / segments as ioConfig.
-		set("ioConfig", map[string]any{"type": "compact", "inputSpec": in, "dropExisting": c.DropExisting, "allowNonAlignedInterval": c.AllowNonAlignedInterval})
+		m.set("ioConfig", map[string]any{"type": "compact", "inputSpec": in, "dropExisting": c.DropExisting, "allowNonAlignedInterval": c.AllowNonAlignedInterval})
 		delete(m, "interval")
 		delete(m, "segments")
 	}
-	if _, ok := m["context"]; !ok {
-		set("context", map[string]any{})
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
-		return nil, base.Errorf(base.ClassInternal, "compaction task payload: %w", err)
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	m.setDefault("context", map[string]any{})
+	return m.encode("compaction task")
 }
 
 // submitCompact is Submit for a compaction task.

@@ -149,32 +149,14 @@ func killPriority(ctx json.RawMessage) int {
 // killPayload is the stored payload of a kill task: the submitted JSON with
 // Druid's top-level fields filled in.
 func killPayload(body []byte, k KillSpec) (json.RawMessage, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, base.Errorf(base.ClassInvalidInput, "kill task: %w", err)
+	m, err := newTaskPayload(body, "kill task", k.ID, k.GroupID, k.DataSource)
+	if err != nil {
+		return nil, err
 	}
-	set := func(key string, v any) {
-		b, _ := json.Marshal(v)
-		m[key] = b
-	}
-	set("id", k.ID)
-	set("groupId", k.GroupID)
-	set("resource", map[string]any{"availabilityGroup": k.ID, "requiredCapacity": 1})
-	set("dataSource", k.DataSource)
-	set("interval", k.Interval)
-	if _, ok := m["batchSize"]; !ok {
-		set("batchSize", k.BatchSize)
-	}
-	if _, ok := m["context"]; !ok {
-		set("context", map[string]any{})
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
-		return nil, base.Errorf(base.ClassInternal, "kill task payload: %w", err)
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	m.set("interval", k.Interval)
+	m.setDefault("batchSize", k.BatchSize)
+	m.setDefault("context", map[string]any{})
+	return m.encode("kill task")
 }
 
 // killTaskState is the queue entry of a kill task: it locks its whole

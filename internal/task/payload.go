@@ -1,10 +1,58 @@
 package task
 
 import (
+	"bytes"
 	"encoding/json"
 
+	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/ingest"
 )
+
+// taskPayload is a submitted task body on its way to the stored payload:
+// the submitted JSON's top-level fields, to which Druid's own are added.
+type taskPayload map[string]json.RawMessage
+
+// newTaskPayload reads a submitted task body (kind names the task type in
+// errors) and sets the top-level fields every Druid task payload carries:
+// id, groupId, resource and dataSource.
+func newTaskPayload(body []byte, kind, id, groupID, dataSource string) (taskPayload, error) {
+	var m taskPayload
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, base.Errorf(base.ClassInvalidInput, "%s: %w", kind, err)
+	}
+	if m == nil {
+		m = taskPayload{}
+	}
+	m.set("id", id)
+	m.set("groupId", groupID)
+	m.set("resource", map[string]any{"availabilityGroup": id, "requiredCapacity": 1})
+	m.set("dataSource", dataSource)
+	return m, nil
+}
+
+// set replaces a top-level field.
+func (m taskPayload) set(key string, v any) {
+	b, _ := json.Marshal(v)
+	m[key] = b
+}
+
+// setDefault sets a top-level field the submitter left out.
+func (m taskPayload) setDefault(key string, v any) {
+	if _, ok := m[key]; !ok {
+		m.set(key, v)
+	}
+}
+
+// encode writes the payload as Druid stores it (HTML characters kept).
+func (m taskPayload) encode(kind string) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(map[string]json.RawMessage(m)); err != nil {
+		return nil, base.Errorf(base.ClassInternal, "%s payload: %w", kind, err)
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
 
 // fillDefaults adds to a submitted spec the defaults Druid echoes in a
 // task payload, from the decoded spec: ioConfig's appendToExisting and

@@ -1,7 +1,6 @@
 package task
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -378,18 +377,10 @@ func (s *Service) Submit(ctx context.Context, body []byte) (string, error) {
 // payloadOf is the stored task payload: the submitted JSON with Druid's
 // top-level fields filled in (id, groupId, resource, dataSource, context).
 func payloadOf(body []byte, t *ingest.Task) (json.RawMessage, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, base.Errorf(base.ClassInvalidInput, "task: %w", err)
+	m, err := newTaskPayload(body, "task", t.ID, t.GroupID, t.Spec.DataSchema.DataSource)
+	if err != nil {
+		return nil, err
 	}
-	set := func(k string, v any) {
-		b, _ := json.Marshal(v)
-		m[k] = b
-	}
-	set("id", t.ID)
-	set("groupId", t.GroupID)
-	set("resource", map[string]any{"availabilityGroup": t.ID, "requiredCapacity": 1})
-	set("dataSource", t.Spec.DataSchema.DataSource)
 	ctx := map[string]any{}
 	if len(t.Context) > 0 {
 		_ = json.Unmarshal(t.Context, &ctx)
@@ -400,17 +391,11 @@ func payloadOf(body []byte, t *ingest.Task) (json.RawMessage, error) {
 	if _, ok := ctx["useLineageBasedSegmentAllocation"]; !ok {
 		ctx["useLineageBasedSegmentAllocation"] = true
 	}
-	set("context", ctx)
+	m.set("context", ctx)
 	if sp, ok := m["spec"]; ok {
 		m["spec"] = fillDefaults(sp, t)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
-		return nil, base.Errorf(base.ClassInternal, "task payload: %w", err)
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	return m.encode("task")
 }
 
 func (s *Service) enqueueLocked(ts *taskState) {
