@@ -299,6 +299,12 @@ func (cand *compactionCandidate) taskBody(id string) ([]byte, error) {
 	}
 	tc["type"] = "index_parallel"
 	tc["partitionsSpec"] = json.RawMessage(cfg.partitionsSpecOf())
+	if _, ok := tc["appendableIndexSpec"]; !ok && !isNull(cfg.MetricsSpec) {
+		// Druid's ClientCompactionTaskQueryTuningConfig.from: with a
+		// metricsSpec, metrics the segments already have are combined
+		// rather than computed again from their input fields.
+		tc["appendableIndexSpec"] = map[string]any{"type": "onheap", "preserveExistingMetrics": true}
+	}
 	t.TuningConfig = tc
 	gs := map[string]any{}
 	if g := cfg.GranularitySpec; g != nil {

@@ -199,12 +199,12 @@ func TestCompactTaskBody(t *testing.T) {
 	}{
 		{"defaults", `{"dataSource":"wiki"}`, []base.DataSegment{daySeg(0, "v1", 0, 1, nil)},
 			`{"type":"compact","id":"x","dataSource":"wiki","ioConfig":{"type":"compact","inputSpec":{"type":"interval","interval":"2024-01-01T00:00:00.000Z/2024-01-02T00:00:00.000Z"}},"tuningConfig":{"partitionsSpec":{"maxRowsPerSegment":5000000,"maxTotalRows":null,"type":"dynamic"},"type":"index_parallel"},"granularitySpec":{"segmentGranularity":"DAY"},"context":{"priority":25,"storeCompactionState":true}}`},
-		{"full", `{"dataSource":"wiki","taskPriority":30,"tuningConfig":{"forceGuaranteedRollup":false,"maxRowsInMemory":1000,"partitionsSpec":{"type":"dynamic","maxRowsPerSegment":10000}},
+		{"full", `{"dataSource":"wiki","taskPriority":30,"tuningConfig":{"appendableIndexSpec":{"preserveExistingMetrics":true,"type":"onheap"},"forceGuaranteedRollup":false,"maxRowsInMemory":1000,"partitionsSpec":{"type":"dynamic","maxRowsPerSegment":10000}},
 			"granularitySpec":{"queryGranularity":"hour","rollup":true},"dimensionsSpec":{"dimensions":["language"]},
 			"metricsSpec":[{"type":"count","name":"count"}],"transformSpec":{"filter":{"type":"selector","dimension":"language","value":"en"}},
 			"ioConfig":{"dropExisting":true},"taskContext":{"maxNumTasks":2}}`,
 			[]base.DataSegment{hourSeg(0, "v1", 0, 1, nil), hourSeg(1, "v1", 0, 1, nil)},
-			`{"type":"compact","id":"x","dataSource":"wiki","ioConfig":{"type":"compact","inputSpec":{"type":"interval","interval":"2024-01-01T00:00:00.000Z/2024-01-01T02:00:00.000Z"},"dropExisting":true},"tuningConfig":{"forceGuaranteedRollup":false,"maxRowsInMemory":1000,"partitionsSpec":{"type":"dynamic","maxRowsPerSegment":10000},"type":"index_parallel"},"granularitySpec":{"queryGranularity":"HOUR","rollup":true},"dimensionsSpec":{"dimensions":["language"]},"metricsSpec":[{"type":"count","name":"count"}],"transformSpec":{"filter":{"type":"selector","dimension":"language","value":"en"}},"context":{"maxNumTasks":2,"priority":30,"storeCompactionState":true}}`},
+			`{"type":"compact","id":"x","dataSource":"wiki","ioConfig":{"type":"compact","inputSpec":{"type":"interval","interval":"2024-01-01T00:00:00.000Z/2024-01-01T02:00:00.000Z"},"dropExisting":true},"tuningConfig":{"appendableIndexSpec":{"preserveExistingMetrics":true,"type":"onheap"},"forceGuaranteedRollup":false,"maxRowsInMemory":1000,"partitionsSpec":{"type":"dynamic","maxRowsPerSegment":10000},"type":"index_parallel"},"granularitySpec":{"queryGranularity":"HOUR","rollup":true},"dimensionsSpec":{"dimensions":["language"]},"metricsSpec":[{"type":"count","name":"count"}],"transformSpec":{"filter":{"type":"selector","dimension":"language","value":"en"}},"context":{"maxNumTasks":2,"priority":30,"storeCompactionState":true}}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
