@@ -66,8 +66,8 @@ func decodeDataSource(raw json.RawMessage, path string, depth int) (DataSource, 
 }
 
 // decodeDataSourceWith decodes a datasource at path; lookups resolves the
-// lookups named in join conditions, leftFilters, unnest virtual columns and
-// unnestFilters (nil knows none).
+// lookups named in join conditions, leftFilters, unnest virtual columns,
+// unnestFilters and query datasources (nil knows none).
 func decodeDataSourceWith(raw json.RawMessage, path string, depth int, lookups dimension.LookupFunc) (DataSource, error) {
 	if depth > maxQueryDepth {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: datasources are nested more than %d deep", path, maxQueryDepth)
@@ -129,7 +129,9 @@ func decodeDataSourceWith(raw json.RawMessage, path string, depth int, lookups d
 		if o.Err() != nil {
 			return nil, o.Err()
 		}
-		q, err := decodeQuery(o.Raw("query"), o.FieldPath("query"), depth+1)
+		// The subquery resolves lookups as the outer query does; lookups
+		// records their use, so the outer query reports UsesLookups too.
+		q, err := decodeQueryWith(o.Raw("query"), o.FieldPath("query"), depth+1, DecodeOptions{Lookups: lookups})
 		if err != nil {
 			return nil, err
 		}

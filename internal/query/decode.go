@@ -275,7 +275,7 @@ func (d *decoder) aggregated(a *Aggregated) {
 	}
 	list, _ := o.Array("aggregations")
 	for i, e := range list {
-		f, err := aggregation.Decode(e)
+		f, err := aggregation.DecodeWith(e, d.lookups)
 		if err != nil {
 			d.fail(base.WithClass(base.ClassOf(err), prefixErr(jsonspec.Index(o.FieldPath("aggregations"), i), err)))
 			return
@@ -287,7 +287,7 @@ func (d *decoder) aggregated(a *Aggregated) {
 	}
 	posts, _ := o.Array("postAggregations")
 	for i, e := range posts {
-		p, err := postagg.Decode(e, jsonspec.Index(o.FieldPath("postAggregations"), i))
+		p, err := postagg.DecodeWith(e, jsonspec.Index(o.FieldPath("postAggregations"), i), d.lookups)
 		if err != nil {
 			d.fail(err)
 			return

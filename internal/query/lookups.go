@@ -18,9 +18,11 @@ type DecodeOptions struct {
 
 // DecodeWith is Decode with options. The options stay with the decoded
 // query (Common.Lookups) for the engines that compile its expressions.
-//
-// Not yet covered: queries nested as query datasources, join and unnest
-// filters and filtered aggregators decode without lookups.
+// Lookups resolve everywhere a query can name one: filters, dimensions,
+// virtual columns, having specs, aggregators (filtered aggregators'
+// filters, expression aggregators, sum/min/max expressions),
+// post-aggregator expressions, and every nested datasource (query
+// datasources decode with the same options).
 func DecodeWith(data []byte, opts DecodeOptions) (Query, error) {
 	return decodeQueryWith(data, "", 0, opts)
 }

@@ -30,6 +30,18 @@ func TestDecodeWithLookups(t *testing.T) {
 		{"having", gb + `,"dimensions":["c"],"having":{"type":"dimSelector","dimension":"c","value":"France","extractionFn":{"type":"registeredLookup","lookup":"country"}}}`, 0, ""},
 		{"join leftFilter", `{"queryType":"scan","intervals":["2013/2014"],"dataSource":{"type":"join","left":"w","right":{"type":"lookup","lookup":"country"},"rightPrefix":"r.","condition":"c == \"r.k\"","joinType":"INNER",` +
 			`"leftFilter":{"type":"selector","dimension":"c","value":"France","extractionFn":{"type":"registeredLookup","lookup":"country"}}}}`, 0, ""},
+		{"subquery", `{"queryType":"timeseries","intervals":["2013/2014"],"granularity":"all","dataSource":{"type":"query","query":` +
+			`{"queryType":"groupBy","dataSource":"w","intervals":["2013/2014"],"granularity":"all","dimensions":[{"type":"lookup","dimension":"c","outputName":"o","name":"country"}]}}}`, 0, ""},
+		{"filtered aggregator", ts[:len(ts)-1] + `,{"type":"filtered","name":"fr","filter":{"type":"selector","dimension":"c","value":"France","extractionFn":{"type":"registeredLookup","lookup":"country"}},"aggregator":{"type":"count"}}]}`, 0, ""},
+		{"filtered aggregator expression filter", ts[:len(ts)-1] + `,{"type":"filtered","name":"fr","filter":{"type":"expression","expression":"lookup(c, 'country') == 'France'"},"aggregator":{"type":"count"}}]}`, 0, ""},
+		{"expression aggregator", ts[:len(ts)-1] + `,{"type":"expression","name":"e","fields":["c"],"initialValue":"''","fold":"concat(__acc, lookup(c, 'country'))","combine":"concat(__acc, e)"}]}`, 0, ""},
+		{"sum of an expression", ts[:len(ts)-1] + `,{"type":"longSum","name":"s","expression":"strlen(lookup(c, 'country'))"}]}`, 0, ""},
+		{"expression post-aggregator", ts + `,"postAggregations":[{"type":"expression","name":"p","expression":"lookup('fr', 'country') + n"}]}`, 0, ""},
+		{"nested expression post-aggregator", ts + `,"postAggregations":[{"type":"arithmetic","name":"p","fn":"+","fields":[{"type":"fieldAccess","fieldName":"n"},{"type":"expression","expression":"strlen(lookup('fr', 'country'))"}]}]}`, 0, ""},
+		{"unknown in subquery", `{"queryType":"timeseries","intervals":["2013/2014"],"granularity":"all","dataSource":{"type":"query","query":` +
+			`{"queryType":"scan","dataSource":"w","intervals":["2013/2014"],"filter":{"type":"selector","dimension":"c","value":"x","extractionFn":{"type":"registeredLookup","lookup":"nope"}}}}}`, base.ClassInvalidInput, "dataSource.query.filter.extractionFn.lookup: Lookup [nope] not found"},
+		{"unknown in filtered aggregator", ts[:len(ts)-1] + `,{"type":"filtered","name":"fr","filter":{"type":"selector","dimension":"c","value":"x","extractionFn":{"type":"registeredLookup","lookup":"nope"}},"aggregator":{"type":"count"}}]}`, base.ClassInvalidInput, "Lookup [nope] not found"},
+		{"unknown in post-aggregator", ts + `,"postAggregations":[{"type":"expression","name":"p","expression":"lookup('fr', 'nope')"}]}`, base.ClassInvalidInput, `unknown lookup "nope"`},
 		{"unknown in virtual column", ts + `,"virtualColumns":[{"type":"expression","name":"v","expression":"lookup(c, 'nope')"}]}`, base.ClassInvalidInput, "nope"},
 		{"unknown in filter", ts + `,"filter":{"type":"selector","dimension":"c","value":"x","extractionFn":{"type":"registeredLookup","lookup":"nope"}}}`, base.ClassInvalidInput, "filter.extractionFn.lookup: Lookup [nope] not found"},
 		{"unknown in dimension", gb + `,"dimensions":[{"type":"extraction","dimension":"c","extractionFn":{"type":"registeredLookup","lookup":"nope"}}]}`, base.ClassInvalidInput, "dimensions[0].extractionFn.lookup: Lookup [nope] not found"},
@@ -75,8 +87,14 @@ func TestUsesLookups(t *testing.T) {
 	const q = `{"queryType":"timeseries","dataSource":"w","intervals":["2013/2014"],"granularity":"all"`
 	for in, want := range map[string]bool{
 		q + `}`: false,
-		q + `,"virtualColumns":[{"type":"expression","name":"v","expression":"lookup(c, 'country')"}]}`:                                true,
-		q + `,"filter":{"type":"selector","dimension":"c","value":"x","extractionFn":{"type":"registeredLookup","lookup":"country"}}}`: true,
+		q + `,"virtualColumns":[{"type":"expression","name":"v","expression":"lookup(c, 'country')"}]}`:                                                                 true,
+		q + `,"filter":{"type":"selector","dimension":"c","value":"x","extractionFn":{"type":"registeredLookup","lookup":"country"}}}`:                                  true,
+		q + `,"aggregations":[{"type":"filtered","name":"f","filter":{"type":"expression","expression":"lookup(c, 'country') == 'x'"},"aggregator":{"type":"count"}}]}`: true,
+		q + `,"aggregations":[{"type":"doubleSum","name":"s","expression":"strlen(lookup(c, 'country'))"}]}`:                                                            true,
+		q + `,"aggregations":[{"type":"count","name":"n"}],"postAggregations":[{"type":"expression","name":"p","expression":"lookup('fr', 'country')"}]}`:               true,
+		`{"queryType":"timeseries","intervals":["2013/2014"],"granularity":"all","dataSource":{"type":"query","query":{"queryType":"scan","dataSource":"w","intervals":["2013/2014"],` +
+			`"virtualColumns":[{"type":"expression","name":"v","expression":"lookup(c, 'country')"}]}}}`: true,
+		`{"queryType":"timeseries","intervals":["2013/2014"],"granularity":"all","dataSource":{"type":"query","query":{"queryType":"scan","dataSource":"w","intervals":["2013/2014"]}}}`: false,
 	} {
 		dq, err := DecodeWith([]byte(in), DecodeOptions{Lookups: countryLookups})
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/expr"
+	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/segment"
 )
 
@@ -113,7 +114,7 @@ func (s *exprSpec) Combining() Factory {
 	return &c
 }
 
-func decodeExpression(name string, raw map[string]json.RawMessage, where string) (Factory, error) {
+func decodeExpression(name string, raw map[string]json.RawMessage, where string, lookups dimension.LookupFunc) (Factory, error) {
 	if name == "" {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: missing name", where)
 	}
@@ -183,7 +184,7 @@ func decodeExpression(name string, raw map[string]json.RawMessage, where string)
 		if !ok {
 			return nil, nil
 		}
-		c, err := expr.Compile(t, nil)
+		c, err := compileWith(t, lookups)
 		if err != nil {
 			return nil, base.Errorf(base.ClassOf(err), "%s: %s expression %q: %w", where, k, t, err)
 		}

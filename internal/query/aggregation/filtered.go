@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/query/filter"
 	"github.com/dryaddb/dryad/internal/segment"
 )
@@ -73,7 +74,7 @@ func (s *filteredSpec) MarshalJSON() ([]byte, error) {
 	return json.Marshal(m)
 }
 
-func decodeFiltered(name string, raw map[string]json.RawMessage, where string) (Factory, error) {
+func decodeFiltered(name string, raw map[string]json.RawMessage, where string, lookups dimension.LookupFunc) (Factory, error) {
 	for k := range raw {
 		switch k {
 		case "type", "name", "filter", "aggregator":
@@ -85,7 +86,7 @@ func decodeFiltered(name string, raw map[string]json.RawMessage, where string) (
 	if !ok || bytes.Equal(fr, []byte("null")) {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: filter is required", where)
 	}
-	f, err := filter.Decode(fr, "filter")
+	f, err := filter.DecodeWith(fr, "filter", lookups)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
@@ -108,7 +109,7 @@ func decodeFiltered(name string, raw map[string]json.RawMessage, where string) (
 	if err != nil {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: aggregator: %w", where, err)
 	}
-	in, err := Decode(b)
+	in, err := DecodeWith(b, lookups)
 	if err != nil {
 		return nil, fmt.Errorf("%s: aggregator: %w", where, err)
 	}

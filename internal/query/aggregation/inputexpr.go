@@ -6,22 +6,23 @@ import (
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/expr"
+	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/segment"
 )
 
 // decodeQueryTime decodes the filtered, any and expression aggregators;
 // ok is false for other types.
-func decodeQueryTime(typ, name string, raw map[string]json.RawMessage, where string) (Factory, bool, error) {
+func decodeQueryTime(typ, name string, raw map[string]json.RawMessage, where string, lookups dimension.LookupFunc) (Factory, bool, error) {
 	if k, ok := anyKindByName(typ); ok {
 		f, err := decodeAny(k, name, raw, where)
 		return f, true, err
 	}
 	switch typ {
 	case "filtered":
-		f, err := decodeFiltered(name, raw, where)
+		f, err := decodeFiltered(name, raw, where, lookups)
 		return f, true, err
 	case "expression":
-		f, err := decodeExpression(name, raw, where)
+		f, err := decodeExpression(name, raw, where, lookups)
 		return f, true, err
 	}
 	return nil, false, nil
@@ -29,7 +30,7 @@ func decodeQueryTime(typ, name string, raw map[string]json.RawMessage, where str
 
 // decodeInputExpression reads a sum/min/max aggregator's "expression"
 // (an alternative to fieldName; giving both is an error).
-func decodeInputExpression(s *spec, raw map[string]json.RawMessage, where string) error {
+func decodeInputExpression(s *spec, raw map[string]json.RawMessage, where string, lookups dimension.LookupFunc) error {
 	if err := field(raw, "expression", &s.expression); err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
@@ -39,12 +40,23 @@ func decodeInputExpression(s *spec, raw map[string]json.RawMessage, where string
 	if s.fieldName != "" {
 		return base.Errorf(base.ClassInvalidInput, "%s: give fieldName or expression, not both", where)
 	}
-	c, err := expr.Compile(s.expression, nil)
+	c, err := compileWith(s.expression, lookups)
 	if err != nil {
 		return base.Errorf(base.ClassOf(err), "%s: expression %q: %w", where, s.expression, err)
 	}
+	s.exprComp = c
 	s.exprInputs = c.RequiredColumns()
 	return nil
+}
+
+// compileWith parses and binds an expression with no input types, binding
+// lookup() through lookups (nil knows none).
+func compileWith(s string, lookups dimension.LookupFunc) (*expr.Compiled, error) {
+	e, err := expr.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	return expr.BindOptions(e, expr.Options{Lookups: lookups.Expr()})
 }
 
 // InputExpression returns the expression a sum, min or max aggregator
@@ -57,6 +69,16 @@ func InputExpression(f Factory) string {
 		return s.expression
 	}
 	return ""
+}
+
+// CompiledInputExpression is InputExpression compiled with no input types
+// and lookup() bound to the lookups the factory was decoded with; nil when
+// InputExpression is "".
+func CompiledInputExpression(f Factory) *expr.Compiled {
+	if s, ok := f.(*spec); ok {
+		return s.exprComp
+	}
+	return nil
 }
 
 // exprInputRollup evaluates a sum/min/max aggregator's input expression
@@ -83,8 +105,7 @@ func (r *exprInputs) Value(name string) expr.Value {
 }
 
 func newExprInputRollup(s *spec, r *numRollup) Rollup {
-	c, _ := expr.Compile(s.expression, nil) // checked by Decode
-	return &exprInputRollup{numRollup: *r, comp: c, row: exprInputs{names: s.exprInputs}}
+	return &exprInputRollup{numRollup: *r, comp: s.exprComp, row: exprInputs{names: s.exprInputs}}
 }
 
 // eval returns the expression's value on one row (null when it fails).

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/dryaddb/dryad/internal/base"
+	"github.com/dryaddb/dryad/internal/expr"
+	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/segment"
 )
 
@@ -146,7 +148,8 @@ type spec struct {
 	kind           Kind
 	name           string
 	fieldName      string
-	expression     string // sum/min/max: an expression read instead of fieldName
+	expression     string         // sum/min/max: an expression read instead of fieldName
+	exprComp       *expr.Compiled // expression bound with the decode's lookups
 	exprInputs     []string
 	timeColumn     string
 	maxStringBytes int
@@ -200,7 +203,7 @@ func pairTypeName(v segment.ValueKind) string {
 func (s *spec) Combining() Factory {
 	c := *s
 	c.fieldName = s.name
-	c.expression, c.exprInputs = "", nil
+	c.expression, c.exprComp, c.exprInputs = "", nil, nil
 	c.timeColumn = ""
 	if s.kind == Count {
 		c.kind = LongSum
@@ -238,7 +241,22 @@ func New(kind Kind, name, fieldName string) (Factory, error) {
 // Decode decodes one aggregator spec strictly: unknown fields, fields of the
 // wrong type and missing required fields are ClassInvalidInput errors naming
 // the aggregator; Druid aggregators dryad lacks are ClassUnsupported.
+//
+// Decode knows no query-time lookups: a filtered aggregator's filter or an
+// expression naming one is ClassInvalidInput. Ingestion specs (metricsSpec)
+// and stored segment metadata use it; queries use DecodeWith.
 func Decode(b []byte) (Factory, error) {
+	return DecodeWith(b, nil)
+}
+
+// DecodeWith is Decode resolving query-time lookups through lookups: in a
+// filtered aggregator's filter (registeredLookup extraction functions,
+// lookup() in expression filters) and in the expressions of expression
+// aggregators and of sum/min/max aggregators. The factory keeps the
+// lookups it was decoded with (their contents are read when it runs), so
+// rollups and the combining factory bind the same lookups. A nil lookups
+// knows none.
+func DecodeWith(b []byte, lookups dimension.LookupFunc) (Factory, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, base.Errorf(base.ClassInvalidInput, "aggregator spec must be a JSON object: %w", err)
@@ -257,7 +275,7 @@ func Decode(b []byte) (Factory, error) {
 	if sk, ok := sketchKindByName(typ); ok {
 		return decodeSketch(sk, name, raw, where)
 	}
-	if f, ok, err := decodeQueryTime(typ, name, raw, where); ok {
+	if f, ok, err := decodeQueryTime(typ, name, raw, where, lookups); ok {
 		return f, err
 	}
 	kind, ok := kindByName(typ)
@@ -293,7 +311,7 @@ func Decode(b []byte) (Factory, error) {
 	if err := field(raw, "fieldName", &s.fieldName); err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	if err := decodeInputExpression(s, raw, where); err != nil {
+	if err := decodeInputExpression(s, raw, where, lookups); err != nil {
 		return nil, err
 	}
 	if kind != Count && s.fieldName == "" && s.expression == "" {
@@ -326,8 +344,15 @@ func field(raw map[string]json.RawMessage, key string, dst *string) error {
 }
 
 // DecodeList decodes a JSON array of aggregator specs (a metricsSpec or a
-// query's aggregations), rejecting duplicate names.
+// query's aggregations), rejecting duplicate names. Like Decode, it knows
+// no lookups.
 func DecodeList(b []byte) ([]Factory, error) {
+	return DecodeListWith(b, nil)
+}
+
+// DecodeListWith is DecodeList resolving query-time lookups through
+// lookups, as DecodeWith.
+func DecodeListWith(b []byte, lookups dimension.LookupFunc) ([]Factory, error) {
 	var raws []json.RawMessage
 	if err := json.Unmarshal(b, &raws); err != nil {
 		return nil, base.Errorf(base.ClassInvalidInput, "aggregators must be a JSON array: %w", err)
@@ -335,7 +360,7 @@ func DecodeList(b []byte) ([]Factory, error) {
 	out := make([]Factory, 0, len(raws))
 	seen := map[string]bool{}
 	for i, r := range raws {
-		f, err := Decode(r)
+		f, err := DecodeWith(r, lookups)
 		if err != nil {
 			return nil, fmt.Errorf("aggregator %d: %w", i, err)
 		}

@@ -27,7 +27,7 @@ type searchTarget struct {
 // runSearch answers a search query on one segment. The hits are labelled
 // with the segment interval's start, as Druid's search runner does.
 func runSearch(ctx context.Context, q *query.Search, seg *segment.Segment) (*Partial, error) {
-	vs, err := bindVirtuals(seg, q.VirtualColumns)
+	vs, err := bindVirtuals(seg, &q.Common)
 	if err != nil {
 		return nil, err
 	}

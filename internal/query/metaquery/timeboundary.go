@@ -24,7 +24,7 @@ func runTimeBoundary(ctx context.Context, q *query.TimeBoundary, seg *segment.Se
 	}
 	// Rows are sorted by time: the bounds are the times of the first and
 	// the last selected rows.
-	vs, err := bindVirtuals(seg, q.VirtualColumns)
+	vs, err := bindVirtuals(seg, &q.Common)
 	if err != nil {
 		return nil, err
 	}

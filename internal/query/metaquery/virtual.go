@@ -16,9 +16,10 @@ type virtuals struct {
 	typ  map[string]base.ColumnType
 }
 
-// bindVirtuals compiles the query's virtual columns against seg's schema;
-// nil when there are none.
-func bindVirtuals(seg *segment.Segment, vcs []query.VirtualColumn) (*virtuals, error) {
+// bindVirtuals compiles the query's virtual columns against seg's schema,
+// binding lookup() to the query's lookups; nil when there are none.
+func bindVirtuals(seg *segment.Segment, c *query.Common) (*virtuals, error) {
+	vcs := c.VirtualColumns
 	if len(vcs) == 0 {
 		return nil, nil
 	}
@@ -42,11 +43,11 @@ func bindVirtuals(seg *segment.Segment, vcs []query.VirtualColumn) (*virtuals, e
 		return t, ok
 	}
 	for _, vc := range vcs {
-		c, err := expr.Compile(vc.Expression, inputTypes)
+		comp, err := c.CompileExpr(vc.Expression, inputTypes)
 		if err != nil {
 			return nil, base.Errorf(base.ClassOf(err), "virtual column %q: %w", vc.Name, err)
 		}
-		v.comp[vc.Name] = c
+		v.comp[vc.Name] = comp
 	}
 	return v, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/expr"
+	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/query/jsonspec"
 	"github.com/dryaddb/dryad/internal/query/value"
 )
@@ -53,6 +54,21 @@ type Expression struct {
 	Expression string          `json:"expression"`
 	Ordering   string          `json:"ordering,omitempty"`
 	OutputType base.ColumnType `json:"outputType,omitzero"`
+	// lookups binds the expression's lookup() calls (set by DecodeWith;
+	// nil knows no lookups).
+	lookups exprLookups
+}
+
+// exprLookups resolves lookup() names for the expression package.
+type exprLookups = func(name string) (expr.Lookup, bool)
+
+// compile parses and binds the expression with its lookups.
+func (p *Expression) compile() (*expr.Compiled, error) {
+	e, err := expr.Parse(p.Expression)
+	if err != nil {
+		return nil, err
+	}
+	return expr.BindOptions(e, expr.Options{Lookups: p.lookups})
 }
 
 // Extremum is doubleGreatest, doubleLeast, longGreatest or longLeast.
@@ -106,7 +122,7 @@ func (p *Arithmetic) inputs(d []string) []string {
 func (p *FieldAccess) inputs(d []string) []string { return append(d, p.FieldName) }
 func (p *Constant) inputs(d []string) []string    { return d }
 func (p *Expression) inputs(d []string) []string {
-	if c, err := expr.Compile(p.Expression, nil); err == nil {
+	if c, err := p.compile(); err == nil {
 		d = append(d, c.RequiredColumns()...)
 	}
 	return d
@@ -181,12 +197,22 @@ var unsupportedTypes = map[string]bool{
 
 // Decode decodes a post-aggregator at path. Errors are
 // base.ClassInvalidInput, or base.ClassUnsupported naming an extension
-// post-aggregator dryad does not implement yet.
+// post-aggregator dryad does not implement yet. It knows no lookups: an
+// expression calling lookup() is base.ClassInvalidInput.
 func Decode(raw json.RawMessage, path string) (PostAggregator, error) {
-	return decode(raw, path, 0, true)
+	return DecodeWith(raw, path, nil)
 }
 
-func decode(raw json.RawMessage, path string, depth int, top bool) (PostAggregator, error) {
+// DecodeWith is Decode binding the lookup() calls of expression
+// post-aggregators (nested ones included) through lookups: an unknown name
+// is base.ClassInvalidInput now, and the post-aggregator keeps lookups for
+// Compile, which reads their contents when the query runs. A nil lookups
+// knows none.
+func DecodeWith(raw json.RawMessage, path string, lookups dimension.LookupFunc) (PostAggregator, error) {
+	return decode(raw, path, 0, true, lookups.Expr())
+}
+
+func decode(raw json.RawMessage, path string, depth int, top bool, lk exprLookups) (PostAggregator, error) {
 	if depth > 100 {
 		return nil, base.Errorf(base.ClassInvalidInput, "%s: post-aggregator nesting is too deep", path)
 	}
@@ -206,7 +232,7 @@ func decode(raw json.RawMessage, path string, depth int, top bool) (PostAggregat
 		if o.Err() == nil && !arithmeticFns[a.Fn] {
 			o.Failf("fn", "unknown arithmetic function %q: expected one of +, -, *, /, quotient, pow, %%", a.Fn)
 		}
-		a.Fields = fields(o, depth)
+		a.Fields = fields(o, depth, lk)
 		if o.Err() == nil && len(a.Fields) < 2 {
 			o.Failf("fields", "arithmetic needs at least two fields, got %d", len(a.Fields))
 		}
@@ -249,12 +275,12 @@ func decode(raw json.RawMessage, path string, depth int, top bool) (PostAggregat
 		}
 		p = c
 	case "expression":
-		e := &Expression{OutputName: name, Expression: o.String("expression")}
+		e := &Expression{OutputName: name, Expression: o.String("expression"), lookups: lk}
 		if o.Err() == nil && strings.TrimSpace(e.Expression) == "" {
 			o.Failf("expression", "must not be empty")
 		}
 		if o.Err() == nil {
-			if _, err := expr.Compile(e.Expression, nil); err != nil {
+			if _, err := e.compile(); err != nil {
 				o.Fail(base.Errorf(base.ClassOf(err), "%s: %w", o.FieldPath("expression"), err))
 			}
 		}
@@ -274,13 +300,13 @@ func decode(raw json.RawMessage, path string, depth int, top bool) (PostAggregat
 		p = e
 	case "doubleGreatest", "doubleLeast", "longGreatest", "longLeast":
 		x := &Extremum{Kind: typ, OutputName: name}
-		x.Fields = fields(o, depth)
+		x.Fields = fields(o, depth, lk)
 		if o.Err() == nil && len(x.Fields) == 0 {
 			o.Failf("fields", "needs at least one field")
 		}
 		p = x
 	default:
-		if sp, ok := decodeSketchPost(typ, name, o, depth); ok {
+		if sp, ok := decodeSketchPost(typ, name, o, depth, lk); ok {
 			p = sp
 			break
 		}
@@ -298,7 +324,7 @@ func decode(raw json.RawMessage, path string, depth int, top bool) (PostAggregat
 	return p, nil
 }
 
-func fields(o *jsonspec.Object, depth int) []PostAggregator {
+func fields(o *jsonspec.Object, depth int, lk exprLookups) []PostAggregator {
 	a, ok := o.Array("fields")
 	if o.Err() != nil {
 		return nil
@@ -309,7 +335,7 @@ func fields(o *jsonspec.Object, depth int) []PostAggregator {
 	}
 	out := make([]PostAggregator, 0, len(a))
 	for i, e := range a {
-		p, err := decode(e, jsonspec.Index(o.FieldPath("fields"), i), depth+1, false)
+		p, err := decode(e, jsonspec.Index(o.FieldPath("fields"), i), depth+1, false, lk)
 		if err != nil {
 			o.Fail(err)
 			return nil
@@ -418,7 +444,7 @@ func Compile(p PostAggregator, env Env) (Evaluator, error) {
 			return best
 		}, nil
 	case *Expression:
-		c, err := expr.Compile(p.Expression, nil)
+		c, err := p.compile()
 		if err != nil {
 			return nil, base.Errorf(base.ClassOf(err), "post-aggregator %q: %w", p.OutputName, err)
 		}

@@ -157,7 +157,7 @@ func (p *SketchOp) MarshalJSON() ([]byte, error) {
 
 // decodeSketchPost decodes a sketch post-aggregator; ok is false when typ
 // is not one.
-func decodeSketchPost(typ, name string, o *jsonspec.Object, depth int) (PostAggregator, bool) {
+func decodeSketchPost(typ, name string, o *jsonspec.Object, depth int, lk exprLookups) (PostAggregator, bool) {
 	fam, ok := sketchPostTypes[typ]
 	if !ok {
 		return nil, false
@@ -168,7 +168,7 @@ func decodeSketchPost(typ, name string, o *jsonspec.Object, depth int) (PostAggr
 			o.Failf("field", "required field is missing")
 			return
 		}
-		f, err := decode(o.Raw("field"), o.FieldPath("field"), depth+1, false)
+		f, err := decode(o.Raw("field"), o.FieldPath("field"), depth+1, false, lk)
 		if err != nil {
 			o.Fail(err)
 			return
@@ -209,7 +209,7 @@ func decodeSketchPost(typ, name string, o *jsonspec.Object, depth int) (PostAggr
 			}
 		}
 	case typ == "HLLSketchUnion" || typ == "thetaSketchSetOp":
-		p.Fields = fields(o, depth)
+		p.Fields = fields(o, depth, lk)
 		if o.Err() == nil && len(p.Fields) == 0 {
 			o.Failf("fields", "needs at least one field")
 		}

@@ -2,7 +2,6 @@ package rowengine
 
 import (
 	"github.com/dryaddb/dryad/internal/base"
-	"github.com/dryaddb/dryad/internal/expr"
 	"github.com/dryaddb/dryad/internal/query/aggregation"
 	"github.com/dryaddb/dryad/internal/query/filter"
 	"github.com/dryaddb/dryad/internal/query/result"
@@ -50,13 +49,11 @@ func liftExt(f aggregation.Factory) lifter {
 			return out
 		}
 	}
-	e := aggregation.InputExpression(f)
-	if e == "" {
+	// The input expression as decoded: lookup() is bound to the query's
+	// lookups.
+	comp := aggregation.CompiledInputExpression(f)
+	if comp == nil {
 		return nil
-	}
-	comp, err := expr.Compile(e, nil)
-	if err != nil {
-		return func(view, int64) any { return nil }
 	}
 	var conv func(any) any
 	switch f.Kind() {
