@@ -117,12 +117,13 @@ func planCompaction(configs []DataSourceCompactionConfig, used map[string][]base
 			segGran = cfg.GranularitySpec.SegmentGranularity
 		}
 		skipStart := skipStartOf(cfg, visible, segGran)
+		matches := map[string]bool{} // lastCompactionState → whether it matches cfg
 		for _, ch := range chunksOf(visible, segGran) {
 			st := statsOf(ch.segs)
 			switch {
 			case ch.interval.End > skipStart, st.bytes > cfg.InputSegmentSizeBytes, isBusy(busy[cfg.DataSource], ch.interval, cfg.TaskPriority):
 				snap.addSkipped(st)
-			case cfg.isCompacted(ch.segs, segGran):
+			case cfg.isCompacted(ch.segs, segGran, matches):
 				snap.addCompacted(st)
 			default:
 				snap.addAwaiting(st)
@@ -204,7 +205,7 @@ func chunksOf(segs []*base.DataSegment, segGran *granularity.Granularity) []chun
 	sorted := slices.Clone(segs)
 	slices.SortFunc(sorted, func(a, b *base.DataSegment) int {
 		return cmp.Or(cmp.Compare(a.Interval.Start, b.Interval.Start), cmp.Compare(a.Interval.End, b.Interval.End),
-			strings.Compare(a.ID().String(), b.ID().String()))
+			strings.Compare(a.Version, b.Version), cmp.Compare(a.ShardSpec.PartitionNum, b.ShardSpec.PartitionNum))
 	})
 	var out []chunk
 	for _, s := range sorted {

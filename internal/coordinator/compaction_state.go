@@ -53,14 +53,15 @@ func (d *DataSourceCompactionConfig) partitionsSpecOf() json.RawMessage {
 // compaction with the state d would produce now: Druid's CompactionStatus.
 // A chunk of several segments counts as compacted when they share one
 // state that matches (dynamic partitioning writes several segments per
-// chunk when they are large).
-func (d *DataSourceCompactionConfig) isCompacted(segs []*base.DataSegment, segGran *granularity.Granularity) bool {
+// chunk when they are large). matches memoises stateMatches by state text
+// (most segments of a datasource share a few states); nil disables it.
+func (d *DataSourceCompactionConfig) isCompacted(segs []*base.DataSegment, segGran *granularity.Granularity, matches map[string]bool) bool {
 	first := segs[0].LastCompactionState
 	if isNull(first) {
 		return false
 	}
 	for _, s := range segs[1:] {
-		if !jsonEqual(s.LastCompactionState, first) {
+		if !bytes.Equal(s.LastCompactionState, first) && !jsonEqual(s.LastCompactionState, first) {
 			return false
 		}
 	}
@@ -71,11 +72,15 @@ func (d *DataSourceCompactionConfig) isCompacted(segs []*base.DataSegment, segGr
 			}
 		}
 	}
-	var st compactionState
-	if err := json.Unmarshal(first, &st); err != nil {
-		return false
+	if m, ok := matches[string(first)]; ok {
+		return m
 	}
-	return d.stateMatches(&st)
+	var st compactionState
+	m := json.Unmarshal(first, &st) == nil && d.stateMatches(&st)
+	if matches != nil {
+		matches[string(first)] = m
+	}
+	return m
 }
 
 // stateMatches compares a compaction state with the config field by field;

@@ -279,7 +279,7 @@ func TestStateMatchesTaskWrittenState(t *testing.T) {
 	}
 	for _, tc := range tests {
 		seg := daySeg(0, "v", 0, 1, tc.state)
-		if got := cfg.isCompacted([]*base.DataSegment{&seg}, tc.gran); got != tc.want {
+		if got := cfg.isCompacted([]*base.DataSegment{&seg}, tc.gran, nil); got != tc.want {
 			t.Errorf("%s: isCompacted = %v", tc.name, got)
 		}
 	}
