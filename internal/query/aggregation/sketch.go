@@ -133,6 +133,33 @@ type Aggregator interface {
 	Err() error
 }
 
+// InputValue is the segment.Value form of a query value (the value
+// package's model: string, []string, int64, float64, float32, []byte for
+// complex bytes, []any arrays, nil) as Aggregate takes it.
+func InputValue(x any) segment.Value {
+	switch v := x.(type) {
+	case string:
+		return segment.StringValue(v)
+	case []string:
+		return segment.StringsValue(v)
+	case int64:
+		return segment.LongValue(v)
+	case float64:
+		return segment.DoubleValue(v)
+	case float32:
+		return segment.FloatValue(v)
+	case []byte:
+		return segment.ComplexValue(v)
+	case []any:
+		out := make([]segment.Value, len(v))
+		for i, e := range v {
+			out[i] = InputValue(e)
+		}
+		return segment.ArrayValue(out)
+	}
+	return segment.Value{}
+}
+
 type sketchSpec struct {
 	kind      Kind
 	name      string
@@ -1159,6 +1186,54 @@ func (a *sketchAgg) Aggregate(g int, in []segment.Value) {
 	if err := st.update(in, &a.scratch); err != nil && a.err == nil {
 		a.err = err
 	}
+}
+
+// HashedAggregator is implemented by the query-time state stores of the
+// sketches that hash their one string input to 128 bits (cardinality over
+// one field and hyperUnique over raw values, Druid's HyperLogLogCollector).
+// A caller that sees the same strings many times — a dictionary-encoded
+// column — hashes each once with HashString and feeds AggregateHash, which
+// gives the state Aggregate would.
+type HashedAggregator interface {
+	Aggregator
+	// HashString returns the hash Aggregate computes for the string s; ok
+	// is false when the aggregator does not hash its input this way (use
+	// Aggregate). It is not safe for concurrent use (it reuses a buffer).
+	HashString(s string) (h [16]byte, ok bool)
+	// AggregateHash folds a hash from HashString into group g.
+	AggregateHash(g int, h [16]byte)
+}
+
+// DuplicateInsensitive reports whether folding the same input row into a
+// group twice leaves the group's state as folding it once: true for the
+// distinct-count sketches (HLL, theta, hyperUnique, cardinality — sketches
+// and unions keep maxima or hash sets), false for quantiles and KLL. A
+// caller may then skip a value a group has already seen.
+func (a *sketchAgg) DuplicateInsensitive() bool {
+	switch a.spec.kind {
+	case HLLSketchBuild, HLLSketchMerge, ThetaSketch, HyperUnique, Cardinality:
+		return true
+	}
+	return false
+}
+
+// HashString implements HashedAggregator.
+func (a *sketchAgg) HashString(s string) ([16]byte, bool) {
+	switch {
+	case a.spec.kind == Cardinality && len(a.spec.fields) == 1:
+		// A single field hashes the same with and without byRow.
+		a.scratch = sketch.AppendUTF16LE(a.scratch[:0], s)
+	case a.spec.kind == HyperUnique && !a.spec.inputSketch:
+		a.scratch = append(a.scratch[:0], s...)
+	default:
+		return [16]byte{}, false
+	}
+	return hyperunique.Murmur3x128(a.scratch), true
+}
+
+// AggregateHash implements HashedAggregator.
+func (a *sketchAgg) AggregateHash(g int, h [16]byte) {
+	a.at(g).(*huState).sk().AddHash(h)
 }
 
 func (a *sketchAgg) Merge(g int, stored []byte) error {

@@ -6,10 +6,12 @@ import (
 	"github.com/dryaddb/dryad/internal/query/filter"
 	"github.com/dryaddb/dryad/internal/query/result"
 	"github.com/dryaddb/dryad/internal/query/value"
+	"github.com/dryaddb/dryad/internal/segment"
 )
 
-// liftExt lifts rows for the filtered, any and expression aggregators and
-// the sum/min/max aggregators that read an expression; nil for the others.
+// liftExt lifts rows for the filtered, any, sketch and expression
+// aggregators and the sum/min/max aggregators that read an expression; nil
+// for the others.
 // The oracle's definitions: filtered lifts a matching row as its inner
 // aggregator does and any other row to the inner aggregator's empty value;
 // any lifts the row's value (merging keeps the first non-null); expression
@@ -34,6 +36,18 @@ func liftExt(f aggregation.Factory) lifter {
 	case aggregation.AnyFactory:
 		field := f.InputFields()[0]
 		return func(v view, _ int64) any { return aggregation.AnyValue(f, v.Value(field)) }
+	case aggregation.SketchFactory:
+		// A row becomes a sketch of its own values; merging unions them.
+		fields := f.InputFields()
+		return func(v view, _ int64) any {
+			in := make([]segment.Value, len(fields))
+			for i, name := range fields {
+				in[i] = aggregation.InputValue(v.Value(name))
+			}
+			a := f.NewAggregator()
+			a.Aggregate(0, in)
+			return a.Get(0)
+		}
 	case aggregation.ExpressionFactory:
 		fields := f.InputFields()
 		empty := f.Empty()
