@@ -1,0 +1,422 @@
+package conformance
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// This file replays Druid's ITAutoCompactionTest scenarios that check their
+// results with wikipedia_index_rollup_queries.json and
+// wikipedia_index_sketch_queries.json: ingest with the corpus specs, post
+// the auto-compaction config the IT submits, trigger the coordinator's
+// compaction duty (POST /druid/coordinator/v1/compaction/compact, the IT's
+// forceTriggerAutoCompaction) until the datasource has the segment count
+// the IT waits for, then play the query files with the placeholder values
+// the IT fills in, before and after. A scenario also checks that a further
+// trigger submits no compaction task (compacted data is not compacted
+// again).
+
+// verification is one play of a query file with its placeholder values
+// (JSON texts, as the IT writes them with Jackson).
+type verification struct {
+	file string
+	vars map[string]string
+}
+
+// autoScenario is one ITAutoCompactionTest method.
+type autoScenario struct {
+	name   string // the IT method, without "test"
+	loads  []step // ingestions, in order (%%DATASOURCE%% is filled in)
+	before []verification
+	config string // the DataSourceCompactionConfig, without dataSource
+	// segments is the used segment count the IT waits for after compaction.
+	segments int
+	after    []verification
+}
+
+// rollupVerify fills wikipedia_index_rollup_queries.json.
+func rollupVerify(field string, count int, scan string) verification {
+	return verification{"wikipedia_index_rollup_queries.json", map[string]string{
+		"%%FIELD_TO_QUERY%%": `"` + field + `"`, "%%EXPECTED_COUNT_RESULT%%": fmt.Sprint(count), "%%EXPECTED_SCAN_RESULT%%": scan}}
+}
+
+// sketchVerify fills wikipedia_index_sketch_queries.json.
+func sketchVerify(n int) verification {
+	return verification{"wikipedia_index_sketch_queries.json", map[string]string{
+		"%%QUANTILESRESULT%%": fmt.Sprint(n), "%%THETARESULT%%": fmt.Sprintf("%d.0", n), "%%HLLRESULT%%": fmt.Sprint(n)}}
+}
+
+// events is an EXPECTED_SCAN_RESULT: one scan result batch (one segment)
+// per argument, each holding the given comma-separated rows.
+func events(batches ...string) string {
+	out := make([]string, len(batches))
+	for i, b := range batches {
+		out[i] = `{"events":[` + b + `]}`
+	}
+	return "[" + strings.Join(out, ",") + "]"
+}
+
+// itTuning is the tuningConfig ITAutoCompactionTest submits: dynamic
+// partitions of maxRows rows, one file per split, one subtask.
+func itTuning(maxRows int) string {
+	return fmt.Sprintf(`"tuningConfig":{"splitHintSpec":{"type":"maxSize","maxNumFiles":1},"partitionsSpec":{"type":"dynamic","maxRowsPerSegment":%d},"maxNumConcurrentSubTasks":1,"totalNumMergeTasks":1}`, maxRows)
+}
+
+// laGranularity is the IT's UniformGranularitySpec over 2013-08-31/2013-09-02
+// in America/Los_Angeles, as Jackson writes it.
+func laGranularity(seg, query string, rollup bool) string {
+	return fmt.Sprintf(`{"type":"uniform","segmentGranularity":%q,"queryGranularity":%q,"rollup":%t,"intervals":["2013-08-31T00:00:00.000-07:00/2013-09-02T00:00:00.000-07:00"]}`, seg, query, rollup)
+}
+
+const (
+	rollupSpec    = "wikipedia_index_rollup_preserve_metric.json"
+	noRollupSpec  = "wikipedia_index_no_rollup_preserve_metric.json"
+	languageDims  = `"dimensionsSpec":{"dimensions":[{"type":"string","name":"language","multiValueHandling":"SORTED_ARRAY","createBitmapIndex":true}]}`
+	sketchMetrics = `{"type":"thetaSketch","name":"thetaSketch","fieldName":"user","size":16384,"shouldFinalize":true,"isInputThetaSketch":false},
+{"type":"HLLSketchBuild","name":"HLLSketchBuild","fieldName":"user","lgK":12,"tgtHllType":"HLL_4","round":false},
+{"type":"quantilesDoublesSketch","name":"quantilesDoublesSketch","fieldName":"delta","k":128,"maxStreamLength":1000000000}`
+)
+
+var autoScenarios = []autoScenario{
+	{name: "AutoCompactionRowWithMetricAndRowWithoutMetricShouldPreserveExistingMetricsUsingAggregatorWithDifferentReturnType",
+		loads: []step{{rollupSpec, nil}, {noRollupSpec, nil}},
+		before: []verification{rollupVerify("added", 2, events("[null]", "[31]")), rollupVerify("count", 2, events("[2]", "[null]")),
+			rollupVerify("sum_added", 2, events("[62]", "[null]")), sketchVerify(2)},
+		config: itTuning(10000) + `,"granularitySpec":{"rollup":true},` + languageDims + `,"metricsSpec":[{"type":"count","name":"count"},
+{"type":"floatSum","name":"sum_added","fieldName":"added"},` + sketchMetrics + `]`,
+		segments: 1,
+		after: []verification{rollupVerify("added", 1, events("[null]")), rollupVerify("count", 1, events("[3]")),
+			rollupVerify("sum_added", 1, events("[93.0]")), sketchVerify(3)}},
+	{name: "AutoCompactionRowWithMetricAndRowWithoutMetricShouldPreserveExistingMetrics",
+		loads: []step{{rollupSpec, nil}, {noRollupSpec, nil}},
+		before: []verification{rollupVerify("added", 2, events("[null]", "[31]")), rollupVerify("count", 2, events("[2]", "[null]")),
+			rollupVerify("sum_added", 2, events("[62]", "[null]")), sketchVerify(2)},
+		config: itTuning(10000) + `,"granularitySpec":{"rollup":true},` + languageDims + `,"metricsSpec":[{"type":"count","name":"count"},
+{"type":"longSum","name":"sum_added","fieldName":"added"},` + sketchMetrics + `]`,
+		segments: 1,
+		after: []verification{rollupVerify("added", 1, events("[null]")), rollupVerify("count", 1, events("[3]")),
+			rollupVerify("sum_added", 1, events("[93]")), sketchVerify(3)}},
+	{name: "AutoCompactionOnlyRowsWithoutMetricShouldAddNewMetrics",
+		loads:  []step{{noRollupSpec, nil}, {noRollupSpec, nil}},
+		before: []verification{rollupVerify("added", 2, events("[31]", "[31]"))},
+		config: itTuning(10000) + `,"granularitySpec":{"rollup":true},` + languageDims +
+			`,"metricsSpec":[{"type":"count","name":"count"},{"type":"longSum","name":"sum_added","fieldName":"added"}]`,
+		segments: 1,
+		after: []verification{rollupVerify("added", 1, events("[null]")), rollupVerify("count", 1, events("[2]")),
+			rollupVerify("sum_added", 1, events("[62]"))}},
+	{name: "AutoCompactionOnlyRowsWithMetricShouldPreserveExistingMetrics",
+		loads:  []step{{rollupSpec, nil}, {rollupSpec, nil}},
+		before: []verification{rollupVerify("count", 2, events("[2]", "[2]")), rollupVerify("sum_added", 2, events("[62]", "[62]"))},
+		config: itTuning(10000) + `,"granularitySpec":{"rollup":true},` + languageDims +
+			`,"metricsSpec":[{"type":"count","name":"count"},{"type":"longSum","name":"sum_added","fieldName":"added"}]`,
+		segments: 1,
+		after:    []verification{rollupVerify("count", 1, events("[4]")), rollupVerify("sum_added", 1, events("[124]"))}},
+	{name: "AutoCompactionDutyWithRollup",
+		loads:    []step{{"wikipedia_index_task_with_granularity_spec.json", []string{"%%GRANULARITYSPEC%%", laGranularity("DAY", "DAY", false)}}},
+		before:   []verification{rollupVerify("added", 2, events("[57.0],[459.0]"))},
+		config:   itTuning(10000) + `,"granularitySpec":{"rollup":true}`,
+		segments: 2,
+		after:    []verification{rollupVerify("added", 1, events("[516.0]"))}},
+	{name: "AutoCompactionDutyWithQueryGranularity",
+		loads:    []step{{"wikipedia_index_task_with_granularity_spec.json", []string{"%%GRANULARITYSPEC%%", laGranularity("DAY", "NONE", true)}}},
+		before:   []verification{rollupVerify("added", 2, events("[57.0],[459.0]"))},
+		config:   itTuning(10000) + `,"granularitySpec":{"queryGranularity":"DAY"}`,
+		segments: 2,
+		after:    []verification{rollupVerify("added", 1, events("[516.0]"))}},
+	{name: "AutoCompactionDutyWithDimensionsSpec",
+		loads:    []step{{"wikipedia_index_task_with_dimension_spec.json", nil}},
+		before:   []verification{rollupVerify("added", 2, events("[57.0],[459.0]"))},
+		config:   itTuning(10000) + "," + languageDims,
+		segments: 2,
+		after:    []verification{rollupVerify("added", 1, events("[516.0]"))}},
+	{name: "AutoCompactionDutyWithFilter",
+		loads:    []step{{"wikipedia_index_task_with_dimension_spec.json", nil}},
+		before:   []verification{rollupVerify("added", 2, events("[57.0],[459.0]"))},
+		config:   itTuning(10000) + `,"transformSpec":{"filter":{"type":"selector","dimension":"page","value":"Striker Eureka"}}`,
+		segments: 2,
+		after:    []verification{rollupVerify("added", 1, events("[459.0]"))}},
+	{name: "AutoCompactionDutyWithMetricsSpec",
+		loads:    []step{{"wikipedia_index_task_with_dimension_spec.json", nil}},
+		before:   []verification{rollupVerify("added", 2, events("[57.0],[459.0]"))},
+		config:   itTuning(10000) + `,"metricsSpec":[{"type":"doubleSum","name":"double_sum_added","fieldName":"added"},{"type":"longSum","name":"long_sum_added","fieldName":"added"}]`,
+		segments: 2,
+		after: []verification{rollupVerify("double_sum_added", 2, events("[57.0],[459.0]")),
+			rollupVerify("long_sum_added", 2, events("[57],[459]"))}},
+}
+
+// TestAutoCompactionConformance runs every scenario against one quickstart
+// (each on its own datasource) and reports passed/failed/skipped cases like
+// the main runner; cases listed in testdata/autocompaction_baseline.txt
+// must keep passing.
+func TestAutoCompactionConformance(t *testing.T) {
+	corpus := corpusDir(t)
+	srv := startQuickstart(t)
+	began := time.Now()
+	if code, body, err := srv.do("GET", "/druid/coordinator/v1/config/compaction", ""); err != nil || code != 200 {
+		t.Skipf("this build does not serve auto-compaction (GET /config/compaction answered %d %s %v)", code, body, err)
+	}
+	// The IT's setup: ratio 0.5, at most 10 compaction slots.
+	if code, body, err := srv.do("POST", "/druid/coordinator/v1/config/compaction/taskslots?ratio=0.5&max=10", ""); err != nil || code != 200 {
+		t.Fatalf("taskslots: %d %s %v", code, body, err)
+	}
+	var all []outcome
+	var report strings.Builder
+	for _, sc := range autoScenarios {
+		outs := runAutoScenario(t, srv, corpus, sc)
+		var p, f, s int
+		for _, o := range outs {
+			switch o.status {
+			case "pass":
+				p++
+			case "fail":
+				f++
+				fmt.Fprintf(&report, "    FAIL %s: %s\n", o.key, o.reason)
+			default:
+				s++
+				fmt.Fprintf(&report, "    skip %s: %s\n", o.key, o.reason)
+			}
+		}
+		fmt.Fprintf(&report, "%s: %d passed, %d failed, %d skipped\n", sc.name, p, f, s)
+		all = append(all, outs...)
+	}
+	var p, f, s int
+	var passing []string
+	for _, o := range all {
+		switch o.status {
+		case "pass":
+			p++
+			passing = append(passing, o.key)
+		case "fail":
+			f++
+		default:
+			s++
+		}
+	}
+	fmt.Fprintf(&report, "auto-compaction conformance: %d passed, %d failed, %d skipped (%v)\n", p, f, s, time.Since(began).Round(time.Millisecond))
+	fmt.Print(report.String())
+
+	baselinePath := filepath.Join("testdata", "autocompaction_baseline.txt")
+	sort.Strings(passing)
+	if os.Getenv("DRYAD_CONFORMANCE_UPDATE") != "" {
+		content := "# Auto-compaction conformance cases that pass; a listed case that stops passing fails the test.\n" +
+			"# Regenerate with DRYAD_CONFORMANCE_UPDATE=1 go test ./test/conformance -run TestAutoCompactionConformance\n" +
+			strings.Join(passing, "\n") + "\n"
+		if err := os.WriteFile(baselinePath, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	raw, err := os.ReadFile(baselinePath)
+	if err != nil {
+		t.Fatalf("reading the baseline: %v", err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if !slices.Contains(passing, line) {
+			reason := "not run"
+			for _, o := range all {
+				if o.key == line {
+					reason = o.status + ": " + o.reason
+				}
+			}
+			t.Errorf("regression: baseline case %s no longer passes (%s)", line, reason)
+		}
+	}
+}
+
+// runAutoScenario plays one scenario on datasource
+// wikipedia_index_test_<name>. Its outcomes are the query cases before and
+// after compaction (keyed by scenario, phase and file), the compaction
+// itself, and the no-recompaction check.
+func runAutoScenario(t *testing.T, srv *server, corpus string, sc autoScenario) []outcome {
+	ds := "wikipedia_index_test_" + sc.name
+	failAll := func(reason string) []outcome {
+		var out []outcome
+		for i := range sc.before {
+			out = append(out, outcome{fmt.Sprintf("%s/before/%d", sc.name, i), "fail", reason})
+		}
+		out = append(out, outcome{sc.name + "/compaction", "fail", reason})
+		for i := range sc.after {
+			out = append(out, outcome{fmt.Sprintf("%s/after/%d", sc.name, i), "fail", reason})
+		}
+		return append(out, outcome{sc.name + "/not-compacted-again", "fail", reason})
+	}
+	for _, st := range sc.loads {
+		raw, err := os.ReadFile(filepath.Join(corpus, "specs", st.spec))
+		if err != nil {
+			return failAll(err.Error())
+		}
+		spec, err := rewriteSpec(corpus, string(raw), append([]string{"%%DATASOURCE%%", ds}, st.vars...))
+		if err != nil {
+			return failAll(err.Error())
+		}
+		if err := srv.ingest(spec, 90*time.Second); err != nil {
+			return failAll(fmt.Sprintf("ingesting %s: %v", st.spec, err))
+		}
+	}
+	if err := srv.waitLoaded([]string{ds}, 60*time.Second); err != nil {
+		return failAll(err.Error())
+	}
+	var out []outcome
+	play := func(phase string, vs []verification) {
+		for i, v := range vs {
+			vars := []string{"%%DATASOURCE%%", ds}
+			for k, val := range v.vars {
+				vars = append(vars, k, val)
+			}
+			for _, o := range runFile(t, srv, corpus, queryFile{file: v.file, vars: vars}, nil) {
+				_, idx, _ := strings.Cut(o.key, "#")
+				o.key = fmt.Sprintf("%s/%s/%d/%s#%s", sc.name, phase, i, strings.TrimSuffix(v.file, ".json"), idx)
+				out = append(out, o)
+			}
+		}
+	}
+	play("before", sc.before)
+
+	cfg := `{"dataSource":"` + ds + `","skipOffsetFromLatest":"PT0S",` + sc.config + `}`
+	if code, body, err := srv.do("POST", "/druid/coordinator/v1/config/compaction", cfg); err != nil || code != 200 {
+		reason := fmt.Sprintf("posting the compaction config answered %d %s %v", code, body, err)
+		out = append(out, outcome{sc.name + "/compaction", "fail", reason})
+		return append(out, outcome{sc.name + "/not-compacted-again", "fail", reason})
+	}
+	if err := autoCompact(srv, ds, sc.segments, 3*time.Minute); err != nil {
+		out = append(out, outcome{sc.name + "/compaction", "fail", err.Error()})
+	} else {
+		out = append(out, outcome{sc.name + "/compaction", "pass", ""})
+	}
+	play("after", sc.after)
+
+	// A further trigger submits nothing: the data is compacted with this
+	// config.
+	before, err := compactTaskCount(srv, ds)
+	if err == nil {
+		if code, body, e := srv.do("POST", "/druid/coordinator/v1/compaction/compact", ""); e != nil || code != 200 {
+			err = fmt.Errorf("trigger answered %d %s %v", code, body, e)
+		}
+	}
+	var after int
+	if err == nil {
+		after, err = compactTaskCount(srv, ds)
+	}
+	switch {
+	case err != nil:
+		out = append(out, outcome{sc.name + "/not-compacted-again", "fail", err.Error()})
+	case after != before:
+		out = append(out, outcome{sc.name + "/not-compacted-again", "fail", fmt.Sprintf("%d compact tasks before the trigger, %d after", before, after)})
+	default:
+		out = append(out, outcome{sc.name + "/not-compacted-again", "pass", ""})
+	}
+	// Leave the other scenarios' runs alone.
+	srv.do("DELETE", "/druid/coordinator/v1/config/compaction/"+ds, "")
+	return out
+}
+
+// autoCompact triggers the compaction duty until ds has want used segments,
+// the latest run left none awaiting compaction, no task of ds runs, and all
+// are loaded: the IT's forceTriggerAutoCompaction, repeated because one
+// run submits only as many tasks as there are compaction slots (a
+// quickstart on a small machine has one).
+func autoCompact(srv *server, ds string, want int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	var last string
+	for time.Now().Before(deadline) {
+		if code, body, err := srv.do("POST", "/druid/coordinator/v1/compaction/compact", ""); err != nil || code != 200 {
+			return fmt.Errorf("trigger answered %d %s %v", code, body, err)
+		}
+		if err := waitTasksDone(srv, ds, time.Until(deadline)); err != nil {
+			return err
+		}
+		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); {
+			code, body, err := srv.do("GET", "/druid/coordinator/v1/metadata/datasources/"+ds+"/segments", "")
+			var ids []string
+			if err == nil && code == 200 && json.Unmarshal([]byte(body), &ids) == nil && len(ids) == want {
+				if awaiting, err := awaitingCompaction(srv, ds); err != nil || awaiting > 0 {
+					break // the last run left chunks for the next one
+				}
+				return srv.waitLoaded([]string{ds}, time.Until(deadline))
+			}
+			last = body
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return fmt.Errorf("%s did not reach %d used segments within %v (last: %s)", ds, want, timeout, last)
+}
+
+// awaitingCompaction is the segmentCountAwaitingCompaction of ds's latest
+// compaction status.
+func awaitingCompaction(srv *server, ds string) (int, error) {
+	code, body, err := srv.do("GET", "/druid/coordinator/v1/compaction/status?dataSource="+ds, "")
+	if err != nil {
+		return 0, err
+	}
+	var st struct {
+		LatestStatus []struct {
+			SegmentCountAwaitingCompaction int `json:"segmentCountAwaitingCompaction"`
+		} `json:"latestStatus"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &st) != nil || len(st.LatestStatus) != 1 {
+		return 0, fmt.Errorf("compaction status answered %d %s", code, body)
+	}
+	return st.LatestStatus[0].SegmentCountAwaitingCompaction, nil
+}
+
+// waitTasksDone waits until no task of ds is running, pending or waiting;
+// a failed compact task is an error.
+func waitTasksDone(srv *server, ds string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		code, body, err := srv.do("GET", "/druid/indexer/v1/tasks?datasource="+ds, "")
+		if err != nil {
+			return err
+		}
+		var ts []struct {
+			ID         string `json:"id"`
+			Type       string `json:"type"`
+			StatusCode string `json:"statusCode"`
+			ErrorMsg   string `json:"errorMsg"`
+		}
+		if code != 200 || json.Unmarshal([]byte(body), &ts) != nil {
+			return fmt.Errorf("task list answered %d %s", code, body)
+		}
+		busy := false
+		for _, task := range ts {
+			if task.StatusCode == "RUNNING" {
+				busy = true
+			}
+			if task.Type == "compact" && task.StatusCode == "FAILED" {
+				return fmt.Errorf("compaction task %s failed: %s", task.ID, task.ErrorMsg)
+			}
+		}
+		if !busy {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("tasks of %s still running after %v", ds, timeout)
+}
+
+// compactTaskCount counts ds's compact tasks once none is running.
+func compactTaskCount(srv *server, ds string) (int, error) {
+	if err := waitTasksDone(srv, ds, time.Minute); err != nil {
+		return 0, err
+	}
+	code, body, err := srv.do("GET", "/druid/indexer/v1/tasks?datasource="+ds+"&type=compact", "")
+	if err != nil {
+		return 0, err
+	}
+	var ts []json.RawMessage
+	if code != 200 || json.Unmarshal([]byte(body), &ts) != nil {
+		return 0, fmt.Errorf("task list answered %d %s", code, body)
+	}
+	return len(ts), nil
+}
