@@ -25,6 +25,7 @@ import (
 	"github.com/dryaddb/dryad/internal/ingest/inputsource"
 	"github.com/dryaddb/dryad/internal/metadata"
 	"github.com/dryaddb/dryad/internal/query/aggregation"
+	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/query/filter"
 	"github.com/dryaddb/dryad/internal/segment"
 )
@@ -88,6 +89,8 @@ type engineEnv struct {
 	// (compaction reads each input segment's metadata first); the druid
 	// input source reads them instead of pulling again.
 	pulled map[string]string
+	// lookups resolves the lookups of transforms and filters (Config.Lookups).
+	lookups dimension.LookupFunc
 }
 
 // prepared is a decoded spec with everything the engine compiles once.
@@ -115,7 +118,9 @@ type compiledTransform struct {
 	c    *expr.Compiled
 }
 
-func prepare(spec *ingest.Spec) (*prepared, error) {
+// prepare compiles spec's metrics, transforms and transform filter;
+// lookups binds lookup() in transforms and the filter's lookups (nil: none).
+func prepare(spec *ingest.Spec, lookups dimension.LookupFunc) (*prepared, error) {
 	p := &prepared{spec: spec, parser: ingest.NewRowParser(&spec.DataSchema)}
 	ds := &spec.DataSchema
 	for _, m := range ds.Metrics {
@@ -136,14 +141,14 @@ func prepare(spec *ingest.Spec) (*prepared, error) {
 		p.declared = append(p.declared, dimCol{name: d.Name, typ: t, fixed: true})
 	}
 	for i, t := range ds.TransformSpec.Transforms {
-		c, err := expr.Compile(t.Expression, func(string) (base.ColumnType, bool) { return base.ColumnType{}, false })
+		c, err := compileTransform(t.Expression, lookups)
 		if err != nil {
 			return nil, base.Errorf(base.ClassInvalidInput, "spec.dataSchema.transformSpec.transforms[%d] %q: %w", i, t.Name, err)
 		}
 		p.transforms = append(p.transforms, compiledTransform{name: t.Name, c: c})
 	}
 	if len(ds.TransformSpec.Filter) > 0 && string(ds.TransformSpec.Filter) != "null" {
-		f, err := filter.Decode(ds.TransformSpec.Filter, "spec.dataSchema.transformSpec.filter")
+		f, err := filter.DecodeWith(ds.TransformSpec.Filter, "spec.dataSchema.transformSpec.filter", lookups)
 		if err != nil {
 			return nil, err
 		}
@@ -169,6 +174,16 @@ func prepare(spec *ingest.Spec) (*prepared, error) {
 		return nil, base.Errorf(base.ClassInvalidInput, "spec.ioConfig.dropExisting cannot be used with appendToExisting")
 	}
 	return p, nil
+}
+
+// compileTransform parses and binds a transform expression (input types
+// unknown), binding lookup() through lookups.
+func compileTransform(s string, lookups dimension.LookupFunc) (*expr.Compiled, error) {
+	e, err := expr.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	return expr.BindOptions(e, expr.Options{Lookups: lookups.Expr()})
 }
 
 // sink receives the rows one reader produces. A sink is owned by one
@@ -417,7 +432,7 @@ type result struct {
 // push, publish. On any error (or cancellation) nothing is published and
 // every pushed file is deleted.
 func runIndex(ctx context.Context, env *engineEnv, t *ingest.Task) (res result, err error) {
-	p, err := prepare(&t.Spec)
+	p, err := prepare(&t.Spec, env.lookups)
 	if err != nil {
 		return res, err
 	}

@@ -118,7 +118,7 @@ func readDruidSource(ctx context.Context, env *engineEnv, p *prepared, src *inpu
 	}
 	var match filter.Matcher
 	if len(src.Filter) > 0 && string(src.Filter) != "null" {
-		f, err := filter.Decode(src.Filter, "spec.ioConfig.inputSource.filter")
+		f, err := filter.DecodeWith(src.Filter, "spec.ioConfig.inputSource.filter", env.lookups)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/dryaddb/dryad/internal/deepstorage"
 	"github.com/dryaddb/dryad/internal/ingest"
 	"github.com/dryaddb/dryad/internal/metadata"
+	"github.com/dryaddb/dryad/internal/query/dimension"
 )
 
 // Druid's error messages for tasks that end without running to completion.
@@ -64,6 +65,15 @@ type Config struct {
 	// dataSource, so that the coordinator can load them at once instead of
 	// at its next period. It must not block.
 	OnPublish func(dataSource string)
+	// Lookups resolves the query-time lookups that index tasks' transform
+	// expressions (lookup()), transformSpec filters and druid input source
+	// filters (registeredLookup, lookup() in expression filters) name: the
+	// node's lookup registry. Each task resolves them once, when it is
+	// submitted (an unknown name is 400) and again when it starts, and
+	// keeps that snapshot for its run. nil knows no lookups. Metrics
+	// (metricsSpec) never resolve lookups: their specs are stored with the
+	// segments and re-read without them.
+	Lookups dimension.LookupFunc
 }
 
 // taskState is an active task as the queue tracks it.
@@ -328,7 +338,7 @@ func (s *Service) Submit(ctx context.Context, body []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := prepare(&t.Spec); err != nil {
+	if _, err := prepare(&t.Spec, s.cfg.Lookups); err != nil {
 		return "", err
 	}
 	now := s.nowMs()
@@ -598,7 +608,7 @@ func (s *Service) run(ctx context.Context, ts *taskState) {
 		tlog.Info("running task", "type", ts.status.Type, "dataSource", ts.status.DataSource)
 		env := &engineEnv{taskID: id, store: s.store, deep: s.deep, workDir: filepath.Join(dir, "work"),
 			manifest: filepath.Join(dir, "pushed.json"), log: tlog,
-			lock: s.locker(ts), prog: ts.prog, now: s.now}
+			lock: s.locker(ts), prog: ts.prog, now: s.now, lookups: s.cfg.Lookups}
 		switch {
 		case ts.kill != nil:
 			runErr = s.runKill(ctx, ts, tlog)
