@@ -11,17 +11,27 @@ import (
 	"github.com/dryaddb/dryad/internal/config"
 	"github.com/dryaddb/dryad/internal/httpapi"
 	"github.com/dryaddb/dryad/internal/lookup"
+	"github.com/dryaddb/dryad/internal/query/dimension"
 )
 
 // startLookups creates the lookup registry when the process runs a broker
-// or a historical (the roles that answer queries) and, when it has a
-// metadata store, the lookup manager behind the coordinator's Lookups API.
-// The registry serves the lookups of druid.lookup.lookupTier: it loads them
-// now and follows every later change made through the manager. Called by
-// Start with n.mu held, after the listeners are bound.
+// or a historical (the roles that answer queries) or runs tasks (overlord
+// or middleManager: index tasks' transforms use lookups, as Druid's peons
+// do) and, when it has a metadata store, the lookup manager behind the
+// coordinator's Lookups API. The registry serves the lookups of
+// druid.lookup.lookupTier: it loads them now and follows every later change
+// made through the manager. Called by Start with n.mu held, after the
+// listeners are bound and before the task service starts.
 func (n *Node) startLookups(ctx context.Context) error {
 	var reg *lookup.Registry
-	if n.has(config.RoleBroker) || n.has(config.RoleHistorical) {
+	var role string // the role whose address names this registry's node
+	for _, r := range []string{config.RoleBroker, config.RoleHistorical, config.RoleMiddleManager, config.RoleOverlord} {
+		if n.has(r) {
+			role = r
+			break
+		}
+	}
+	if role != "" {
 		reg = lookup.NewRegistry(n.log)
 		n.lookups = reg
 	}
@@ -34,10 +44,6 @@ func (n *Node) startLookups(ctx context.Context) error {
 	}
 	var nodes []lookup.Node
 	if reg != nil {
-		role := config.RoleBroker
-		if !n.has(role) {
-			role = config.RoleHistorical
-		}
 		nodes = append(nodes, lookup.Node{Tier: tier, HostPort: net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.port(role))), Registry: reg})
 	}
 	mgr := lookup.NewManager(n.log, n.store, nodes, func(ctx context.Context, cfg lookup.Config) {
@@ -67,6 +73,15 @@ func (n *Node) lookupSource() broker.LookupSource {
 		return nil
 	}
 	return n.lookups
+}
+
+// taskLookups is what index tasks resolve lookups through (transforms and
+// filters); nil without a registry.
+func (n *Node) taskLookups() dimension.LookupFunc {
+	if n.lookups == nil {
+		return nil
+	}
+	return n.lookups.Map
 }
 
 // listenRoutes are Druid's node-side lookup listener endpoints, served on

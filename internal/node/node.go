@@ -213,13 +213,15 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		Properties:     n.cfg.Properties,
 		SelfDiscovered: func() bool { return n.SelfDiscovered(context.Background()) },
 	}
+	// Lookups first: the task service resolves transforms' lookups
+	// through the registry.
+	if err := n.startLookups(ctx); err != nil {
+		return fmt.Errorf("loading lookups: %w", err)
+	}
 	if n.has(config.RoleOverlord) || n.has(config.RoleMiddleManager) {
 		if err := n.startTasks(ctx); err != nil {
 			return err
 		}
-	}
-	if err := n.startLookups(ctx); err != nil {
-		return fmt.Errorf("loading lookups: %w", err)
 	}
 	built := n.build(status)
 	for _, nr := range built {

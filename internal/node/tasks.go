@@ -20,7 +20,7 @@ func (n *Node) startTasks(ctx context.Context) error {
 	n.tasks = task.New(task.Config{
 		TaskDir: mm.BaseTaskDir, LogDir: mm.LogsDir, Capacity: mm.Capacity, Category: mm.Category,
 		Host: n.cfg.Host, Port: n.port(role), Version: n.version, QueueMaxSize: n.cfg.Overlord.QueueMaxSize,
-		OnPublish: func(string) { n.nudgeCoordinator() },
+		OnPublish: func(string) { n.nudgeCoordinator() }, Lookups: n.taskLookups(),
 	}, n.store, n.deep, n.log)
 	if err := n.tasks.Start(ctx); err != nil {
 		n.tasks = nil
