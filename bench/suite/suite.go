@@ -264,6 +264,21 @@ WHERE cityName >= 'City Ka' AND cityName < 'City Lo' GROUP BY namespace`,
 			Needs:         "sketches (issue #7)",
 		},
 		{
+			Name:        "hll-users-by-hour",
+			Description: "distinct users per hour with HLLSketchBuild (dryad: within 5% of the exact count; DuckDB: approx_count_distinct, within 40%)",
+			Dataset:     Wiki,
+			Native: `{"queryType":"timeseries","dataSource":"wiki","intervals":` + wikiIntervals + `,"granularity":"hour",
+"aggregations":[{"type":"HLLSketchBuild","name":"users","fieldName":"user","round":true}],"context":{"skipEmptyBuckets":true}}`,
+			SQL:    `SELECT date_trunc('hour', __time) AS __time, approx_count_distinct("user") AS users FROM wiki GROUP BY 1 ORDER BY 1`,
+			RefSQL: `SELECT date_trunc('hour', __time) AS __time, count(DISTINCT "user") AS users FROM wiki GROUP BY 1 ORDER BY 1`,
+			// HLLSketchBuild's default is lgK 12 in HLL_4: relative standard
+			// error about 1.6%, so 5% is three standard errors; DuckDB's
+			// approx_count_distinct has 64 registers (see count-distinct-approx).
+			Match: answer.Match{Columns: []string{answer.TimeColumn, "users"}, Mode: answer.Ordered, SortColumns: []string{answer.TimeColumn},
+				Tolerance: map[string]float64{"users": 0.05}},
+			PeerTolerance: map[string]float64{"users": 0.40},
+		},
+		{
 			Name:        "scan-limit",
 			Description: "scan 5 columns with an equality filter, limit 1000, no ordering (any matching rows)",
 			Dataset:     Wiki,
