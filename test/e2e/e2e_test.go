@@ -300,8 +300,8 @@ func TestQuickstartEndpoints(t *testing.T) {
 	checkError(t, "not implemented yet", do(t, "DELETE", root+"/druid/v2/sql/abc", "", ""), 501, "UNSUPPORTED", "USER",
 		"DELETE /druid/v2/sql/{sqlQueryId} is not supported by dryad yet")
 	checkError(t, "well-formed but not implemented yet", do(t, "POST", root+"/druid/v2/", "application/json",
-		`{"queryType":"timeseries","dataSource":{"type":"lookup","lookup":"x"},"intervals":["2000/2001"],"granularity":"all"}`),
-		501, "UNSUPPORTED", "USER", `"lookup" datasources are not supported yet`)
+		`{"queryType":"timeseries","dataSource":{"type":"join","left":"wiki","right":"other","rightPrefix":"r.","condition":"page == \"r.page\"","joinType":"INNER"},"intervals":["2000/2001"],"granularity":"all"}`),
+		501, "UNSUPPORTED", "USER", `Cannot handle subquery structure for dataSource: the right side of a join reads table "other" directly`)
 
 	// The middlemanager's enable/disable state.
 	hostPort := fmt.Sprintf("localhost:%d", port)

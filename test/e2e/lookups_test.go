@@ -115,6 +115,45 @@ func TestLookups(t *testing.T) {
 		t.Errorf("lookup datasource scan: %d %s", r.status, r.body)
 	}
 
+	// Lookups in aggregators, post-aggregators and subqueries.
+	agg := `{"queryType":"timeseries","dataSource":"wiki_lk","intervals":["2013-08-31/2013-09-02"],"granularity":"all",
+		"aggregations":[{"type":"filtered","name":"en","filter":{"type":"selector","dimension":"language","value":"English","extractionFn":{"type":"registeredLookup","lookup":"lang"}},"aggregator":{"type":"count"}},
+			{"type":"longSum","name":"enLen","expression":"strlen(lookup(language, 'lang'))"}],
+		"postAggregations":[{"type":"expression","name":"label","expression":"concat(lookup('ja', 'lang'), ':', en)"}]}`
+	r = queryPost(t, port, "/druid/v2/", agg)
+	var aggRows []struct {
+		Result map[string]any `json:"result"`
+	}
+	wantLen := 7*plain["en"] + 8*plain["ja"] + 7*plain["ru"]
+	if r.status != 200 || json.Unmarshal(r.body, &aggRows) != nil || len(aggRows) != 1 || aggRows[0].Result["en"] != plain["en"] ||
+		aggRows[0].Result["enLen"] != wantLen || aggRows[0].Result["label"] != fmt.Sprintf("Japanese:%d", int(plain["en"])) {
+		t.Errorf("filtered aggregator, expression input and post-aggregator with lookups: %d %s; want en=%v enLen=%v label=Japanese:%v",
+			r.status, r.body, plain["en"], wantLen, plain["en"])
+	}
+	sub := `{"queryType":"timeseries","intervals":["2013-08-31/2013-09-02"],"granularity":"all",
+		"dataSource":{"type":"query","query":{"queryType":"groupBy","dataSource":"wiki_lk","intervals":["2013-08-31/2013-09-02"],"granularity":"all",
+			"dimensions":[{"type":"lookup","dimension":"language","outputName":"d","name":"lang","replaceMissingValueWith":"other"}],"aggregations":[{"type":"count","name":"rows"}]}},
+		"aggregations":[{"type":"filtered","name":"ja","filter":{"type":"expression","expression":"d == lookup('ja', 'lang')"},"aggregator":{"type":"longSum","fieldName":"rows"}}]}`
+	r = queryPost(t, port, "/druid/v2/", sub)
+	if r.status != 200 || json.Unmarshal(r.body, &tsRows) != nil || len(tsRows) != 1 || tsRows[0].Result["ja"] != plain["ja"] {
+		t.Errorf("subquery with lookups: %d %s, want ja=%v", r.status, r.body, plain["ja"])
+	}
+
+	// An index task's transform and filter use the lookup.
+	data, _ := json.Marshal("{\"ts\":\"2020-01-01T01:00:00Z\",\"l\":\"en\"}\n{\"ts\":\"2020-01-01T02:00:00Z\",\"l\":\"ja\"}\n{\"ts\":\"2020-01-01T03:00:00Z\",\"l\":\"xx\"}\n{\"ts\":\"2020-01-01T04:00:00Z\",\"l\":\"ru\"}\n")
+	newTasksAPI(t, port).run(`{"type":"index_parallel","spec":{"dataSchema":{"dataSource":"lk_ingest","timestampSpec":{"column":"ts","format":"auto"},
+		"dimensionsSpec":{"dimensions":["name"]},"metricsSpec":[{"type":"count","name":"count"}],
+		"granularitySpec":{"segmentGranularity":"day","queryGranularity":"none","rollup":false},
+		"transformSpec":{"transforms":[{"type":"expression","name":"name","expression":"lookup(l, 'lang', 'unknown')"}],
+			"filter":{"type":"not","field":{"type":"selector","dimension":"l","value":"Russian","extractionFn":{"type":"registeredLookup","lookup":"lang","retainMissingValue":true}}}}},
+		"ioConfig":{"type":"index_parallel","inputSource":{"type":"inline","data":` + string(data) + `},"inputFormat":{"type":"json"}},
+		"tuningConfig":{"type":"index_parallel"}}}`)
+	queryWaitLoaded(t, fmt.Sprintf("http://127.0.0.1:%d", port), "lk_ingest")
+	r = queryPost(t, port, "/druid/v2/", `{"queryType":"scan","dataSource":"lk_ingest","intervals":["2020/2021"],"columns":["name"],"resultFormat":"compactedList"}`)
+	if r.status != 200 || !strings.Contains(string(r.body), `"events":[["English"],["Japanese"],["unknown"]]`) {
+		t.Errorf("ingested with a lookup transform: %d %s, want English, Japanese, unknown", r.status, r.body)
+	}
+
 	// The file changes: polling picks it up.
 	if err := os.WriteFile(file, []byte("k,v\nzh,Zhongwen\n"), 0o644); err != nil {
 		t.Fatal(err)
