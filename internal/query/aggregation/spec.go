@@ -252,10 +252,10 @@ func Decode(b []byte) (Factory, error) {
 // DecodeWith is Decode resolving query-time lookups through lookups: in a
 // filtered aggregator's filter (registeredLookup extraction functions,
 // lookup() in expression filters) and in the expressions of expression
-// aggregators and of sum/min/max aggregators. The factory keeps the
-// lookups it was decoded with (their contents are read when it runs), so
-// rollups and the combining factory bind the same lookups. A nil lookups
-// knows none.
+// aggregators and of sum/min/max aggregators. The factory keeps what it
+// resolved (expressions are bound once, here; a filter keeps lookups as
+// filter.DecodeWith does), so its rollups, its combining factory and the
+// engines use the same lookups. A nil lookups knows none.
 func DecodeWith(b []byte, lookups dimension.LookupFunc) (Factory, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {

@@ -54,21 +54,29 @@ type Expression struct {
 	Expression string          `json:"expression"`
 	Ordering   string          `json:"ordering,omitempty"`
 	OutputType base.ColumnType `json:"outputType,omitzero"`
-	// lookups binds the expression's lookup() calls (set by DecodeWith;
-	// nil knows no lookups).
-	lookups exprLookups
+	// comp is the expression as decoded, lookup() bound to the lookups
+	// of that moment (nil for an Expression built by hand).
+	comp *expr.Compiled
 }
 
 // exprLookups resolves lookup() names for the expression package.
 type exprLookups = func(name string) (expr.Lookup, bool)
 
-// compile parses and binds the expression with its lookups.
+// compile returns the decoded expression, or parses and binds it without
+// lookups.
 func (p *Expression) compile() (*expr.Compiled, error) {
-	e, err := expr.Parse(p.Expression)
+	if p.comp != nil {
+		return p.comp, nil
+	}
+	return compileWith(p.Expression, nil)
+}
+
+func compileWith(s string, lk exprLookups) (*expr.Compiled, error) {
+	e, err := expr.Parse(s)
 	if err != nil {
 		return nil, err
 	}
-	return expr.BindOptions(e, expr.Options{Lookups: p.lookups})
+	return expr.BindOptions(e, expr.Options{Lookups: lk})
 }
 
 // Extremum is doubleGreatest, doubleLeast, longGreatest or longLeast.
@@ -204,10 +212,9 @@ func Decode(raw json.RawMessage, path string) (PostAggregator, error) {
 }
 
 // DecodeWith is Decode binding the lookup() calls of expression
-// post-aggregators (nested ones included) through lookups: an unknown name
-// is base.ClassInvalidInput now, and the post-aggregator keeps lookups for
-// Compile, which reads their contents when the query runs. A nil lookups
-// knows none.
+// post-aggregators (nested ones included) through lookups, once: an
+// unknown name is base.ClassInvalidInput, and Compile evaluates with the
+// lookup contents resolved here. A nil lookups knows none.
 func DecodeWith(raw json.RawMessage, path string, lookups dimension.LookupFunc) (PostAggregator, error) {
 	return decode(raw, path, 0, true, lookups.Expr())
 }
@@ -275,14 +282,16 @@ func decode(raw json.RawMessage, path string, depth int, top bool, lk exprLookup
 		}
 		p = c
 	case "expression":
-		e := &Expression{OutputName: name, Expression: o.String("expression"), lookups: lk}
+		e := &Expression{OutputName: name, Expression: o.String("expression")}
 		if o.Err() == nil && strings.TrimSpace(e.Expression) == "" {
 			o.Failf("expression", "must not be empty")
 		}
 		if o.Err() == nil {
-			if _, err := e.compile(); err != nil {
+			c, err := compileWith(e.Expression, lk)
+			if err != nil {
 				o.Fail(base.Errorf(base.ClassOf(err), "%s: %w", o.FieldPath("expression"), err))
 			}
+			e.comp = c
 		}
 		if ord, ok := o.OptString("ordering"); ok {
 			if ord != "numericFirst" {
