@@ -95,6 +95,8 @@ func TestUsesLookups(t *testing.T) {
 		`{"queryType":"timeseries","intervals":["2013/2014"],"granularity":"all","dataSource":{"type":"query","query":{"queryType":"scan","dataSource":"w","intervals":["2013/2014"],` +
 			`"virtualColumns":[{"type":"expression","name":"v","expression":"lookup(c, 'country')"}]}}}`: true,
 		`{"queryType":"timeseries","intervals":["2013/2014"],"granularity":"all","dataSource":{"type":"query","query":{"queryType":"scan","dataSource":"w","intervals":["2013/2014"]}}}`: false,
+		`{"queryType":"scan","intervals":["2013/2014"],"dataSource":{"type":"join","left":"w","rightPrefix":"r.","condition":"c == \"r.o\"","joinType":"INNER","right":{"type":"query","query":` +
+			`{"queryType":"groupBy","dataSource":"w","intervals":["2013/2014"],"granularity":"all","dimensions":[{"type":"lookup","dimension":"c","outputName":"o","name":"country"}]}}}}`: true,
 	} {
 		dq, err := DecodeWith([]byte(in), DecodeOptions{Lookups: countryLookups})
 		if err != nil {
