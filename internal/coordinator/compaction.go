@@ -299,7 +299,13 @@ func (cand *compactionCandidate) taskBody(id string) ([]byte, error) {
 		}
 	}
 	tc["type"] = "index_parallel"
-	tc["partitionsSpec"] = json.RawMessage(cfg.partitionsSpecOf())
+	ps := cfg.partitionsSpecOf()
+	tc["partitionsSpec"] = json.RawMessage(ps)
+	// Druid's compaction derives perfect rollup from the partitionsSpec:
+	// hashed and range partitioning need it.
+	if p, err := decodePartitionsSpec(ps); err == nil && p.Type != "dynamic" {
+		tc["forceGuaranteedRollup"] = true
+	}
 	if _, ok := tc["appendableIndexSpec"]; !ok && !isNull(cfg.MetricsSpec) {
 		// Druid's ClientCompactionTaskQueryTuningConfig.from: with a
 		// metricsSpec, metrics the segments already have are combined

@@ -305,9 +305,6 @@ func (t *CompactionTuningConfig) validate(hasMaxRows bool) error {
 	if ps.Type == "dynamic" && t.ForceGuaranteedRollup {
 		return bad("forceGuaranteedRollup is incompatible with a dynamic partitionsSpec")
 	}
-	if ps.Type != "dynamic" && !t.ForceGuaranteedRollup {
-		return bad("a %s partitionsSpec needs forceGuaranteedRollup = true", ps.Type)
-	}
 	if hasMaxRows && ps.Type != "dynamic" {
 		return base.Errorf(base.ClassInvalidInput, "compaction config: maxRowsPerSegment cannot be set with a %s partitionsSpec", ps.Type)
 	}

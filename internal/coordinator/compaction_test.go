@@ -199,6 +199,8 @@ func TestCompactTaskBody(t *testing.T) {
 	}{
 		{"defaults", `{"dataSource":"wiki"}`, []base.DataSegment{daySeg(0, "v1", 0, 1, nil)},
 			`{"type":"compact","id":"x","dataSource":"wiki","ioConfig":{"type":"compact","inputSpec":{"type":"interval","interval":"2024-01-01T00:00:00.000Z/2024-01-02T00:00:00.000Z"}},"tuningConfig":{"partitionsSpec":{"maxRowsPerSegment":5000000,"maxTotalRows":null,"type":"dynamic"},"type":"index_parallel"},"granularitySpec":{"segmentGranularity":"DAY"},"context":{"priority":25,"storeCompactionState":true}}`},
+		{"hashed", `{"dataSource":"wiki","tuningConfig":{"partitionsSpec":{"type":"hashed","numShards":3}}}`, []base.DataSegment{daySeg(0, "v1", 0, 1, nil)},
+			`{"type":"compact","id":"x","dataSource":"wiki","ioConfig":{"type":"compact","inputSpec":{"type":"interval","interval":"2024-01-01T00:00:00.000Z/2024-01-02T00:00:00.000Z"}},"tuningConfig":{"forceGuaranteedRollup":true,"partitionsSpec":{"type":"hashed","numShards":3},"type":"index_parallel"},"granularitySpec":{"segmentGranularity":"DAY"},"context":{"priority":25,"storeCompactionState":true}}`},
 		{"full", `{"dataSource":"wiki","taskPriority":30,"tuningConfig":{"appendableIndexSpec":{"preserveExistingMetrics":true,"type":"onheap"},"forceGuaranteedRollup":false,"maxRowsInMemory":1000,"partitionsSpec":{"type":"dynamic","maxRowsPerSegment":10000}},
 			"granularitySpec":{"queryGranularity":"hour","rollup":true},"dimensionsSpec":{"dimensions":["language"]},
 			"metricsSpec":[{"type":"count","name":"count"}],"transformSpec":{"filter":{"type":"selector","dimension":"language","value":"en"}},
@@ -242,7 +244,7 @@ func TestDecodeCompactionConfigErrors(t *testing.T) {
 		{`{"dataSource":"wiki","granularitySpec":{"segmentGranularity":"fortnight"}}`, base.ClassInvalidInput, "granularitySpec"},
 		{`{"dataSource":"wiki","granularitySpec":{"segmentGranularity":"HOUR","queryGranularity":"DAY"}}`, base.ClassInvalidInput, "queryGranularity"},
 		{`{"dataSource":"wiki","granularitySpec":{"segmentGranularity":"ALL"}}`, base.ClassInvalidInput, "segmentGranularity"},
-		{`{"dataSource":"wiki","tuningConfig":{"partitionsSpec":{"type":"hashed"}}}`, base.ClassInvalidInput, "forceGuaranteedRollup"},
+		{`{"dataSource":"wiki","tuningConfig":{"forceGuaranteedRollup":true,"partitionsSpec":{"type":"dynamic"}}}`, base.ClassInvalidInput, "forceGuaranteedRollup"},
 		{`{"dataSource":"wiki","tuningConfig":{"partitionsSpec":{"type":"magic"}}}`, base.ClassInvalidInput, "partitionsSpec"},
 		{`{"dataSource":"wiki","tuningConfig":{"maxRowsInMemory":-5}}`, base.ClassInvalidInput, "maxRowsInMemory"},
 		{`{"dataSource":"wiki","tuningConfig":{"type":"index"}}`, base.ClassInvalidInput, "tuningConfig.type"},
