@@ -39,6 +39,33 @@ type autoScenario struct {
 	// segments is the used segment count the IT waits for after compaction.
 	segments int
 	after    []verification
+	// status, when set, is the compaction status the IT asserts after
+	// compacting.
+	status *compactionCounts
+	// more are the IT's further steps, each after the previous one.
+	more []autoPhase
+}
+
+// autoPhase is a further step of a scenario: change the task slots and/or
+// the config (or delete it), compact, check.
+type autoPhase struct {
+	slots    string // taskslots query, e.g. "ratio=1&max=1"; "" keeps them
+	config   string // "" keeps the config
+	del      bool   // delete the config
+	segments int    // 0: post the config only, without compacting
+	status   *compactionCounts
+	noStatus bool // the datasource has no compaction status (404)
+	// once triggers the duty once, as the IT does, where the phase's task
+	// slots decide how much one run compacts.
+	once  bool
+	after []verification
+}
+
+// compactionCounts are the segment and interval counts of a compaction
+// status: awaiting, compacted, skipped.
+type compactionCounts struct {
+	segAwaiting, segCompacted, segSkipped int64
+	ivAwaiting, ivCompacted, ivSkipped    int64
 }
 
 // rollupVerify fills wikipedia_index_rollup_queries.json.
@@ -84,7 +111,41 @@ const (
 {"type":"quantilesDoublesSketch","name":"quantilesDoublesSketch","fieldName":"delta","k":128,"maxStreamLength":1000000000}`
 )
 
+// itTuningPS is the IT's tuningConfig with another partitionsSpec.
+func itTuningPS(ps string) string {
+	return `"tuningConfig":{"splitHintSpec":{"type":"maxSize","maxNumFiles":1},"partitionsSpec":` + ps + `,"maxNumConcurrentSubTasks":1,"totalNumMergeTasks":1}`
+}
+
+// indexQueries plays wikipedia_index_queries.json (no placeholders but the
+// datasource).
+var indexQueries = []verification{{"wikipedia_index_queries.json", nil}}
+
 var autoScenarios = []autoScenario{
+	{name: "AutoCompactionDutySubmitAndVerifyCompaction",
+		loads: []step{{"wikipedia_index_task.json", nil}}, before: indexQueries,
+		// One day compacted, the newest skipped; then both.
+		config: itTuning(10000) + `,"skipOffsetFromLatest":"P1D"`, segments: 3, status: &compactionCounts{0, 2, 2, 0, 1, 1}, after: indexQueries,
+		more: []autoPhase{{config: itTuning(10000), segments: 2, status: &compactionCounts{0, 3, 0, 0, 2, 0}, after: indexQueries}}},
+	{name: "AutoCompactionDutyCanUpdateCompactionConfig",
+		loads: []step{{"wikipedia_index_task.json", nil}}, before: indexQueries,
+		more: []autoPhase{
+			// The second config replaces the first and splits every row
+			// into its own segment.
+			{config: itTuning(10000) + `,"taskPriority":26`},
+			{config: itTuning(1), segments: 10, after: indexQueries},
+			{config: itTuningPS(`{"type":"hashed","numShards":3}`), segments: 4, after: indexQueries},
+			{config: itTuningPS(`{"type":"single_dim","targetRowsPerSegment":5,"maxRowsPerSegment":null,"partitionDimension":"city","assumeGrouped":false}`), segments: 2, after: indexQueries},
+		}},
+	{name: "AutoCompactionDutyCanDeleteCompactionConfig",
+		loads: []step{{"wikipedia_index_task.json", nil}}, before: indexQueries,
+		more: []autoPhase{{config: itTuning(10000), del: true, segments: 4, noStatus: true, after: indexQueries}}},
+	{name: "AutoCompactionDutyCanUpdateTaskSlots",
+		loads: []step{{"wikipedia_index_task.json", nil}}, before: indexQueries,
+		more: []autoPhase{
+			{slots: "ratio=0&max=0", config: itTuning(10000), segments: 4, noStatus: true, once: true, after: indexQueries},
+			{slots: "ratio=1&max=1", segments: 3, status: &compactionCounts{2, 2, 0, 1, 1, 0}, once: true, after: indexQueries},
+			{segments: 2, status: &compactionCounts{0, 3, 0, 0, 2, 0}, once: true, after: indexQueries},
+		}},
 	{name: "AutoCompactionRowWithMetricAndRowWithoutMetricShouldPreserveExistingMetricsUsingAggregatorWithDifferentReturnType",
 		loads: []step{{rollupSpec, nil}, {noRollupSpec, nil}},
 		before: []verification{rollupVerify("added", 2, events("[null]", "[31]")), rollupVerify("count", 2, events("[2]", "[null]")),
@@ -268,7 +329,8 @@ func runAutoScenario(t *testing.T, srv *server, corpus string, sc autoScenario) 
 		return failAll(err.Error())
 	}
 	var out []outcome
-	play := func(phase string, vs []verification) {
+	// play runs verifications; their keys are prefix/i/file#case.
+	play := func(prefix string, vs []verification) {
 		for i, v := range vs {
 			vars := []string{"%%DATASOURCE%%", ds}
 			for k, val := range v.vars {
@@ -276,25 +338,49 @@ func runAutoScenario(t *testing.T, srv *server, corpus string, sc autoScenario) 
 			}
 			for _, o := range runFile(t, srv, corpus, queryFile{file: v.file, vars: vars}, nil) {
 				_, idx, _ := strings.Cut(o.key, "#")
-				o.key = fmt.Sprintf("%s/%s/%d/%s#%s", sc.name, phase, i, strings.TrimSuffix(v.file, ".json"), idx)
+				o.key = fmt.Sprintf("%s/%d/%s#%s", prefix, i, strings.TrimSuffix(v.file, ".json"), idx)
 				out = append(out, o)
 			}
 		}
 	}
-	play("before", sc.before)
+	play(sc.name+"/before", sc.before)
 
-	cfg := `{"dataSource":"` + ds + `","skipOffsetFromLatest":"PT0S",` + sc.config + `}`
-	if code, body, err := srv.do("POST", "/druid/coordinator/v1/config/compaction", cfg); err != nil || code != 200 {
-		reason := fmt.Sprintf("posting the compaction config answered %d %s %v", code, body, err)
-		out = append(out, outcome{sc.name + "/compaction", "fail", reason})
-		return append(out, outcome{sc.name + "/not-compacted-again", "fail", reason})
+	phases := sc.more
+	if sc.config != "" {
+		phases = append([]autoPhase{{config: sc.config, segments: sc.segments, status: sc.status, after: sc.after}}, sc.more...)
 	}
-	if err := autoCompact(srv, ds, sc.segments, 3*time.Minute); err != nil {
-		out = append(out, outcome{sc.name + "/compaction", "fail", err.Error()})
-	} else {
-		out = append(out, outcome{sc.name + "/compaction", "pass", ""})
+	active := false
+	for k, ph := range phases {
+		prefix := sc.name
+		if k > 0 {
+			prefix = fmt.Sprintf("%s/p%d", sc.name, k)
+		}
+		if err := applyPhase(srv, ds, ph); err != nil {
+			out = append(out, outcome{prefix + "/compaction", "fail", err.Error()})
+			return append(out, outcome{sc.name + "/not-compacted-again", "fail", err.Error()})
+		}
+		active = ph.config != "" || active && !ph.del
+		if ph.segments == 0 {
+			continue // a config replaced before any run
+		}
+		if err := autoCompact(srv, ds, ph.segments, ph.once, 90*time.Second); err != nil {
+			out = append(out, outcome{prefix + "/compaction", "fail", err.Error()})
+		} else {
+			out = append(out, outcome{prefix + "/compaction", "pass", ""})
+		}
+		if ph.status != nil || ph.noStatus {
+			st := outcome{prefix + "/status", "pass", ""}
+			if err := checkCompactionStatus(srv, ds, ph.status); err != nil {
+				st = outcome{prefix + "/status", "fail", err.Error()}
+			}
+			out = append(out, st)
+		}
+		play(prefix+"/after", ph.after)
 	}
-	play("after", sc.after)
+	if !active {
+		srv.do("POST", "/druid/coordinator/v1/config/compaction/taskslots?ratio=0.5&max=10", "")
+		return out
+	}
 
 	// A further trigger submits nothing: the data is compacted with this
 	// config.
@@ -318,7 +404,70 @@ func runAutoScenario(t *testing.T, srv *server, corpus string, sc autoScenario) 
 	}
 	// Leave the other scenarios' runs alone.
 	srv.do("DELETE", "/druid/coordinator/v1/config/compaction/"+ds, "")
+	srv.do("POST", "/druid/coordinator/v1/config/compaction/taskslots?ratio=0.5&max=10", "")
 	return out
+}
+
+// applyPhase sets the phase's task slots and config (or deletes it).
+func applyPhase(srv *server, ds string, ph autoPhase) error {
+	if ph.slots != "" {
+		if code, body, err := srv.do("POST", "/druid/coordinator/v1/config/compaction/taskslots?"+ph.slots, ""); err != nil || code != 200 {
+			return fmt.Errorf("taskslots answered %d %s %v", code, body, err)
+		}
+	}
+	if ph.config != "" {
+		cfg := `{"dataSource":"` + ds + `",` + ph.config + `}`
+		if !strings.Contains(ph.config, `"skipOffsetFromLatest"`) {
+			cfg = `{"dataSource":"` + ds + `","skipOffsetFromLatest":"PT0S",` + ph.config + `}`
+		}
+		if code, body, err := srv.do("POST", "/druid/coordinator/v1/config/compaction", cfg); err != nil || code != 200 {
+			return fmt.Errorf("posting the compaction config answered %d %s %v", code, body, err)
+		}
+	}
+	if ph.del {
+		if code, body, err := srv.do("DELETE", "/druid/coordinator/v1/config/compaction/"+ds, ""); err != nil || code != 200 {
+			return fmt.Errorf("deleting the compaction config answered %d %s %v", code, body, err)
+		}
+	}
+	return nil
+}
+
+// checkCompactionStatus compares ds's compaction status with want (nil:
+// ds must have no status).
+func checkCompactionStatus(srv *server, ds string, want *compactionCounts) error {
+	code, body, err := srv.do("GET", "/druid/coordinator/v1/compaction/status?dataSource="+ds, "")
+	if err != nil {
+		return err
+	}
+	if want == nil {
+		if code != 404 {
+			return fmt.Errorf("status answered %d %s, want 404", code, body)
+		}
+		return nil
+	}
+	var st struct {
+		LatestStatus []struct {
+			ScheduleStatus                                                                string
+			BytesAwaitingCompaction                                                       int64
+			SegmentCountAwaitingCompaction, SegmentCountCompacted, SegmentCountSkipped    int64
+			IntervalCountAwaitingCompaction, IntervalCountCompacted, IntervalCountSkipped int64
+		} `json:"latestStatus"`
+	}
+	if code != 200 || json.Unmarshal([]byte(body), &st) != nil || len(st.LatestStatus) != 1 {
+		return fmt.Errorf("status answered %d %s", code, body)
+	}
+	g := st.LatestStatus[0]
+	got := compactionCounts{g.SegmentCountAwaitingCompaction, g.SegmentCountCompacted, g.SegmentCountSkipped,
+		g.IntervalCountAwaitingCompaction, g.IntervalCountCompacted, g.IntervalCountSkipped}
+	if got != *want || g.ScheduleStatus != "RUNNING" {
+		return fmt.Errorf("status %s %+v, want RUNNING %+v", g.ScheduleStatus, got, *want)
+	}
+	code, body, err = srv.do("GET", "/druid/coordinator/v1/compaction/progress?dataSource="+ds, "")
+	var progress map[string]int64
+	if err != nil || code != 200 || json.Unmarshal([]byte(body), &progress) != nil || progress["remainingSegmentSize"] != g.BytesAwaitingCompaction {
+		return fmt.Errorf("progress answered %d %s %v, want remainingSegmentSize %d", code, body, err, g.BytesAwaitingCompaction)
+	}
+	return nil
 }
 
 // autoCompact triggers the compaction duty until ds has want used segments,
@@ -326,12 +475,14 @@ func runAutoScenario(t *testing.T, srv *server, corpus string, sc autoScenario) 
 // are loaded: the IT's forceTriggerAutoCompaction, repeated because one
 // run submits only as many tasks as there are compaction slots (a
 // quickstart on a small machine has one).
-func autoCompact(srv *server, ds string, want int, timeout time.Duration) error {
+func autoCompact(srv *server, ds string, want int, once bool, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	var last string
-	for time.Now().Before(deadline) {
-		if code, body, err := srv.do("POST", "/druid/coordinator/v1/compaction/compact", ""); err != nil || code != 200 {
-			return fmt.Errorf("trigger answered %d %s %v", code, body, err)
+	for i := 0; time.Now().Before(deadline); i++ {
+		if i == 0 || !once {
+			if code, body, err := srv.do("POST", "/druid/coordinator/v1/compaction/compact", ""); err != nil || code != 200 {
+				return fmt.Errorf("trigger answered %d %s %v", code, body, err)
+			}
 		}
 		if err := waitTasksDone(srv, ds, time.Until(deadline)); err != nil {
 			return err
@@ -340,7 +491,7 @@ func autoCompact(srv *server, ds string, want int, timeout time.Duration) error 
 			code, body, err := srv.do("GET", "/druid/coordinator/v1/metadata/datasources/"+ds+"/segments", "")
 			var ids []string
 			if err == nil && code == 200 && json.Unmarshal([]byte(body), &ids) == nil && len(ids) == want {
-				if awaiting, err := awaitingCompaction(srv, ds); err != nil || awaiting > 0 {
+				if awaiting, err := awaitingCompaction(srv, ds); !once && (err != nil || awaiting > 0) {
 					break // the last run left chunks for the next one
 				}
 				return srv.waitLoaded([]string{ds}, time.Until(deadline))
@@ -363,6 +514,9 @@ func awaitingCompaction(srv *server, ds string) (int, error) {
 		LatestStatus []struct {
 			SegmentCountAwaitingCompaction int `json:"segmentCountAwaitingCompaction"`
 		} `json:"latestStatus"`
+	}
+	if code == 404 {
+		return 0, nil // no config, or compaction disabled: nothing awaits
 	}
 	if code != 200 || json.Unmarshal([]byte(body), &st) != nil || len(st.LatestStatus) != 1 {
 		return 0, fmt.Errorf("compaction status answered %d %s", code, body)
