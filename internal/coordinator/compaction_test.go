@@ -498,3 +498,43 @@ func TestRunCompactionSkipsCompactedData(t *testing.T) {
 		})
 	}
 }
+
+// TestCompactionDutyRunsPeriodically: once leading, the duty loop runs the
+// compaction duty every indexing period without being asked.
+func TestCompactionDutyRunsPeriodically(t *testing.T) {
+	ctx := context.Background()
+	store, err := metadata.Open(ctx, metadata.Config{DataDir: t.TempDir()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.PublishSegments(ctx, []base.DataSegment{daySeg(0, "v1", 0, 100, nil), daySeg(1, "v1", 0, 100, nil)}, metadata.PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tasks := &fakeTasks{}
+	c := New(config.CoordinatorConfig{Period: time.Hour, IndexingPeriod: 20 * time.Millisecond},
+		Deps{Elector: discovery.NewLocalElections().Elector("coordinator", "http://c:8081"), Metadata: store, Tasks: tasks})
+	f := &apiFixture{store: store, c: c}
+	if code, body := f.do(t, "POST", v1+"/config/compaction", `{"dataSource":"wiki","skipOffsetFromLatest":"PT0S"}`, nil); code != 200 {
+		t.Fatalf("config: %d %s", code, body)
+	}
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop(ctx)
+	// The fake queue runs nothing, so every run submits the newest day
+	// again (one slot); two submissions prove two periodic runs.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		tasks.mu.Lock()
+		n := len(tasks.got)
+		tasks.mu.Unlock()
+		if n >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d compaction tasks submitted by the duty loop in 10s", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
