@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -386,7 +387,7 @@ func slotsOf(tuning json.RawMessage) int {
 // min(ratio × total task slots, max); with no compaction task running at
 // least one slot is available (unless max is 0, which disables compaction).
 func availableCompactionSlots(cc *CompactionConfig, totalSlots, busy int) (capacity, available int) {
-	capacity = min(int(float64(totalSlots)*cc.CompactionTaskSlotRatio), cc.MaxCompactionTaskSlots)
+	capacity = min(int(min(float64(totalSlots)*cc.CompactionTaskSlotRatio, math.MaxInt32)), cc.MaxCompactionTaskSlots)
 	if busy > 0 {
 		return capacity, max(0, capacity-busy)
 	}

@@ -102,18 +102,29 @@ func (c *Coordinator) serveDeleteCompactionConfig(w http.ResponseWriter, r *http
 	ok(w)
 }
 
-// serveCompactionTaskSlots is POST /config/compaction/taskslots?ratio=&max=:
-// omitted parameters take the defaults (0.1, unbounded).
+// serveCompactionTaskSlots is POST
+// /config/compaction/taskslots?ratio=&max=&useAutoScaleSlots=: omitted
+// parameters take the defaults (0.1, unbounded, false), as the API
+// reference says. useAutoScaleSlots is stored; without an autoscaler the
+// slots it counts are the current ones.
 func (c *Coordinator) serveCompactionTaskSlots(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	ratio, maxSlots := DefaultCompactionTaskSlotRatio, DefaultMaxCompactionTaskSlots
+	ratio, maxSlots, autoScale := DefaultCompactionTaskSlotRatio, DefaultMaxCompactionTaskSlots, false
 	if s := q.Get("ratio"); q.Has("ratio") {
 		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil || math.IsNaN(v) || v < 0 || v > 1 {
-			httpapi.WriteError(w, r, base.Errorf(base.ClassInvalidInput, "ratio must be a number between 0 and 1, got %q", s))
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			httpapi.WriteError(w, r, base.Errorf(base.ClassInvalidInput, "ratio must be a non-negative number, got %q", s))
 			return
 		}
 		ratio = v
+	}
+	if s := q.Get("useAutoScaleSlots"); q.Has("useAutoScaleSlots") {
+		v, err := strconv.ParseBool(strings.TrimSpace(s))
+		if err != nil {
+			httpapi.WriteError(w, r, base.Errorf(base.ClassInvalidInput, "useAutoScaleSlots must be true or false, got %q", s))
+			return
+		}
+		autoScale = v
 	}
 	if s := q.Get("max"); q.Has("max") {
 		v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 32)
@@ -124,7 +135,7 @@ func (c *Coordinator) serveCompactionTaskSlots(w http.ResponseWriter, r *http.Re
 		maxSlots = int(v)
 	}
 	err := c.updateCompactionConfig(r.Context(), auditInfoOf(r), func(cc *CompactionConfig) error {
-		cc.CompactionTaskSlotRatio, cc.MaxCompactionTaskSlots = ratio, maxSlots
+		cc.CompactionTaskSlotRatio, cc.MaxCompactionTaskSlots, cc.UseAutoScaleSlots = ratio, maxSlots, autoScale
 		return nil
 	})
 	if err != nil {

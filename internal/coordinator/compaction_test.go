@@ -164,6 +164,8 @@ func TestAvailableCompactionSlots(t *testing.T) {
 		{0.5, 10, 20, 4, 10, 6},                          // busy slots are taken off
 		{0.5, 3, 4, 0, 2, 2},                             // the ratio caps max
 		{1, DefaultMaxCompactionTaskSlots, 0, 0, 0, 1},   // unknown total
+		{3, 5, 4, 0, 5, 5},                               // a ratio above 1 (Druid accepts it)
+		{1e300, DefaultMaxCompactionTaskSlots, 4, 0, DefaultMaxCompactionTaskSlots, DefaultMaxCompactionTaskSlots},
 		{0.5, DefaultMaxCompactionTaskSlots, 8, 9, 4, 0}, // overcommitted
 	}
 	for _, tc := range tests {
@@ -327,8 +329,11 @@ func TestAPICompactionConfig(t *testing.T) {
 		{"compaction_bad_size", "POST", v1 + "/config/compaction", `{"dataSource":"wiki","inputSegmentSizeBytes":-3}`, nil, 400, ""},
 		{"compaction_bad_granularity", "POST", v1 + "/config/compaction", `{"dataSource":"wiki","granularitySpec":{"segmentGranularity":"weekly"}}`, nil, 400, ""},
 		{"compaction_bad_json", "POST", v1 + "/config/compaction", `{"dataSource":`, nil, 400, ""},
+		{"compaction_taskslots_autoscale", "POST", v1 + "/config/compaction/taskslots?ratio=3&max=5&useAutoScaleSlots=true", "", nil, 200, ""},
+		{"compaction_configs_autoscale", "GET", v1 + "/config/compaction", "", nil, 200, ""},
 		{"compaction_taskslots", "POST", v1 + "/config/compaction/taskslots?ratio=0.5&max=10", "", nil, 200, ""},
-		{"compaction_taskslots_bad_ratio", "POST", v1 + "/config/compaction/taskslots?ratio=2", "", nil, 400, ""},
+		{"compaction_taskslots_bad_ratio", "POST", v1 + "/config/compaction/taskslots?ratio=-2", "", nil, 400, ""},
+		{"compaction_taskslots_bad_autoscale", "POST", v1 + "/config/compaction/taskslots?useAutoScaleSlots=maybe", "", nil, 400, ""},
 		{"compaction_taskslots_bad_max", "POST", v1 + "/config/compaction/taskslots?max=-1", "", nil, 400, ""},
 		{"compaction_configs", "GET", v1 + "/config/compaction", "", nil, 200, ""},
 		{"compaction_delete", "DELETE", v1 + "/config/compaction/other", "", nil, 200, ""},
@@ -338,7 +343,7 @@ func TestAPICompactionConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(es) != 5 || es[len(es)-1].AuditInfo.Author != "ann" && es[0].AuditInfo.Author != "ann" {
+	if len(es) != 6 || es[len(es)-1].AuditInfo.Author != "ann" && es[0].AuditInfo.Author != "ann" {
 		t.Errorf("audit entries: %d %+v", len(es), es)
 	}
 }

@@ -54,7 +54,7 @@ func TestAutoCompaction(t *testing.T) {
 		400, "INVALID_INPUT", "USER", "inputSegmentSizeBytes")
 	checkError(t, "bad granularity", coordDo(t, "POST", v1+"/config/compaction", `{"dataSource":"`+ds+`","granularitySpec":{"segmentGranularity":"fortnight"}}`, nil),
 		400, "INVALID_INPUT", "USER", "granularitySpec")
-	checkError(t, "bad ratio", coordDo(t, "POST", v1+"/config/compaction/taskslots?ratio=1.5", "", nil), 400, "INVALID_INPUT", "USER", "ratio")
+	checkError(t, "bad ratio", coordDo(t, "POST", v1+"/config/compaction/taskslots?ratio=-1", "", nil), 400, "INVALID_INPUT", "USER", "ratio")
 	checkError(t, "no datasource", coordDo(t, "GET", v1+"/compaction/progress", "", nil), 400, "INVALID_INPUT", "USER", "DataSource")
 	checkError(t, "progress before a run", coordDo(t, "GET", v1+"/compaction/progress?dataSource="+ds, "", nil), 404, "NOT_FOUND", "USER", ds)
 
