@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"encoding/json"
 	"io"
 	"maps"
 	"math"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/httpapi"
+	"github.com/dryaddb/dryad/internal/metadata"
 )
 
 // maxCompactionConfigBytes bounds a posted compaction config.
@@ -200,4 +202,79 @@ func (c *Coordinator) serveCompactNow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ok(w)
+}
+
+// compactionHistoryEntry is one entry of a datasource's compaction config
+// history (Druid's DataSourceCompactionConfigAuditEntry): the cluster
+// settings and the datasource's config (null once deleted) after a change.
+type compactionHistoryEntry struct {
+	GlobalConfig     compactionGlobalConfig      `json:"globalConfig"`
+	CompactionConfig *DataSourceCompactionConfig `json:"compactionConfig"`
+	AuditInfo        metadata.AuditInfo          `json:"auditInfo"`
+	AuditTime        string                      `json:"auditTime"`
+}
+
+type compactionGlobalConfig struct {
+	CompactionTaskSlotRatio float64 `json:"compactionTaskSlotRatio"`
+	MaxCompactionTaskSlots  int     `json:"maxCompactionTaskSlots"`
+	UseAutoScaleSlots       bool    `json:"useAutoScaleSlots"`
+}
+
+// serveCompactionConfigHistory is GET
+// /config/compaction/{dataSource}/history[?interval=|count=]: the changes
+// of the stored configuration (the last week's, or the given interval's,
+// or the last count) that changed the datasource's config or the cluster
+// settings while it had one, oldest first, as Druid's
+// DataSourceCompactionConfigHistory builds it.
+func (c *Coordinator) serveCompactionConfigHistory(w http.ResponseWriter, r *http.Request) {
+	ds := r.PathValue("dataSource")
+	iv, count, err := historyParams(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	store, err := c.metadataStore()
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	es, err := store.ConfigHistory(r.Context(), CompactionConfigKey, iv, count)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if iv == nil && count != nil {
+		slices.Reverse(es) // the last count come newest first
+	}
+	out := []compactionHistoryEntry{}
+	for _, e := range es {
+		var cc CompactionConfig
+		if err := json.Unmarshal(e.Payload, &cc); err != nil {
+			httpapi.WriteError(w, r, base.Errorf(base.ClassInternal, "audited %s is malformed: %w", CompactionConfigKey, err))
+			return
+		}
+		global := compactionGlobalConfig{cc.CompactionTaskSlotRatio, cc.MaxCompactionTaskSlots, cc.UseAutoScaleSlots}
+		var cur *compactionHistoryEntry
+		if n := len(out); n > 0 {
+			cur = &out[n-1]
+		}
+		entry := compactionHistoryEntry{GlobalConfig: global, AuditInfo: e.AuditInfo, AuditTime: base.FormatTime(e.AuditTime)}
+		if i := cc.find(ds); i >= 0 {
+			d := cc.CompactionConfigs[i]
+			if cur == nil || cur.GlobalConfig != global || cur.CompactionConfig == nil || !sameConfig(cur.CompactionConfig, &d) {
+				entry.CompactionConfig = &d
+				out = append(out, entry)
+			}
+		} else if cur != nil {
+			out = append(out, entry) // deleted (Druid adds one for every later change)
+		}
+	}
+	httpapi.WriteJSON(w, r, http.StatusOK, out)
+}
+
+// sameConfig compares two datasource configs by their JSON.
+func sameConfig(a, b *DataSourceCompactionConfig) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && jsonEqual(x, y)
 }

@@ -295,7 +295,8 @@ func TestStateMatchesTaskWrittenState(t *testing.T) {
 func compactionFixture(t *testing.T, taskSlots int) (*apiFixture, *fakeTasks) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := metadata.Open(ctx, metadata.Config{DataDir: t.TempDir()}, nil)
+	clock := time.Date(2024, 2, 1, 10, 0, 0, 0, time.UTC) // audit times in golden files
+	store, err := metadata.Open(ctx, metadata.Config{DataDir: t.TempDir(), Clock: func() time.Time { return clock }}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,6 +339,10 @@ func TestAPICompactionConfig(t *testing.T) {
 		{"compaction_configs", "GET", v1 + "/config/compaction", "", nil, 200, ""},
 		{"compaction_delete", "DELETE", v1 + "/config/compaction/other", "", nil, 200, ""},
 		{"compaction_config_deleted", "GET", v1 + "/config/compaction/other", "", nil, 404, ""},
+		{"compaction_history_other", "GET", v1 + "/config/compaction/other/history", "", nil, 200, ""},
+		{"compaction_history_wiki_count", "GET", v1 + "/config/compaction/wiki/history?count=2", "", nil, 200, ""},
+		{"compaction_history_none", "GET", v1 + "/config/compaction/nope/history", "", nil, 200, "[]\n"},
+		{"compaction_history_bad_count", "GET", v1 + "/config/compaction/wiki/history?count=0", "", nil, 400, ""},
 	})
 	es, err := f.store.ConfigHistory(context.Background(), CompactionConfigKey, nil, nil)
 	if err != nil {

@@ -189,6 +189,7 @@ func (c *Coordinator) Routes() []httpapi.Route {
 		route("POST", v1+"/config/compaction", c.serveSetCompactionConfig),
 		route("GET", v1+"/config/compaction/{dataSource}", c.serveCompactionConfig),
 		route("DELETE", v1+"/config/compaction/{dataSource}", c.serveDeleteCompactionConfig),
+		route("GET", v1+"/config/compaction/{dataSource}/history", c.serveCompactionConfigHistory),
 		route("POST", v1+"/config/compaction/taskslots", c.serveCompactionTaskSlots),
 		// Servers.
 		route("GET", v1+"/servers", c.serveServers),
