@@ -175,12 +175,17 @@ func visibleSegments(used []base.DataSegment) []*base.DataSegment {
 }
 
 // skipStartOf is where the skipped tail begins: skipOffsetFromLatest before
-// the newest segment end, floored to the segment granularity when one is
-// configured.
+// the newest segment end. With a configured segment granularity the end is
+// that of the newest bucket and the start is floored to a bucket, as
+// Druid's iterator computes it over the re-bucketed timeline (so a zero
+// offset skips nothing).
 func skipStartOf(cfg *DataSourceCompactionConfig, visible []*base.DataSegment, segGran *granularity.Granularity) int64 {
 	latest := base.MinTime
 	for _, s := range visible {
 		latest = max(latest, s.Interval.End)
+	}
+	if segGran != nil {
+		latest = segGran.Ceil(latest)
 	}
 	p, err := base.ParsePeriod(cfg.SkipOffsetFromLatest)
 	if err != nil {
@@ -200,8 +205,10 @@ type chunk struct {
 }
 
 // chunksOf groups segments into chunks, newest first: by their intervals
-// (segments whose intervals overlap share a chunk), or, with a segment
-// granularity, by the buckets of that granularity their intervals span.
+// (segments of one interval share a chunk; overlapping intervals, left by
+// partial overshadowing, make separate chunks, as Druid's timeline
+// holders), or, with a segment granularity, by the buckets of that
+// granularity their intervals span (overlapping spans share a chunk).
 func chunksOf(segs []*base.DataSegment, segGran *granularity.Granularity) []chunk {
 	sorted := slices.Clone(segs)
 	slices.SortFunc(sorted, func(a, b *base.DataSegment) int {
@@ -214,7 +221,7 @@ func chunksOf(segs []*base.DataSegment, segGran *granularity.Granularity) []chun
 		if segGran != nil {
 			iv = base.Interval{Start: segGran.Floor(iv.Start), End: segGran.Ceil(iv.End)}
 		}
-		if n := len(out); n > 0 && iv.Start < out[n-1].interval.End {
+		if n := len(out); n > 0 && (segGran != nil && iv.Start < out[n-1].interval.End || segGran == nil && iv == out[n-1].interval) {
 			out[n-1].interval.End = max(out[n-1].interval.End, iv.End)
 			out[n-1].segs = append(out[n-1].segs, s)
 			continue
@@ -442,11 +449,15 @@ func (c *Coordinator) RunCompaction(ctx context.Context) (CompactionRunStats, er
 	var st CompactionRunStats
 	st.Capacity, st.Available = availableCompactionSlots(&cc, c.deps.TaskSlots, busySlots)
 	taken := 0
+	submitted := map[string][]base.Interval{}
 	for i := range plan.candidates {
 		if taken >= st.Available {
 			break
 		}
 		cand := &plan.candidates[i]
+		if slices.ContainsFunc(submitted[cand.cfg.DataSource], cand.interval.Overlaps) {
+			continue // overlaps a task of this run: the next run takes it
+		}
 		c.rndMu.Lock()
 		id := compactionTaskID(cand.cfg.DataSource, time.Now(), c.rnd)
 		c.rndMu.Unlock()
@@ -466,6 +477,7 @@ func (c *Coordinator) RunCompaction(ctx context.Context) (CompactionRunStats, er
 		snap.addAwaiting(chunkStats{-cs.bytes, -cs.segments, -cs.intervals})
 		snap.addCompacted(cs)
 		st.Submitted++
+		submitted[cand.cfg.DataSource] = append(submitted[cand.cfg.DataSource], cand.interval)
 		var tuning json.RawMessage
 		if cand.cfg.TuningConfig != nil {
 			tuning, _ = json.Marshal(cand.cfg.TuningConfig)

@@ -115,7 +115,19 @@ func TestPlanCompaction(t *testing.T) {
 		{name: "segment granularity: compacted but not aligned",
 			config: `{"dataSource":"wiki","skipOffsetFromLatest":"PT0S","granularitySpec":{"segmentGranularity":"MONTH"},"tuningConfig":{"partitionsSpec":{"type":"dynamic","maxRowsPerSegment":10000}}}`,
 			segs:   []base.DataSegment{daySeg(0, "v2", 0, 10, compacted), daySeg(40, "v2", 0, 10, nil)},
+			want:   []string{"2024-02-01T00:00:00.000Z/2024-03-01T00:00:00.000Z", "2024-01-01T00:00:00.000Z/2024-02-01T00:00:00.000Z"}, awaiting: 2},
+		{name: "segment granularity: the skip offset counts from the newest bucket's end",
+			config: `{"dataSource":"wiki","skipOffsetFromLatest":"P1M","granularitySpec":{"segmentGranularity":"MONTH"}}`,
+			segs:   []base.DataSegment{daySeg(0, "v1", 0, 10, nil), daySeg(40, "v1", 0, 10, nil)},
 			want:   []string{"2024-01-01T00:00:00.000Z/2024-02-01T00:00:00.000Z"}, awaiting: 1, skipped: 1},
+		{name: "partially overshadowed segments make separate chunks",
+			config: `{"dataSource":"wiki","skipOffsetFromLatest":"PT0S"}`,
+			segs: []base.DataSegment{func() base.DataSegment {
+				s := daySeg(0, "v1", 0, 10, nil)
+				s.Interval.End += 2 * apiDay // days 1-3, older
+				return s
+			}(), daySeg(1, "v2", 0, 10, nil)},
+			want: []string{"2024-01-01T00:00:00.000Z/2024-01-04T00:00:00.000Z", "2024-01-02T00:00:00.000Z/2024-01-03T00:00:00.000Z"}, awaiting: 2},
 		{name: "tombstones are ignored",
 			config: `{"dataSource":"wiki","skipOffsetFromLatest":"PT0S"}`,
 			segs: []base.DataSegment{func() base.DataSegment {
@@ -546,5 +558,40 @@ func TestCompactionDutyRunsPeriodically(t *testing.T) {
 			t.Fatalf("%d compaction tasks submitted by the duty loop in 10s", n)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestRunCompactionOverlappingChunks: chunks whose intervals overlap (a
+// partially overshadowed segment) are not compacted by two tasks of one
+// run, whatever the free slots.
+func TestRunCompactionOverlappingChunks(t *testing.T) {
+	ctx := context.Background()
+	store, err := metadata.Open(ctx, metadata.Config{DataDir: t.TempDir()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	week := daySeg(0, "v1", 0, 100, nil)
+	week.Interval.End += 6 * apiDay
+	if err := store.PublishSegments(ctx, []base.DataSegment{week, daySeg(3, "v2", 0, 100, nil), daySeg(9, "v1", 0, 100, nil)}, metadata.PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tasks := &fakeTasks{}
+	f := &apiFixture{store: store, c: New(config.CoordinatorConfig{}, Deps{Elector: discovery.NewLocalElections().Elector("coordinator", "http://c:8081"),
+		Metadata: store, Tasks: tasks, TaskSlots: 10})}
+	f.do(t, "POST", v1+"/config/compaction/taskslots?ratio=1", "", nil)
+	f.do(t, "POST", v1+"/config/compaction", `{"dataSource":"wiki","skipOffsetFromLatest":"PT0S"}`, nil)
+	st, err := f.c.RunCompaction(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range tasks.got {
+		got = append(got, m["ioConfig"].(map[string]any)["inputSpec"].(map[string]any)["interval"].(string))
+	}
+	// Day 10 and the week (newest end first); day 4 overlaps the week.
+	want := "2024-01-10T00:00:00.000Z/2024-01-11T00:00:00.000Z 2024-01-01T00:00:00.000Z/2024-01-08T00:00:00.000Z"
+	if st.Submitted != 2 || strings.Join(got, " ") != want {
+		t.Errorf("submitted %d: %v, want %s", st.Submitted, got, want)
 	}
 }
