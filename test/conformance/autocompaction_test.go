@@ -139,6 +139,30 @@ var autoScenarios = []autoScenario{
 	{name: "AutoCompactionDutyCanDeleteCompactionConfig",
 		loads: []step{{"wikipedia_index_task.json", nil}}, before: indexQueries,
 		more: []autoPhase{{config: itTuning(10000), del: true, segments: 4, noStatus: true, after: indexQueries}}},
+	{name: "AutoCompactionDutyWithSegmentGranularityAndWithDropExistingTrue",
+		loads: []step{{"wikipedia_index_task.json", nil}}, before: indexQueries,
+		// YEAR, then MONTH with dropExisting: 2 data months and 10
+		// tombstones. (The IT's last step, compacting tombstones into
+		// semesters, needs tombstone compaction.)
+		config: itTuning(1000) + `,"granularitySpec":{"segmentGranularity":"YEAR"},"ioConfig":{"dropExisting":true}`, segments: 1, after: indexQueries,
+		more: []autoPhase{{config: itTuning(1000) + `,"granularitySpec":{"segmentGranularity":"MONTH"},"ioConfig":{"dropExisting":true}`, segments: 12, after: indexQueries}}},
+	{name: "AutoCompactionDutyWithSegmentGranularityCoarserAndNotAlignWithSegment",
+		loads:  []step{{"wikipedia_index_task_with_granularity_spec.json", []string{"%%GRANULARITYSPEC%%", laGranularity("WEEK", "DAY", false)}}},
+		before: []verification{rollupVerify("added", 2, events("[57.0],[459.0]"))},
+		// The WEEK segment 2013-08-26/09-02 is compacted over the MONTH
+		// buckets it touches, 2013-08-01/10-01: two MONTH segments.
+		more: []autoPhase{{slots: "ratio=1&max=1", config: itTuning(10000) + `,"granularitySpec":{"segmentGranularity":"MONTH"}`, segments: 2,
+			after: []verification{rollupVerify("added", 2, events("[57.0],[459.0]"))}}}},
+	{name: "AutoCompactionDutyWithOverlappingInterval",
+		loads: []step{
+			{"wikipedia_index_task_with_granularity_spec.json", []string{"%%GRANULARITYSPEC%%", laGranularity("WEEK", "NONE", false)}},
+			{"wikipedia_index_task_with_granularity_spec.json", []string{"%%GRANULARITYSPEC%%",
+				`{"type":"uniform","segmentGranularity":"MONTH","queryGranularity":"NONE","rollup":false,"intervals":["2013-09-01T00:00:00.000-07:00/2013-09-02T00:00:00.000-07:00"]}`}},
+		},
+		before:   []verification{rollupVerify("added", 2, events("[57.0],[459.0]"))},
+		config:   itTuning(10000),
+		segments: 2,
+		after:    []verification{rollupVerify("added", 2, events("[57.0],[459.0]"))}},
 	{name: "AutoCompactionDutyCanUpdateTaskSlots",
 		loads: []step{{"wikipedia_index_task.json", nil}}, before: indexQueries,
 		more: []autoPhase{
