@@ -9,6 +9,15 @@
 // from the metadata store; the /datasources, /intervals, /servers and /tiers
 // reads answer, as Druid's, from what the data servers serve (the server
 // view). The kill endpoints submit kill tasks through Deps.Tasks (kill_api.go).
-// docs/coordinator.md lists every endpoint. Endpoints without the
-// functionality yet (compaction, lookups) answer 501.
+//
+// Automatic compaction: per-datasource configs live in the config table
+// (compaction_config.go, served by compaction_api.go); the compaction duty
+// (compaction.go) runs every indexing period while leading, or on demand,
+// picks the newest time chunks whose segments' lastCompactionState does not
+// match their config (compaction_state.go) and submits compact tasks
+// through Deps.Tasks within the compaction task slots; its statistics back
+// /compaction/status and /compaction/progress.
+//
+// docs/coordinator.md lists every endpoint. The lookup endpoints answer 501
+// unless Deps.LookupRoutes serves them.
 package coordinator
