@@ -166,8 +166,8 @@ var queryFiles = []queryFile{
 	{file: "broadcast_join_after_drop_metadata_queries.json", skip: "needs SQL"},
 	{file: "high_availability_sys.json", skip: "needs SQL and a multi-node cluster"},
 	{file: "stream_index_queries.json", skip: "needs streaming ingestion (generated events)"},
-	{file: "wikipedia_index_rollup_queries.json", skip: "needs auto-compaction"},
-	{file: "wikipedia_index_sketch_queries.json", skip: "needs sketch aggregators and auto-compaction (issue #7)"},
+	{file: "wikipedia_index_rollup_queries.json", skip: "played by TestAutoCompactionConformance (autocompaction_test.go), per auto-compaction scenario"},
+	{file: "wikipedia_index_sketch_queries.json", skip: "played by TestAutoCompactionConformance (autocompaction_test.go), per auto-compaction scenario"},
 }
 
 // staticSkip names why a case cannot run, or "". Native queries always
