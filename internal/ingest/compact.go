@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"math"
 	"slices"
 	"strings"
 
@@ -386,5 +387,20 @@ func decodeCompactionTuning(c *CompactionTask, root specjson.Object) error {
 		return err
 	}
 	c.TuningConfig.Type = "index_parallel"
+	if ps := &c.TuningConfig.PartitionsSpec; ps.Type == "dynamic" && (ps.MaxTotalRows <= 0 || !dynamicMaxTotalRowsGiven(tc)) {
+		// Druid's compaction task has no maxTotalRows limit unless one is
+		// given (Long.MAX_VALUE), so that it never cuts a chunk into
+		// segments smaller than maxRowsPerSegment.
+		ps.MaxTotalRows = math.MaxInt64
+	}
 	return validateSpec(&Spec{TuningConfig: c.TuningConfig}, root, "index_parallel")
+}
+
+// dynamicMaxTotalRowsGiven reports whether a compaction tuningConfig sets
+// maxTotalRows, in its partitionsSpec or (without one) as the legacy field.
+func dynamicMaxTotalRowsGiven(tc specjson.Object) bool {
+	if ps, ok, err := tc.Object("partitionsSpec"); err == nil && ok {
+		return ps.Raw("maxTotalRows") != nil && string(ps.Raw("maxTotalRows")) != "null"
+	}
+	return tc.Raw("maxTotalRows") != nil && string(tc.Raw("maxTotalRows")) != "null"
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,35 @@ func TestDecodeCompactionTask(t *testing.T) {
 				}
 				if c.TuningConfig.Type != "index_parallel" || c.TuningConfig.PartitionsSpec.Type != "dynamic" || c.TuningConfig.MaxRowsInMemory != DefaultMaxRowsInMemory {
 					t.Errorf("tuningConfig %+v", c.TuningConfig)
+				}
+				// Druid's compaction has no maxTotalRows limit unless given.
+				if p := c.TuningConfig.PartitionsSpec; p.MaxTotalRows != math.MaxInt64 || p.MaxRowsPerSegment != DefaultMaxRowsPerSegment {
+					t.Errorf("partitionsSpec %+v, want maxTotalRows Long.MAX_VALUE", p)
+				}
+				if a := c.TuningConfig.AppendableIndexSpec; a.Type != "onheap" || a.PreserveExistingMetrics {
+					t.Errorf("appendableIndexSpec %+v", a)
+				}
+			}},
+		{"maxTotalRows and appendableIndexSpec given", `{"type":"compact","dataSource":"w","interval":"2013/2014","tuningConfig":{"type":"index_parallel",
+"partitionsSpec":{"type":"dynamic","maxRowsPerSegment":10,"maxTotalRows":30},"appendableIndexSpec":{"type":"onheap","preserveExistingMetrics":true}}}`,
+			func(t *testing.T, c *CompactionTask) {
+				if p := c.TuningConfig.PartitionsSpec; p.MaxTotalRows != 30 || p.MaxRowsPerSegment != 10 {
+					t.Errorf("partitionsSpec %+v", p)
+				}
+				if !c.TuningConfig.AppendableIndexSpec.PreserveExistingMetrics {
+					t.Errorf("appendableIndexSpec %+v", c.TuningConfig.AppendableIndexSpec)
+				}
+			}},
+		{"legacy maxTotalRows", `{"type":"compact","dataSource":"w","interval":"2013/2014","tuningConfig":{"type":"index_parallel","maxTotalRows":40}}`,
+			func(t *testing.T, c *CompactionTask) {
+				if p := c.TuningConfig.PartitionsSpec; p.MaxTotalRows != 40 {
+					t.Errorf("partitionsSpec %+v", p)
+				}
+			}},
+		{"null maxTotalRows", `{"type":"compact","dataSource":"w","interval":"2013/2014","tuningConfig":{"type":"index_parallel","partitionsSpec":{"type":"dynamic","maxTotalRows":null}}}`,
+			func(t *testing.T, c *CompactionTask) {
+				if p := c.TuningConfig.PartitionsSpec; p.MaxTotalRows != math.MaxInt64 {
+					t.Errorf("partitionsSpec %+v", p)
 				}
 			}},
 		{"legacy interval and segment granularity", `{"type":"compact","dataSource":"w","interval":"2013/2014","segmentGranularity":"MONTH"}`,

@@ -106,8 +106,9 @@ func TestDecodeTaskDefaults(t *testing.T) {
 	want := TuningConfig{
 		Type: "index", MaxRowsInMemory: 1_000_000, MaxNumConcurrentSubTasks: 1, MaxRetry: 3,
 		MaxNumSegmentsToMerge: 100, TotalNumMergeTasks: 10, MaxParseExceptions: Unlimited, MaxColumnsToMerge: -1,
-		SplitHint:      SplitHint{Type: "maxSize", MaxSplitSize: 1 << 30, MaxNumFiles: 1000},
-		PartitionsSpec: PartitionsSpec{Type: "dynamic", MaxRowsPerSegment: 5_000_000},
+		SplitHint:           SplitHint{Type: "maxSize", MaxSplitSize: 1 << 30, MaxNumFiles: 1000},
+		PartitionsSpec:      PartitionsSpec{Type: "dynamic", MaxRowsPerSegment: 5_000_000},
+		AppendableIndexSpec: AppendableIndexSpec{Type: "onheap"},
 	}
 	if fmt.Sprint(tc) != fmt.Sprint(want) {
 		t.Errorf("tuningConfig\n got %+v\nwant %+v", tc, want)
@@ -242,6 +243,8 @@ var badSpecs = []struct {
 	{name: "dynamic negative rows", path: "spec.tuningConfig.partitionsSpec", value: map[string]any{"type": "dynamic", "maxRowsPerSegment": -5}},
 	{name: "forceGuaranteedRollup with dynamic", path: "spec.tuningConfig.forceGuaranteedRollup", value: true},
 	{name: "bad splitHintSpec", path: "spec.tuningConfig.splitHintSpec", value: map[string]any{"type": "maxSize", "maxNumFiles": 0}},
+	{name: "unknown appendableIndexSpec", path: "spec.tuningConfig.appendableIndexSpec", value: map[string]any{"type": "offheap"}},
+	{name: "preserveExistingMetrics not boolean", path: "spec.tuningConfig.appendableIndexSpec", value: map[string]any{"type": "onheap", "preserveExistingMetrics": 7}},
 }
 
 func TestDecodeTaskErrors(t *testing.T) {

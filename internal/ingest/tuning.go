@@ -51,6 +51,21 @@ type TuningConfig struct {
 	// IndexSpec is the raw indexSpec object (nil when absent); the segment
 	// writer decodes it.
 	IndexSpec json.RawMessage
+	// AppendableIndexSpec is tuningConfig.appendableIndexSpec.
+	AppendableIndexSpec AppendableIndexSpec
+}
+
+// AppendableIndexSpec is tuningConfig.appendableIndexSpec: the in-memory
+// index rows are added to. dryad has one kind, Druid's "onheap".
+type AppendableIndexSpec struct {
+	// Type is "onheap".
+	Type string
+	// PreserveExistingMetrics folds, for each aggregator of the
+	// metricsSpec, an input row's existing value in the column named like
+	// the aggregator's output (a metric rolled up before, e.g. read back
+	// from a segment) with the aggregator's combining form; rows without
+	// that column are aggregated from their raw inputs as usual.
+	PreserveExistingMetrics bool
 }
 
 // SplitHint is tuningConfig.splitHintSpec: "maxSize" (the default, for
@@ -95,6 +110,7 @@ func decodeTuningConfig(t *TuningConfig, obj specjson.Object, present bool, task
 		TotalNumMergeTasks:       DefaultTotalNumMergeTasks,
 		MaxParseExceptions:       Unlimited,
 		MaxColumnsToMerge:        -1,
+		AppendableIndexSpec:      AppendableIndexSpec{Type: "onheap"},
 		SplitHint:                SplitHint{Type: "maxSize", MaxSplitSize: DefaultMaxSplitSize, MaxNumFiles: DefaultMaxNumFiles},
 		PartitionsSpec:           PartitionsSpec{Type: "dynamic", MaxRowsPerSegment: DefaultMaxRowsPerSegment},
 	}
@@ -175,6 +191,13 @@ func decodeTuningConfig(t *TuningConfig, obj specjson.Object, present bool, task
 		}
 		t.IndexSpec = raw
 	}
+	if ai, ok, err := obj.Object("appendableIndexSpec"); err != nil {
+		return err
+	} else if ok {
+		if err := decodeAppendableIndexSpec(&t.AppendableIndexSpec, ai); err != nil {
+			return err
+		}
+	}
 	if sh, ok, err := obj.Object("splitHintSpec"); err != nil {
 		return err
 	} else if ok {
@@ -183,6 +206,19 @@ func decodeTuningConfig(t *TuningConfig, obj specjson.Object, present bool, task
 		}
 	}
 	return decodePartitions(t, obj, taskType)
+}
+
+func decodeAppendableIndexSpec(a *AppendableIndexSpec, obj specjson.Object) error {
+	typ, err := obj.Type("onheap")
+	if err != nil {
+		return err
+	}
+	if typ != "onheap" {
+		return specjson.Errorf(obj.At("type"), "unknown appendableIndexSpec type %q (supported: onheap)", typ)
+	}
+	a.Type = typ
+	a.PreserveExistingMetrics, err = obj.Bool("preserveExistingMetrics", false)
+	return err
 }
 
 func decodeSplitHint(s *SplitHint, obj specjson.Object) error {

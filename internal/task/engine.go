@@ -95,10 +95,14 @@ type engineEnv struct {
 
 // prepared is a decoded spec with everything the engine compiles once.
 type prepared struct {
-	spec       *ingest.Spec
-	parser     *ingest.RowParser
-	aggs       []aggregation.Factory
-	aggInputs  [][]string
+	spec      *ingest.Spec
+	parser    *ingest.RowParser
+	aggs      []aggregation.Factory
+	aggInputs [][]string
+	// preserve is tuningConfig.appendableIndexSpec.preserveExistingMetrics
+	// with a metricsSpec: rows carrying a metric's output column are folded
+	// with the metric's combining form.
+	preserve   bool
 	transforms []compiledTransform
 	filter     filter.Matcher
 	declared   []dimCol
@@ -131,6 +135,7 @@ func prepare(spec *ingest.Spec, lookups dimension.LookupFunc) (*prepared, error)
 		p.aggs = append(p.aggs, f)
 		p.aggInputs = append(p.aggInputs, f.InputFields())
 	}
+	p.preserve = spec.TuningConfig.AppendableIndexSpec.PreserveExistingMetrics && len(p.aggs) > 0
 	for _, d := range ds.DimensionsSpec.Dimensions {
 		t := d.ColumnType()
 		switch t.Kind {
@@ -200,6 +205,10 @@ type parsedRow struct {
 	names  []string
 	vals   []segment.Value
 	inputs [][]segment.Value
+	// existing is nil unless preserving existing metrics; then
+	// existing.has[a] tells that aggregator a's output column was in the
+	// record and existing.stored[a] is its value as a stored state.
+	existing *existingMetrics
 	// hints[a][i] is where aggregator a's input i was found in the last
 	// record: records of one input usually list fields in the same order.
 	hints [][]int
@@ -297,7 +306,9 @@ func (s *segSet) add(r *parsedRow) (*openSeg, bool, error) {
 		s.order = append(s.order, chunk.Start)
 	}
 	before := o.ix.numRows()
-	o.ix.add(s.p.queryGran.Floor(r.time), r.time, r.names, r.vals, r.inputs)
+	if err := o.ix.add(s.p.queryGran.Floor(r.time), r.time, r.names, r.vals, r.inputs, r.existing); err != nil {
+		return nil, false, err
+	}
 	added := o.ix.numRows() > before
 	if added {
 		s.memRow++
@@ -713,6 +724,15 @@ func processRecord(p *prepared, parser *ingest.RowParser, prog *progress, rec in
 	if p.filter != nil && !filter.Matches(p.filter, filterRow{rec: rec, time: r.Time}) {
 		prog.thrownAway.Add(1)
 		return nil
+	}
+	if p.preserve {
+		if row.existing == nil {
+			row.existing = newExistingMetrics(p.aggs)
+		}
+		if err := row.existing.read(rec, r.Time); err != nil {
+			prog.unparseable.Add(1)
+			return prog.exception("unparseable", rec.String(), err.Error())
+		}
 	}
 	if len(r.Errors) > 0 {
 		prog.processedWithError.Add(1)

@@ -249,19 +249,32 @@ func (ix *rollupIndex) appendRow(t int64, row []segment.Value) {
 
 // add adds one parsed row: truncated time t, dimension values by name and
 // the metrics' inputs (one slice per aggregator, in InputFields order).
-// rawTime is the untruncated time the first/last aggregators compare.
-func (ix *rollupIndex) add(t, rawTime int64, names []string, vals []segment.Value, inputs [][]segment.Value) {
+// rawTime is the untruncated time the first/last aggregators compare. When
+// ex is not nil, an aggregator whose ex.has is set combines ex.stored (the
+// row's existing value of the metric) instead of reading its inputs.
+func (ix *rollupIndex) add(t, rawTime int64, names []string, vals []segment.Value, inputs [][]segment.Value, ex *existingMetrics) error {
 	row := ix.place(names, vals)
-	if r, ok := ix.find(t, row); ok {
-		for a, st := range ix.states {
-			st.Aggregate(int(r), rawTime, inputs[a])
-		}
-		return
+	r, found := ix.find(t, row)
+	if !found {
+		ix.appendRow(t, row)
 	}
-	ix.appendRow(t, row)
 	for a, st := range ix.states {
-		st.Add(rawTime, inputs[a])
+		switch {
+		case ex != nil && ex.has[a] && found:
+			if err := st.CombineStored(int(r), ex.stored[a]); err != nil {
+				return err
+			}
+		case ex != nil && ex.has[a]:
+			if err := st.AddStored(ex.stored[a]); err != nil {
+				return err
+			}
+		case found:
+			st.Aggregate(int(r), rawTime, inputs[a])
+		default:
+			st.Add(rawTime, inputs[a])
+		}
 	}
+	return nil
 }
 
 // addStored adds a row whose metrics are stored states (from another index

@@ -119,7 +119,9 @@ func testIndex(t *rapid.T, rollup bool) (*rollupIndex, int) {
 			}
 			return segment.StringValue(rapid.StringMatching(`[a-f]{0,2}`).Draw(t, label))
 		}
-		ix.add(int64(rapid.IntRange(0, 3).Draw(t, "t")), 0, names, []segment.Value{v("d"), v("e")}, [][]segment.Value{nil})
+		if err := ix.add(int64(rapid.IntRange(0, 3).Draw(t, "t")), 0, names, []segment.Value{v("d"), v("e")}, [][]segment.Value{nil}, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return ix, n
 }

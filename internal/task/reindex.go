@@ -172,6 +172,12 @@ func readSegmentRows(ctx context.Context, env *engineEnv, p *prepared, src *inpu
 			aggIn[n] = true
 		}
 	}
+	if p.preserve {
+		// preserveExistingMetrics folds the stored states themselves.
+		for _, f := range p.aggs {
+			aggIn[f.Name()] = true
+		}
+	}
 	for i, n := range names {
 		switch {
 		case i == 0:

@@ -1,0 +1,112 @@
+package task
+
+import (
+	"fmt"
+
+	"github.com/dryaddb/dryad/internal/ingest/inputformat"
+	"github.com/dryaddb/dryad/internal/query/aggregation"
+	"github.com/dryaddb/dryad/internal/segment"
+)
+
+// existingMetrics reads, for tuningConfig.appendableIndexSpec
+// .preserveExistingMetrics, the metric values a row already carries: for
+// each aggregator, the record's field named like the aggregator's output.
+// As in Druid's OnheapIncrementalIndex, a row that has the field (even with
+// a null value) is folded into the aggregator with its combining form, and
+// a row without it is aggregated from its raw inputs.
+//
+// Plain values (a count of 2, a sum read back as a number or a string) are
+// turned into the aggregator's stored form by a scratch rollup of the
+// combining aggregator; complex values (first/last pairs, sketches) are
+// stored states already and are checked by a scratch rollup of the
+// aggregator itself. One existingMetrics belongs to one reader goroutine.
+type existingMetrics struct {
+	aggs []aggregation.Factory
+	comb []aggregation.Factory
+	// has and stored describe the last row read.
+	has    []bool
+	stored []segment.Value
+	// scratch rollups, replaced every scratchRows rows to bound memory.
+	combScratch []aggregation.Rollup
+	selfScratch []aggregation.Rollup
+	hints       []int
+	in          []segment.Value
+	used        int
+}
+
+// scratchRows is how many rows the scratch rollups convert before they
+// are replaced by empty ones.
+const scratchRows = 4096
+
+func newExistingMetrics(aggs []aggregation.Factory) *existingMetrics {
+	e := &existingMetrics{aggs: aggs, has: make([]bool, len(aggs)), stored: make([]segment.Value, len(aggs)),
+		hints: make([]int, len(aggs))}
+	for _, a := range aggs {
+		e.comb = append(e.comb, a.Combining())
+	}
+	e.reset()
+	return e
+}
+
+func (e *existingMetrics) reset() {
+	e.combScratch = make([]aggregation.Rollup, len(e.aggs))
+	e.selfScratch = make([]aggregation.Rollup, len(e.aggs))
+	e.used = 0
+}
+
+// read fills has and stored from rec, whose time is t; it fails when an
+// existing value cannot be a state of its aggregator (a malformed complex
+// value).
+func (e *existingMetrics) read(rec inputformat.Record, t int64) error {
+	if e.used >= scratchRows {
+		e.reset()
+	}
+	e.used++
+	for a, f := range e.aggs {
+		e.has[a], e.stored[a] = false, segment.Value{}
+		raw, ok := fieldOf(rec, f.Name(), &e.hints[a])
+		if !ok {
+			continue
+		}
+		e.has[a] = true
+		v, err := toValue(raw)
+		if err != nil || v.Kind == segment.KindNull {
+			// Druid's combining aggregator reads null: nothing to fold.
+			continue
+		}
+		if v.Kind == segment.KindComplex {
+			if e.selfScratch[a] == nil {
+				e.selfScratch[a] = f.NewRollup()
+			}
+			if err := e.selfScratch[a].AddStored(v); err != nil {
+				return fmt.Errorf("existing value of metric %q: %w", f.Name(), err)
+			}
+			e.stored[a] = v
+			continue
+		}
+		if e.combScratch[a] == nil {
+			e.combScratch[a] = e.comb[a].NewRollup()
+		}
+		n := len(e.comb[a].InputFields())
+		e.in = append(e.in[:0], make([]segment.Value, max(n, 1))...)
+		e.in[0] = v
+		sc := e.combScratch[a]
+		sc.Add(t, e.in[:max(n, 1)])
+		e.stored[a] = sc.Stored(sc.Len() - 1)
+	}
+	return nil
+}
+
+// fieldOf is fieldAt that also reports whether rec has the field.
+func fieldOf(rec inputformat.Record, name string, hint *int) (any, bool) {
+	if h := *hint; h < len(rec) && rec[h].Name == name {
+		return rec[h].Value, true
+	}
+	for i := range rec {
+		if rec[i].Name == name {
+			*hint = i
+			return rec[i].Value, true
+		}
+	}
+	return nil, false
+}
