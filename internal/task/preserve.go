@@ -11,9 +11,11 @@ import (
 // existingMetrics reads, for tuningConfig.appendableIndexSpec
 // .preserveExistingMetrics, the metric values a row already carries: for
 // each aggregator, the record's field named like the aggregator's output.
-// As in Druid's OnheapIncrementalIndex, a row that has the field (even with
-// a null value) is folded into the aggregator with its combining form, and
-// a row without it is aggregated from its raw inputs.
+// As in Druid's OnheapIncrementalIndex, a row that has the field is folded
+// into the aggregator with its combining form, and a row without it is
+// aggregated from its raw inputs. A null value counts as absent, since
+// Druid's rows never hold one: its segment reader and JSON field discovery
+// leave null fields out of the row.
 //
 // Plain values (a count of 2, a sum read back as a number or a string) are
 // turned into the aggregator's stored form by a scratch rollup of the
@@ -65,15 +67,14 @@ func (e *existingMetrics) read(rec inputformat.Record, t int64) error {
 	for a, f := range e.aggs {
 		e.has[a], e.stored[a] = false, segment.Value{}
 		raw, ok := fieldOf(rec, f.Name(), &e.hints[a])
-		if !ok {
+		if !ok || raw == nil {
+			continue
+		}
+		v, err := toValue(raw)
+		if err != nil || v.Kind == segment.KindNull {
 			continue
 		}
 		e.has[a] = true
-		v, err := toValue(raw)
-		if err != nil || v.Kind == segment.KindNull {
-			// Druid's combining aggregator reads null: nothing to fold.
-			continue
-		}
 		if v.Kind == segment.KindComplex {
 			if e.selfScratch[a] == nil {
 				e.selfScratch[a] = f.NewRollup()

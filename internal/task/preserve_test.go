@@ -125,7 +125,7 @@ func TestExistingMetricsRead(t *testing.T) {
 			[]segment.Value{{}, {}, {}}, false},
 		{"existing numbers", inputformat.Record{{Name: "count", Value: "4"}, {Name: "sum", Value: int64(2)}},
 			[]bool{true, true, false}, []segment.Value{segment.LongValue(4), segment.DoubleValue(2), {}}, false},
-		{"existing null", inputformat.Record{{Name: "count", Value: nil}}, []bool{true, false, false},
+		{"existing null is absent", inputformat.Record{{Name: "count", Value: nil}}, []bool{false, false, false},
 			[]segment.Value{{}, {}, {}}, false},
 		{"malformed pair", inputformat.Record{{Name: "first", Value: segment.Value{Kind: segment.KindComplex, Bytes: []byte{1, 2}}}},
 			nil, nil, true},
