@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"strings"
+	"unicode/utf8"
+
 	"github.com/RoaringBitmap/roaring/v2"
 
 	"github.com/dryaddb/dryad/internal/base"
@@ -343,12 +346,7 @@ func (e *filterEval) dictLeaf(f filter.Filter, m filter.Matcher, s *stringSource
 			vals = d.boxed() // kept: small dictionaries are read again
 		}
 		row := &oneRow{name: s.col.Info().Name}
-		for id := range d.card {
-			if id&4095 == 0 {
-				if err := e.p.checkCtx(); err != nil {
-					return triSet{}, err
-				}
-			}
+		eval := func(id int) {
 			if vals != nil {
 				row.v = vals[id]
 			} else {
@@ -360,6 +358,29 @@ func (e *filterEval) dictLeaf(f filter.Filter, m filter.Matcher, s *stringSource
 			case filter.TriUnknown:
 				unkIDs = append(unkIDs, id)
 			}
+		}
+		from, to := 0, d.card
+		if lf, ok := f.(*filter.Like); ok && lf.ExtractionFn == nil {
+			// Only the entries starting with the pattern's literal prefix
+			// can match, and they are one id range of the sorted
+			// dictionary; the null entry is evaluated on its own.
+			if prefix := likePrefix(lf.Pattern, lf.Escape); prefix != "" {
+				if d.hasNull {
+					eval(0)
+					from = 1
+				}
+				lo, _ := s.col.IndexOf(prefix)
+				hi, _ := s.col.IndexOf(prefixEnd(prefix))
+				from, to = max(from, lo), min(to, hi)
+			}
+		}
+		for id := from; id < to; id++ {
+			if (id-from)&4095 == 0 {
+				if err := e.p.checkCtx(); err != nil {
+					return triSet{}, err
+				}
+			}
+			eval(id)
 		}
 	}
 	t, err := unionBitmaps(s.col, trueIDs)
@@ -377,6 +398,45 @@ func (e *filterEval) dictLeaf(f filter.Filter, m filter.Matcher, s *stringSource
 		u = nonEmpty(u)
 	}
 	return triSet{t: t, u: u}, nil
+}
+
+// likePrefix returns the literal text a LIKE pattern's matches start with
+// (up to its first unescaped wildcard), or "" when there is none or it could
+// match other bytes (a literal U+FFFD, which the pattern's regular expression
+// also matches on invalid UTF-8).
+func likePrefix(pattern, escape string) string {
+	var esc rune = -1
+	if escape != "" {
+		esc, _ = utf8.DecodeRuneInString(escape)
+	}
+	var b strings.Builder
+	escaped := false
+	for _, r := range pattern {
+		switch {
+		case r == utf8.RuneError:
+			return ""
+		case escaped:
+			escaped = false
+		case r == esc:
+			escaped = true
+			continue
+		case r == '%' || r == '_':
+			return b.String()
+		}
+		b.WriteRune(r)
+	}
+	if escaped {
+		return "" // a bad pattern: the matcher reports it
+	}
+	return b.String()
+}
+
+// prefixEnd returns the least string above every string starting with the
+// non-empty, valid UTF-8 prefix (which holds no 0xff byte).
+func prefixEnd(prefix string) string {
+	b := []byte(prefix)
+	b[len(b)-1]++
+	return string(b)
 }
 
 // idRange returns the non-null ids [lo, hi) whose values lie between the

@@ -17,6 +17,44 @@ type numPred struct {
 	p64     func(float64) bool
 	p32     func(float32) bool
 	nullTri filter.Tri
+	// When ranged is set, a non-NaN value x matches exactly when
+	// lo <= x <= hi (strict bounds already moved to the next float), so
+	// blocks are filtered with two comparisons per row; NaN values still
+	// go through p64.
+	ranged bool
+	lo, hi float64
+}
+
+// closedRange returns the closed bounds equivalent, for non-NaN values, to
+// the given optionally strict bounds (nil: unbounded), and false when a
+// bound is NaN (compared specially by the predicates).
+func closedRange(lo *float64, loStrict bool, hi *float64, hiStrict bool) (float64, float64, bool) {
+	l, h := math.Inf(-1), math.Inf(1)
+	if lo != nil {
+		if math.IsNaN(*lo) {
+			return 0, 0, false
+		}
+		l = *lo
+		if loStrict {
+			if l == math.Inf(1) {
+				return 1, 0, true // nothing is above +Inf
+			}
+			l = math.Nextafter(l, math.Inf(1))
+		}
+	}
+	if hi != nil {
+		if math.IsNaN(*hi) {
+			return 0, 0, false
+		}
+		h = *hi
+		if hiStrict {
+			if h == math.Inf(-1) {
+				return 1, 0, true
+			}
+			h = math.Nextafter(h, math.Inf(-1))
+		}
+	}
+	return l, h, true
 }
 
 // numericPred compiles the value filters the row evaluator decides
@@ -107,7 +145,18 @@ func numericPred(f filter.Filter) (numPred, bool) {
 			}
 			return true
 		}
-		return numPred{p64: p, p32: widen(p), nullTri: filter.TriUnknown}, true
+		np := numPred{p64: p, p32: widen(p), nullTri: filter.TriUnknown}
+		if loOK && hiOK {
+			var lp, hp *float64
+			if f.Lower != nil {
+				lp = &lo
+			}
+			if f.Upper != nil {
+				hp = &hi
+			}
+			np.lo, np.hi, np.ranged = closedRange(lp, f.LowerStrict, hp, f.UpperStrict)
+		}
+		return np, true
 	case *filter.Range:
 		if !f.MatchValueType.IsNumeric() {
 			return numPred{}, false
@@ -131,7 +180,16 @@ func numericPred(f filter.Filter) (numPred, bool) {
 			}
 			return true
 		}
-		return numPred{p64: p, p32: widen(p), nullTri: filter.TriUnknown}, true
+		np := numPred{p64: p, p32: widen(p), nullTri: filter.TriUnknown}
+		var lp, hp *float64
+		if f.Lower != nil {
+			lp = &lo
+		}
+		if f.Upper != nil {
+			hp = &hi
+		}
+		np.lo, np.hi, np.ranged = closedRange(lp, f.LowerOpen, hp, f.UpperOpen)
+		return np, true
 	case *filter.Equals:
 		if f.MatchValueType.Kind == base.KindArray {
 			return numPred{}, false
@@ -156,6 +214,12 @@ func (e *filterEval) numericLeaf(np numPred, src source, dom *roaring.Bitmap) (t
 		v, err := src.loadSel(start, n, sel)
 		if err != nil {
 			return err
+		}
+		if np.ranged && v.nulls == nil {
+			tBuf = np.rangeHits(tBuf, v, uint32(start), sel)
+			t.AddMany(tBuf)
+			tBuf = tBuf[:0]
+			return nil
 		}
 		for _, i := range sel {
 			row := uint32(start + int(i))
@@ -191,6 +255,39 @@ func (e *filterEval) numericLeaf(np numPred, src source, dom *roaring.Bitmap) (t
 	}
 
 	return triSet{t: t, u: nonEmpty(u)}, nil
+}
+
+// rangeHits appends to dst the rows start+i of sel (a block without null
+// rows) whose values lie in the predicate's closed range; NaN values are
+// decided by p64.
+func (np *numPred) rangeHits(dst []uint32, v *vec, start uint32, sel []int32) []uint32 {
+	lo, hi := np.lo, np.hi
+	switch v.kind {
+	case vecLong:
+		xs := v.longs
+		for _, i := range sel {
+			if x := float64(xs[i]); x >= lo && x <= hi {
+				dst = append(dst, start+uint32(i))
+			}
+		}
+	case vecDouble:
+		xs := v.doubles
+		for _, i := range sel {
+			x := xs[i]
+			if x >= lo && x <= hi || x != x && np.p64(x) {
+				dst = append(dst, start+uint32(i))
+			}
+		}
+	case vecFloat:
+		xs := v.floats
+		for _, i := range sel {
+			x := float64(xs[i])
+			if x >= lo && x <= hi || x != x && np.p64(x) {
+				dst = append(dst, start+uint32(i))
+			}
+		}
+	}
+	return dst
 }
 
 // eachRowsOf is eachBlock over the rows of bm.
