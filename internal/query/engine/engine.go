@@ -9,6 +9,7 @@ import (
 
 	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/query"
+	"github.com/dryaddb/dryad/internal/query/filter"
 	"github.com/dryaddb/dryad/internal/query/result"
 	"github.com/dryaddb/dryad/internal/segment"
 )
@@ -67,6 +68,11 @@ type plan struct {
 	// sel holds the selected rows (inside ranges, passing the filter), or
 	// is nil when every row of ranges is selected.
 	sel *roaring.Bitmap
+	// preds are numeric leaves of the filter's top-level conjunction that
+	// sel does not account for: eachBlock applies them to each block's
+	// rows as it reads them, so that their columns are decoded once for
+	// filtering and aggregation (only for timeseries, topN and groupBy).
+	preds []blockPred
 	// err is the first error met while reading values row by row.
 	err error
 }
@@ -74,6 +80,13 @@ type plan struct {
 type rowRange struct{ lo, hi int }
 
 func newPlan(ctx context.Context, c *query.Common, seg *segment.Segment) (*plan, error) {
+	return newPlanWith(ctx, c, seg, false)
+}
+
+// newPlanWith is newPlan; with blockFilters, numeric leaves of the filter's
+// top-level conjunction become block predicates (plan.preds) instead of
+// being part of plan.sel.
+func newPlanWith(ctx context.Context, c *query.Common, seg *segment.Segment, blockFilters bool) (*plan, error) {
 	p := &plan{ctx: ctx, seg: seg, rows: seg.NumRows(), c: c, srcs: map[string]source{}, vcs: map[string]*query.VirtualColumn{}}
 	for i := range c.VirtualColumns {
 		vc := &c.VirtualColumns[i]
@@ -83,7 +96,7 @@ func newPlan(ctx context.Context, c *query.Common, seg *segment.Segment) (*plan,
 	if p.ranges, err = p.intervalRanges(c.Intervals); err != nil {
 		return nil, err
 	}
-	if err := p.selectRows(); err != nil {
+	if err := p.selectRows(blockFilters); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -285,8 +298,9 @@ func (p *plan) domain() *roaring.Bitmap {
 	return bm
 }
 
-// selectRows evaluates the filter into p.sel.
-func (p *plan) selectRows() error {
+// selectRows evaluates the filter into p.sel (and p.preds with
+// blockFilters).
+func (p *plan) selectRows(blockFilters bool) error {
 	f := p.c.Filter
 	if f == nil || len(p.ranges) == 0 {
 		return nil
@@ -295,7 +309,30 @@ func (p *plan) selectRows() error {
 	if err != nil {
 		return err
 	}
-	ts, err := ev.eval(ev.root, p.domain())
+	root := ev.root
+	if blockFilters {
+		kids := []filter.Filter{root}
+		if a, ok := root.(*filter.And); ok {
+			kids = a.Fields
+		}
+		var rest []filter.Filter
+		for _, k := range kids {
+			if bp, ok := ev.blockPred(k); ok {
+				p.preds = append(p.preds, bp)
+			} else {
+				rest = append(rest, k)
+			}
+		}
+		switch len(rest) {
+		case 0:
+			return nil
+		case 1:
+			root = rest[0]
+		default:
+			root = &filter.And{Fields: rest}
+		}
+	}
+	ts, err := ev.eval(root, p.domain())
 	if err != nil {
 		return err
 	}
@@ -320,6 +357,26 @@ func (p *plan) selected() int {
 // it (ascending). sel is reused between calls. ctx is checked between
 // blocks.
 func (p *plan) eachBlock(fn func(start, n int, sel []int32) error) error {
+	if len(p.preds) == 0 {
+		return p.eachSelected(fn)
+	}
+	return p.eachSelected(func(start, n int, sel []int32) error {
+		for _, bp := range p.preds {
+			v, err := bp.src.loadSel(start, n, sel)
+			if err != nil {
+				return err
+			}
+			if sel = bp.np.narrow(v, sel); len(sel) == 0 {
+				return nil
+			}
+		}
+		return fn(start, n, sel)
+	})
+}
+
+// eachSelected is eachBlock over the rows of p.sel (or p.ranges), without
+// the block predicates.
+func (p *plan) eachSelected(fn func(start, n int, sel []int32) error) error {
 	sel := make([]int32, 0, segment.BlockSize)
 	if p.sel == nil {
 		for _, r := range p.ranges {

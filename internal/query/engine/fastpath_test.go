@@ -83,6 +83,10 @@ func TestFastPathsMatchRowEngine(t *testing.T) {
 		`{"type":"range","column":"f","matchValueType":"FLOAT","upper":24}`,
 		`{"type":"range","column":"l","matchValueType":"LONG","lower":24,"upper":500,"lowerOpen":true}`,
 		`{"type":"and","fields":[{"type":"bound","dimension":"d","lower":"0.05","upper":"0.07","ordering":"numeric"},{"type":"bound","dimension":"y","upper":"24","upperStrict":true,"ordering":"numeric"}]}`,
+		`{"type":"and","fields":[{"type":"like","dimension":"s","pattern":"Page%"},{"type":"bound","dimension":"l","lower":"0","ordering":"numeric"}]}`,
+		`{"type":"and","fields":[{"type":"selector","dimension":"s","value":null},{"type":"null","column":"x"}]}`,
+		`{"type":"and","fields":[{"type":"in","dimension":"l","values":["3","24",null]},{"type":"selector","dimension":"y","value":"0.05"},{"type":"equals","column":"f","matchValueType":"FLOAT","matchValue":0.5}]}`,
+		`{"type":"and","fields":[{"type":"bound","dimension":"x","lower":"0","ordering":"numeric"},{"type":"or","fields":[{"type":"selector","dimension":"s","value":"a"},{"type":"bound","dimension":"d","upper":"0","ordering":"numeric"}]}]}`,
 	}
 	segs := map[string][][]segment.Value{"no nulls": fastPathRows(), "nulls": handRows()}
 	for name, rows := range segs {
@@ -97,6 +101,16 @@ func TestFastPathsMatchRowEngine(t *testing.T) {
 				want := canon(reference(t, q, ref, nil).Timeseries)
 				if got != want {
 					t.Errorf("%s: %s: got %s, want %s", name, wrapped, got, want)
+				}
+				// groupBy, with a filtered aggregator over the fused selection
+				js = fmt.Sprintf(`{"queryType":"groupBy","dataSource":"t","intervals":["1970/1971"],"granularity":"minute","dimensions":["s"],
+					"filter":%s,"aggregations":[{"type":"count","name":"c"},{"type":"doubleSum","name":"y","fieldName":"y"},
+					{"type":"filtered","name":"fc","filter":{"type":"not","field":{"type":"bound","dimension":"l","upper":"24","ordering":"numeric"}},"aggregator":{"type":"count","name":"fc"}}]}`, wrapped)
+				q = mustDecode(t, js)
+				got = sortedGroupBy(run(t, q, seg).GroupBy)
+				want = sortedGroupBy(reference(t, q, ref, nil).GroupBy)
+				if got != want {
+					t.Errorf("%s: groupBy %s: got %s, want %s", name, wrapped, got, want)
 				}
 			}
 		}

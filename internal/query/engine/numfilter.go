@@ -23,6 +23,7 @@ type numPred struct {
 	// go through p64.
 	ranged bool
 	lo, hi float64
+	nanHit bool // p64(NaN), the same for every NaN
 }
 
 // closedRange returns the closed bounds equivalent, for non-NaN values, to
@@ -156,6 +157,7 @@ func numericPred(f filter.Filter) (numPred, bool) {
 			}
 			np.lo, np.hi, np.ranged = closedRange(lp, f.LowerStrict, hp, f.UpperStrict)
 		}
+		np.nanHit = p(math.NaN())
 		return np, true
 	case *filter.Range:
 		if !f.MatchValueType.IsNumeric() {
@@ -189,6 +191,7 @@ func numericPred(f filter.Filter) (numPred, bool) {
 			hp = &hi
 		}
 		np.lo, np.hi, np.ranged = closedRange(lp, f.LowerOpen, hp, f.UpperOpen)
+		np.nanHit = p(math.NaN())
 		return np, true
 	case *filter.Equals:
 		if f.MatchValueType.Kind == base.KindArray {
@@ -209,14 +212,18 @@ func numericPred(f filter.Filter) (numPred, bool) {
 func (e *filterEval) numericLeaf(np numPred, src source, dom *roaring.Bitmap) (triSet, error) {
 
 	var tBuf, uBuf []uint32
+	var scratch []int32
 	t, u := roaring.New(), roaring.New()
 	err := e.p.eachRowsOf(dom, func(start, n int, sel []int32) error {
 		v, err := src.loadSel(start, n, sel)
 		if err != nil {
 			return err
 		}
-		if np.ranged && v.nulls == nil {
-			tBuf = np.rangeHits(tBuf, v, uint32(start), sel)
+		if v.nulls == nil {
+			scratch = append(scratch[:0], sel...)
+			for _, i := range np.narrow(v, scratch) {
+				tBuf = append(tBuf, uint32(start)+uint32(i))
+			}
 			t.AddMany(tBuf)
 			tBuf = tBuf[:0]
 			return nil
@@ -257,37 +264,101 @@ func (e *filterEval) numericLeaf(np numPred, src source, dom *roaring.Bitmap) (t
 	return triSet{t: t, u: nonEmpty(u)}, nil
 }
 
-// rangeHits appends to dst the rows start+i of sel (a block without null
-// rows) whose values lie in the predicate's closed range; NaN values are
-// decided by p64.
-func (np *numPred) rangeHits(dst []uint32, v *vec, start uint32, sel []int32) []uint32 {
+// match reports whether row i of v is true under the predicate.
+func (np *numPred) match(v *vec, i int32) bool {
+	if v.nulls != nil && v.nulls[i] {
+		return np.nullTri == filter.TriTrue
+	}
+	switch v.kind {
+	case vecLong:
+		return np.p64(float64(v.longs[i]))
+	case vecDouble:
+		return np.p64(v.doubles[i])
+	case vecFloat:
+		return np.p32(v.floats[i])
+	}
+	return false
+}
+
+// narrow keeps, in place, the offsets of sel whose rows of v are true under
+// the predicate, and returns them. A closed-range predicate over a block
+// without nulls runs a branch-free loop: two comparisons per row (plus a NaN
+// test when NaN matches).
+func (np *numPred) narrow(v *vec, sel []int32) []int32 {
+	k := 0
+	if v.nulls != nil || !np.ranged {
+		for _, i := range sel {
+			if np.match(v, i) {
+				sel[k] = i
+				k++
+			}
+		}
+		return sel[:k]
+	}
 	lo, hi := np.lo, np.hi
+	nan := b2i(np.nanHit)
 	switch v.kind {
 	case vecLong:
 		xs := v.longs
 		for _, i := range sel {
-			if x := float64(xs[i]); x >= lo && x <= hi {
-				dst = append(dst, start+uint32(i))
-			}
+			x := float64(xs[i])
+			sel[k] = i
+			k += b2i(x >= lo) & b2i(x <= hi)
 		}
 	case vecDouble:
 		xs := v.doubles
 		for _, i := range sel {
 			x := xs[i]
-			if x >= lo && x <= hi || x != x && np.p64(x) {
-				dst = append(dst, start+uint32(i))
-			}
+			sel[k] = i
+			k += b2i(x >= lo)&b2i(x <= hi) | nan&b2i(x != x)
 		}
 	case vecFloat:
 		xs := v.floats
 		for _, i := range sel {
 			x := float64(xs[i])
-			if x >= lo && x <= hi || x != x && np.p64(x) {
-				dst = append(dst, start+uint32(i))
-			}
+			sel[k] = i
+			k += b2i(x >= lo)&b2i(x <= hi) | nan&b2i(x != x)
 		}
+	default:
+		return sel[:0]
 	}
-	return dst
+	return sel[:k]
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// blockPred is a numeric leaf of the query filter applied block by block
+// as the rows are read (see plan.preds).
+type blockPred struct {
+	src source
+	np  numPred
+}
+
+// blockPred returns f as a block predicate when it is a value filter on a
+// stored numeric column decided by a compiled numeric predicate.
+func (e *filterEval) blockPred(f filter.Filter) (blockPred, bool) {
+	if _, isInterval := f.(*filter.Interval); isInterval {
+		return blockPred{}, false
+	}
+	src, ok := e.indexed(f)
+	if !ok {
+		return blockPred{}, false
+	}
+	switch src.(type) {
+	case *longSource, *doubleSource, *floatSource:
+	default:
+		return blockPred{}, false
+	}
+	np, ok := numericPred(f)
+	if !ok {
+		return blockPred{}, false
+	}
+	return blockPred{src: src, np: np}, true
 }
 
 // eachRowsOf is eachBlock over the rows of bm.
@@ -295,5 +366,5 @@ func (p *plan) eachRowsOf(bm *roaring.Bitmap, fn func(start, n int, sel []int32)
 	saved := p.sel
 	p.sel = bm
 	defer func() { p.sel = saved }()
-	return p.eachBlock(fn)
+	return p.eachSelected(fn)
 }

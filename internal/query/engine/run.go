@@ -25,7 +25,7 @@ func runTimeseries(ctx context.Context, q *query.Timeseries, seg *segment.Segmen
 	if err != nil {
 		return nil, err
 	}
-	p, err := newPlan(ctx, &q.Common, seg)
+	p, err := newPlanWith(ctx, &q.Common, seg, true)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func runTopN(ctx context.Context, q *query.TopN, seg *segment.Segment) ([]result
 	if err != nil {
 		return nil, err
 	}
-	p, err := newPlan(ctx, &q.Common, seg)
+	p, err := newPlanWith(ctx, &q.Common, seg, true)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ func runGroupBy(ctx context.Context, q *query.GroupBy, seg *segment.Segment) ([]
 	if _, err := result.FromFactories(q.Aggregations); err != nil {
 		return nil, err
 	}
-	p, err := newPlan(ctx, &q.Common, seg)
+	p, err := newPlanWith(ctx, &q.Common, seg, true)
 	if err != nil {
 		return nil, err
 	}

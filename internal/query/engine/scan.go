@@ -149,5 +149,5 @@ func (p *plan) eachRows(rows *roaring.Bitmap, fn func(start, n int, sel []int32)
 	saved := p.sel
 	p.sel = rows
 	defer func() { p.sel = saved }()
-	return p.eachBlock(fn)
+	return p.eachSelected(fn)
 }
