@@ -25,6 +25,8 @@ import (
 type existingMetrics struct {
 	aggs []aggregation.Factory
 	comb []aggregation.Factory
+	// combIn is the number of inputs of comb[a]'s rollup (at least 1).
+	combIn []int
 	// has and stored describe the last row read.
 	has    []bool
 	stored []segment.Value
@@ -44,7 +46,9 @@ func newExistingMetrics(aggs []aggregation.Factory) *existingMetrics {
 	e := &existingMetrics{aggs: aggs, has: make([]bool, len(aggs)), stored: make([]segment.Value, len(aggs)),
 		hints: make([]int, len(aggs))}
 	for _, a := range aggs {
-		e.comb = append(e.comb, a.Combining())
+		c := a.Combining()
+		e.comb = append(e.comb, c)
+		e.combIn = append(e.combIn, max(len(c.InputFields()), 1))
 	}
 	e.reset()
 	return e
@@ -88,11 +92,15 @@ func (e *existingMetrics) read(rec inputformat.Record, t int64) error {
 		if e.combScratch[a] == nil {
 			e.combScratch[a] = e.comb[a].NewRollup()
 		}
-		n := len(e.comb[a].InputFields())
-		e.in = append(e.in[:0], make([]segment.Value, max(n, 1))...)
+		n := e.combIn[a]
+		if cap(e.in) < n {
+			e.in = make([]segment.Value, n)
+		}
+		e.in = e.in[:n]
+		clear(e.in)
 		e.in[0] = v
 		sc := e.combScratch[a]
-		sc.Add(t, e.in[:max(n, 1)])
+		sc.Add(t, e.in)
 		e.stored[a] = sc.Stored(sc.Len() - 1)
 	}
 	return nil

@@ -151,3 +151,32 @@ func TestExistingMetricsRead(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCompactionPreserve compacts the wikiticker day with a
+// metricsSpec, with and without preserveExistingMetrics, to measure what
+// folding the stored metric values costs.
+func BenchmarkCompactionPreserve(b *testing.B) {
+	f := newFixture(b, 1)
+	if st := f.run(b, itSpec(b, "wikiticker_index_task.json", "wtp")); st.StatusCode != StateSuccess {
+		b.Fatal(st.ErrorMsg)
+	}
+	rows := segmentRows(b, visibleSegments(f.segments(b, "wtp")))
+	for _, tc := range []struct{ name, tuning string }{
+		{"off", ""},
+		{"on", `,"tuningConfig":{"type":"index_parallel"` + preserveTuning + `}`},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			spec := []byte(`{"type":"compact","dataSource":"wtp","interval":"2015-09-12/2015-09-13",
+"metricsSpec":[{"type":"count","name":"count"},{"type":"longSum","name":"added","fieldName":"added"},
+{"type":"longSum","name":"deleted","fieldName":"deleted"},{"type":"longSum","name":"delta","fieldName":"delta"}],
+"granularitySpec":{"segmentGranularity":"DAY"}` + tc.tuning + `}`)
+			b.ReportAllocs()
+			for b.Loop() {
+				if st := f.run(b, spec); st.StatusCode != StateSuccess {
+					b.Fatal(st.ErrorMsg)
+				}
+			}
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
