@@ -217,8 +217,19 @@ func (a *numAgg[T]) add(start, n int, sel []int32, groups []int32, one int32) er
 	groups = groups[:len(sel)]
 	switch a.op {
 	case opSum:
+		if nulls == nil {
+			for k, i := range sel {
+				g := groups[k]
+				if seen[g] {
+					vals[g] += xs[i]
+				} else {
+					vals[g], seen[g] = xs[i], true
+				}
+			}
+			return nil
+		}
 		for k, i := range sel {
-			if nulls != nil && nulls[i] {
+			if nulls[i] {
 				continue
 			}
 			g := groups[k]

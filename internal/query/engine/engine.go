@@ -379,6 +379,10 @@ func (p *plan) eachBlock(fn func(start, n int, sel []int32) error) error {
 func (p *plan) eachSelected(fn func(start, n int, sel []int32) error) error {
 	sel := make([]int32, 0, segment.BlockSize)
 	if p.sel == nil {
+		offsets := make([]int32, segment.BlockSize) // 0, 1, …: a whole block
+		for i := range offsets {
+			offsets[i] = int32(i)
+		}
 		for _, r := range p.ranges {
 			for bs := r.lo / segment.BlockSize * segment.BlockSize; bs < r.hi; bs += segment.BlockSize {
 				if err := p.checkCtx(); err != nil {
@@ -386,10 +390,7 @@ func (p *plan) eachSelected(fn func(start, n int, sel []int32) error) error {
 				}
 				n := min(segment.BlockSize, p.rows-bs)
 				lo, hi := max(r.lo, bs), min(r.hi, bs+n)
-				sel = sel[:0]
-				for i := lo; i < hi; i++ {
-					sel = append(sel, int32(i-bs))
-				}
+				sel = append(sel[:0], offsets[lo-bs:hi-bs]...)
 				if err := fn(bs, n, sel); err != nil {
 					return err
 				}

@@ -427,6 +427,9 @@ type grouper struct {
 	// key itself; present marks the keys seen.
 	identity bool
 	present  []bool
+	// allPresent: every key is marked in present (checked after each block
+	// for small key spaces), so blocks need not mark theirs.
+	allPresent bool
 }
 
 func newGrouper(p *plan, bk *bucketer, dims []*dimReader, aggs []aggregator) *grouper {
@@ -647,8 +650,13 @@ func (g *grouper) run() error {
 			// The keys are the groups (groups aliases the key buffer, so
 			// it is not kept as the groups buffer).
 			groups = perDim[0]
-			for _, k := range groups {
-				g.present[k] = true
+			if !g.allPresent {
+				for _, k := range groups {
+					g.present[k] = true
+				}
+				if len(g.present) <= 1024 {
+					g.allPresent = !slices.Contains(g.present, false)
+				}
 			}
 		} else {
 			g.groupsB = groups[:0]
