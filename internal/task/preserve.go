@@ -2,7 +2,9 @@ package task
 
 import (
 	"fmt"
+	"math"
 
+	"github.com/dryaddb/dryad/internal/base"
 	"github.com/dryaddb/dryad/internal/ingest/inputformat"
 	"github.com/dryaddb/dryad/internal/query/aggregation"
 	"github.com/dryaddb/dryad/internal/segment"
@@ -89,6 +91,10 @@ func (e *existingMetrics) read(rec inputformat.Record, t int64) error {
 			e.stored[a] = v
 			continue
 		}
+		if sv, ok := storedNumber(f.StorageType(), v); ok {
+			e.stored[a] = sv
+			continue
+		}
 		if e.combScratch[a] == nil {
 			e.combScratch[a] = e.comb[a].NewRollup()
 		}
@@ -104,6 +110,36 @@ func (e *existingMetrics) read(rec inputformat.Record, t int64) error {
 		e.stored[a] = sc.Stored(sc.Len() - 1)
 	}
 	return nil
+}
+
+// storedNumber converts a numeric value to a numeric storage type the way
+// the combining aggregator reads it (doubles truncate to longs); it reports
+// false for other values and types, which go through a scratch rollup.
+func storedNumber(st base.ColumnType, v segment.Value) (segment.Value, bool) {
+	var f float64
+	switch v.Kind {
+	case segment.KindLong:
+		f = float64(v.Long)
+	case segment.KindDouble, segment.KindFloat:
+		f = v.Double
+	default:
+		return segment.Value{}, false
+	}
+	switch st.Kind {
+	case base.KindLong:
+		if v.Kind == segment.KindLong {
+			return v, true
+		}
+		if math.IsNaN(f) {
+			return segment.Value{}, false
+		}
+		return segment.LongValue(int64(f)), true
+	case base.KindDouble:
+		return segment.DoubleValue(f), true
+	case base.KindFloat:
+		return segment.FloatValue(float32(f)), true
+	}
+	return segment.Value{}, false
 }
 
 // fieldOf is fieldAt that also reports whether rec has the field.

@@ -125,6 +125,8 @@ func TestExistingMetricsRead(t *testing.T) {
 			[]segment.Value{{}, {}, {}}, false},
 		{"existing numbers", inputformat.Record{{Name: "count", Value: "4"}, {Name: "sum", Value: int64(2)}},
 			[]bool{true, true, false}, []segment.Value{segment.LongValue(4), segment.DoubleValue(2), {}}, false},
+		{"double count truncates", inputformat.Record{{Name: "count", Value: 2.7}, {Name: "sum", Value: "1.5"}},
+			[]bool{true, true, false}, []segment.Value{segment.LongValue(2), segment.DoubleValue(1.5), {}}, false},
 		{"existing null is absent", inputformat.Record{{Name: "count", Value: nil}}, []bool{false, false, false},
 			[]segment.Value{{}, {}, {}}, false},
 		{"malformed pair", inputformat.Record{{Name: "first", Value: segment.Value{Kind: segment.KindComplex, Bytes: []byte{1, 2}}}},
