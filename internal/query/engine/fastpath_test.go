@@ -9,24 +9,32 @@ import (
 )
 
 func TestLikePrefix(t *testing.T) {
-	tests := []struct{ pattern, escape, want string }{
-		{"Page Ka%", "", "Page Ka"},
-		{"Page K_a%", "", "Page K"},
-		{"abc", "", "abc"},
-		{"%abc", "", ""},
-		{"_", "", ""},
-		{`a\%b%`, `\`, "a%b"},
-		{`a\_%`, `\`, "a_"},
-		{`a\\%`, `\`, `a\`},
-		{`a\`, `\`, ""}, // ends with the escape: invalid, left to the matcher
-		{"é%", "", "é"},
-		{"a\uFFFDb%", "", ""},
-		{"a\xffb%", "", ""},
-		{"a!%b%", "!", "a%b"},
+	tests := []struct {
+		pattern, escape, want string
+		all                   bool
+	}{
+		{"Page Ka%", "", "Page Ka", true},
+		{"Page Ka%%", "", "Page Ka", true},
+		{"Page Ka%b", "", "Page Ka", false},
+		{"Page Ka%_", "", "Page Ka", false},
+		{"Page K_a%", "", "Page K", false},
+		{"abc", "", "abc", false},
+		{"%abc", "", "", false},
+		{"%", "", "", false},
+		{"_", "", "", false},
+		{`a\%b%`, `\`, "a%b", true},
+		{`a\_%`, `\`, "a_", true},
+		{`a\\%`, `\`, `a\`, true},
+		{`a%\%`, `\`, "a", false},
+		{`a\`, `\`, "", false}, // ends with the escape: invalid, left to the matcher
+		{"é%", "", "é", true},
+		{"a\uFFFDb%", "", "", false},
+		{"a\xffb%", "", "", false},
+		{"a!%b%", "!", "a%b", true},
 	}
 	for _, tc := range tests {
-		if got := likePrefix(tc.pattern, tc.escape); got != tc.want {
-			t.Errorf("likePrefix(%q, %q) = %q, want %q", tc.pattern, tc.escape, got, tc.want)
+		if got, all := likePrefix(tc.pattern, tc.escape); got != tc.want || all != tc.all {
+			t.Errorf("likePrefix(%q, %q) = %q, %v; want %q, %v", tc.pattern, tc.escape, got, all, tc.want, tc.all)
 		}
 	}
 }
@@ -50,6 +58,21 @@ func fastPathRows() [][]segment.Value {
 	return rows
 }
 
+// manyValueRows has a string column of several hundred values (and
+// nulls), so that filters matching many entries read the rows' ids.
+func manyValueRows() [][]segment.Value {
+	var rows [][]segment.Value
+	for i := range 1200 {
+		sv := vS(fmt.Sprintf("Page K%d", i%400))
+		if i%13 == 0 {
+			sv = vN
+		}
+		rows = append(rows, []segment.Value{vL(int64(i) * 1000), sv, vS("p"), vL(int64(i % 30)), vD(float64(i) / 7),
+			vL(int64(i)), vD(float64(i%50) / 100), vF(float32(i))})
+	}
+	return rows
+}
+
 // TestFastPathsMatchRowEngine checks the LIKE prefix range and the closed
 // range numeric loop against the row engine, with and without null rows.
 func TestFastPathsMatchRowEngine(t *testing.T) {
@@ -63,6 +86,12 @@ func TestFastPathsMatchRowEngine(t *testing.T) {
 		`{"type":"like","dimension":"s","pattern":"Page Ka\u00ff%"}`,
 		`{"type":"like","dimension":"s","pattern":"zzz%"}`,
 		`{"type":"like","dimension":"m","pattern":"Page K%"}`,
+		`{"type":"like","dimension":"s","pattern":"Page K1%"}`,
+		`{"type":"like","dimension":"s","pattern":"%7"}`,
+		`{"type":"bound","dimension":"s","lower":"Page K100","upper":"Page K250"}`,
+		`{"type":"regex","dimension":"s","pattern":"[02468]$"}`,
+		`{"type":"expression","expression":"nvl(s, 'Page K1') == 'Page K1'"}`,
+		`{"type":"in","dimension":"s","values":["Page K1","Page K2",null]}`,
 		`{"type":"bound","dimension":"d","lower":"0.05","upper":"0.07","ordering":"numeric"}`,
 		`{"type":"bound","dimension":"d","lower":"0.05","lowerStrict":true,"upper":"0.07","upperStrict":true,"ordering":"numeric"}`,
 		`{"type":"bound","dimension":"d","lower":"0","ordering":"numeric"}`,
@@ -88,7 +117,7 @@ func TestFastPathsMatchRowEngine(t *testing.T) {
 		`{"type":"and","fields":[{"type":"in","dimension":"l","values":["3","24",null]},{"type":"selector","dimension":"y","value":"0.05"},{"type":"equals","column":"f","matchValueType":"FLOAT","matchValue":0.5}]}`,
 		`{"type":"and","fields":[{"type":"bound","dimension":"x","lower":"0","ordering":"numeric"},{"type":"or","fields":[{"type":"selector","dimension":"s","value":"a"},{"type":"bound","dimension":"d","upper":"0","ordering":"numeric"}]}]}`,
 	}
-	segs := map[string][][]segment.Value{"no nulls": fastPathRows(), "nulls": handRows()}
+	segs := map[string][][]segment.Value{"no nulls": fastPathRows(), "nulls": handRows(), "many values": manyValueRows()}
 	for name, rows := range segs {
 		seg := buildSegment(t, testSchema, rows)
 		ref := segmentRows(t, seg)

@@ -364,7 +364,7 @@ func (e *filterEval) dictLeaf(f filter.Filter, m filter.Matcher, s *stringSource
 			// Only the entries starting with the pattern's literal prefix
 			// can match, and they are one id range of the sorted
 			// dictionary; the null entry is evaluated on its own.
-			if prefix := likePrefix(lf.Pattern, lf.Escape); prefix != "" {
+			if prefix, all := likePrefix(lf.Pattern, lf.Escape); prefix != "" {
 				if d.hasNull {
 					eval(0)
 					from = 1
@@ -372,6 +372,12 @@ func (e *filterEval) dictLeaf(f filter.Filter, m filter.Matcher, s *stringSource
 				lo, _ := s.col.IndexOf(prefix)
 				hi, _ := s.col.IndexOf(prefixEnd(prefix))
 				from, to = max(from, lo), min(to, hi)
+				if all { // "prefix%": every entry of the range matches
+					for id := from; id < to; id++ {
+						trueIDs = append(trueIDs, id)
+					}
+					from = to
+				}
 			}
 		}
 		for id := from; id < to; id++ {
@@ -403,32 +409,34 @@ func (e *filterEval) dictLeaf(f filter.Filter, m filter.Matcher, s *stringSource
 // likePrefix returns the literal text a LIKE pattern's matches start with
 // (up to its first unescaped wildcard), or "" when there is none or it could
 // match other bytes (a literal U+FFFD, which the pattern's regular expression
-// also matches on invalid UTF-8).
-func likePrefix(pattern, escape string) string {
+// also matches on invalid UTF-8). all reports that the rest of the pattern
+// is only '%' wildcards, so that every string with the prefix matches.
+func likePrefix(pattern, escape string) (prefix string, all bool) {
 	var esc rune = -1
 	if escape != "" {
 		esc, _ = utf8.DecodeRuneInString(escape)
 	}
 	var b strings.Builder
 	escaped := false
-	for _, r := range pattern {
+	for at, r := range pattern {
 		switch {
 		case r == utf8.RuneError:
-			return ""
+			return "", false
 		case escaped:
 			escaped = false
 		case r == esc:
 			escaped = true
 			continue
 		case r == '%' || r == '_':
-			return b.String()
+			rest := pattern[at:]
+			return b.String(), b.Len() > 0 && strings.Trim(rest, "%") == "" && esc != '%'
 		}
 		b.WriteRune(r)
 	}
 	if escaped {
-		return "" // a bad pattern: the matcher reports it
+		return "", false // a bad pattern: the matcher reports it
 	}
-	return b.String()
+	return b.String(), false
 }
 
 // prefixEnd returns the least string above every string starting with the
