@@ -145,3 +145,45 @@ func TestFastPathsMatchRowEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockBucketsMatchRowEngine runs bucketed queries over several blocks,
+// where whole blocks are assigned to one bucket from their bounding times.
+func TestBlockBucketsMatchRowEngine(t *testing.T) {
+	var rows [][]segment.Value
+	tm := int64(0)
+	for i := range 5*segment.BlockSize + 123 {
+		// Mostly 1 s apart, with jumps so that buckets start inside
+		// blocks, at block edges and span several blocks.
+		switch {
+		case i%3000 == 2999:
+			tm += 2 * 3_600_000
+		case i == 2*segment.BlockSize:
+			// Empty days, then a day starting at a block's first row.
+			tm = (tm/86_400_000 + 3) * 86_400_000
+		default:
+			tm += 1000
+		}
+		rows = append(rows, []segment.Value{vL(tm), vS(fmt.Sprint("v", i%7)), vN, vL(int64(i % 100)), vD(float64(i)),
+			vL(int64(i)), vD(1), vF(1)})
+	}
+	seg := buildSegment(t, testSchema, rows)
+	ref := segmentRows(t, seg)
+	for _, gran := range []string{`"minute"`, `"hour"`, `"day"`, `{"type":"period","period":"PT7M"}`, `{"type":"duration","duration":1800000,"origin":"1970-01-01T00:13:00Z"}`} {
+		for _, f := range []string{`null`, `{"type":"bound","dimension":"l","lower":"97","ordering":"numeric"}`, `{"type":"selector","dimension":"s","value":"v3"}`} {
+			for _, iv := range []string{`["1970/1971"]`, `["1970-01-01T01:10/1970-01-04T09:00"]`} {
+				ts := fmt.Sprintf(`{"queryType":"timeseries","dataSource":"t","intervals":%s,"granularity":%s,"filter":%s,
+					"aggregations":[{"type":"count","name":"c"},{"type":"longSum","name":"x","fieldName":"x"}]}`, iv, gran, f)
+				q := mustDecode(t, ts)
+				if got, want := canon(run(t, q, seg).Timeseries), canon(reference(t, q, ref, nil).Timeseries); got != want {
+					t.Errorf("timeseries %s %s %s: got %s, want %s", gran, f, iv, got, want)
+				}
+				gb := fmt.Sprintf(`{"queryType":"groupBy","dataSource":"t","intervals":%s,"granularity":%s,"filter":%s,"dimensions":["s"],
+					"aggregations":[{"type":"count","name":"c"},{"type":"doubleSum","name":"d","fieldName":"d"}]}`, iv, gran, f)
+				q = mustDecode(t, gb)
+				if got, want := sortedGroupBy(run(t, q, seg).GroupBy), sortedGroupBy(reference(t, q, ref, nil).GroupBy); got != want {
+					t.Errorf("groupBy %s %s %s: got %s, want %s", gran, f, iv, got, want)
+				}
+			}
+		}
+	}
+}

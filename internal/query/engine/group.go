@@ -27,6 +27,14 @@ type bucketer struct {
 	lastT    int64
 	any      bool
 	lastSpan struct{ start, n, i int }
+	// lazyLast: lastT is not set yet but is the time of row lastSpan.i of
+	// block lastSpan (read by span).
+	lazyLast bool
+	// tcol reads single times to bound a block's (nil when __time is not
+	// a stored long column); rows is the segment's row count.
+	tcol segment.LongColumn
+	rows int
+	one  [1]int64
 }
 
 func newBucketer(p *plan, g granularity.Granularity) (*bucketer, error) {
@@ -36,6 +44,9 @@ func newBucketer(p *plan, g granularity.Granularity) (*bucketer, error) {
 		return nil, err
 	}
 	b.time = ts
+	if ls, ok := ts.(*longSource); ok {
+		b.tcol, b.rows = ls.col, p.rows
+	}
 	if b.all {
 		b.starts = []int64{0}
 	}
@@ -56,11 +67,33 @@ func (b *bucketer) assign(start, n int, sel []int32) (groups []int32, one int32,
 		b.lastSpan.start, b.lastSpan.n, b.lastSpan.i = start, n, int(sel[len(sel)-1])
 		return nil, 0, nil
 	}
+	if b.any && b.tcol != nil {
+		// Times are sorted: the block's rows lie between its first row's
+		// time and the next block's first row's. When those share a
+		// bucket, so do the selected rows, and the block's times need not
+		// be decoded.
+		lo, hi := b.timeAt(start), b.timeAt(start+n)
+		last := len(b.starts) - 1
+		if lo >= b.starts[last] && hi < b.curEnd {
+			b.setLast(start, n, sel)
+			return nil, int32(last), nil
+		}
+		if lo >= b.curEnd {
+			s := b.g.Floor(lo)
+			if e := b.g.Next(s); hi < e {
+				b.starts = append(b.starts, s)
+				b.curEnd = e
+				b.setLast(start, n, sel)
+				return nil, int32(len(b.starts) - 1), nil
+			}
+		}
+	}
 	v, err := b.time.load(start, n)
 	if err != nil {
 		return nil, 0, err
 	}
 	ts := v.longs
+	b.lazyLast = false
 	if !b.any {
 		b.firstT, b.any = ts[sel[0]], true
 	}
@@ -81,12 +114,27 @@ func (b *bucketer) assign(start, n int, sel []int32) (groups []int32, one int32,
 	return out, 0, nil
 }
 
+// timeAt returns the time of row (the column's maximum past the last row).
+func (b *bucketer) timeAt(row int) int64 {
+	if row >= b.rows {
+		return b.tcol.Max()
+	}
+	b.tcol.Read(row, b.one[:])
+	return b.one[0]
+}
+
+// setLast records the block's last selected row as the last row so far.
+func (b *bucketer) setLast(start, n int, sel []int32) {
+	b.lastSpan.start, b.lastSpan.n, b.lastSpan.i = start, n, int(sel[len(sel)-1])
+	b.lazyLast = true
+}
+
 // span returns the first and last selected row times (after all blocks).
 func (b *bucketer) span() (lo, hi int64, ok bool, err error) {
 	if !b.any {
 		return 0, 0, false, nil
 	}
-	if b.all {
+	if b.all || b.lazyLast {
 		v, err := b.time.load(b.lastSpan.start, b.lastSpan.n)
 		if err != nil {
 			return 0, 0, false, err
