@@ -24,6 +24,39 @@ type numPred struct {
 	ranged bool
 	lo, hi float64
 	nanHit bool // p64(NaN), the same for every NaN
+	// ilo..ihi is lo..hi for long values (compared as float64), when
+	// intOK.
+	ilo, ihi int64
+	intOK    bool
+}
+
+// withIntRange sets the predicate's integer bounds from its closed range.
+// Converting a long to float64 is monotonic, so the longs whose float64 is
+// in [lo, hi] are an integer range; its ends are exact when the rounded
+// bounds lie within ±2^53 (or are infinite).
+func (np numPred) withIntRange() numPred {
+	if !np.ranged {
+		return np
+	}
+	const exact = 1 << 53
+	end := func(f float64, inf int64) (int64, bool) {
+		switch {
+		case math.IsInf(f, 0):
+			return inf, true
+		case f >= -exact && f <= exact:
+			return int64(f), true
+		}
+		return 0, false
+	}
+	var okLo, okHi bool
+	if math.IsInf(np.lo, 1) || math.IsInf(np.hi, -1) {
+		np.ilo, np.ihi, np.intOK = 1, 0, true // empty
+		return np
+	}
+	np.ilo, okLo = end(math.Ceil(np.lo), math.MinInt64)
+	np.ihi, okHi = end(math.Floor(np.hi), math.MaxInt64)
+	np.intOK = okLo && okHi
+	return np
 }
 
 // closedRange returns the closed bounds equivalent, for non-NaN values, to
@@ -158,7 +191,7 @@ func numericPred(f filter.Filter) (numPred, bool) {
 			np.lo, np.hi, np.ranged = closedRange(lp, f.LowerStrict, hp, f.UpperStrict)
 		}
 		np.nanHit = p(math.NaN())
-		return np, true
+		return np.withIntRange(), true
 	case *filter.Range:
 		if !f.MatchValueType.IsNumeric() {
 			return numPred{}, false
@@ -192,7 +225,7 @@ func numericPred(f filter.Filter) (numPred, bool) {
 		}
 		np.lo, np.hi, np.ranged = closedRange(lp, f.LowerOpen, hp, f.UpperOpen)
 		np.nanHit = p(math.NaN())
-		return np, true
+		return np.withIntRange(), true
 	case *filter.Equals:
 		if f.MatchValueType.Kind == base.KindArray {
 			return numPred{}, false
@@ -300,6 +333,24 @@ func (np *numPred) narrow(v *vec, sel []int32) []int32 {
 	switch v.kind {
 	case vecLong:
 		xs := v.longs
+		if np.intOK {
+			if np.ilo > np.ihi {
+				return sel[:0]
+			}
+			base, span := uint64(np.ilo), uint64(np.ihi)-uint64(np.ilo)
+			if len(sel) == v.n { // the whole block: offsets 0..n-1
+				for i, x := range xs[:len(sel)] {
+					sel[k] = int32(i)
+					k += b2i(uint64(x)-base <= span)
+				}
+				return sel[:k]
+			}
+			for _, i := range sel {
+				sel[k] = i
+				k += b2i(uint64(xs[i])-base <= span)
+			}
+			return sel[:k]
+		}
 		for _, i := range sel {
 			x := float64(xs[i])
 			sel[k] = i
@@ -307,6 +358,13 @@ func (np *numPred) narrow(v *vec, sel []int32) []int32 {
 		}
 	case vecDouble:
 		xs := v.doubles
+		if len(sel) == v.n && nan == 0 { // the whole block: offsets 0..n-1
+			for i, x := range xs[:len(sel)] {
+				sel[k] = int32(i)
+				k += b2i(x >= lo) & b2i(x <= hi)
+			}
+			return sel[:k]
+		}
 		for _, i := range sel {
 			x := xs[i]
 			sel[k] = i
