@@ -171,11 +171,21 @@ func TestBlockBucketsMatchRowEngine(t *testing.T) {
 		default:
 			tm += 1000
 		}
-		rows = append(rows, []segment.Value{vL(tm), vS(fmt.Sprint("v", i%7)), vN, vL(int64(i % 100)), vD(float64(i)),
+		rows = append(rows, []segment.Value{vL(tm), vS(fmt.Sprint("v", (i/3000)%7)), vN, vL(int64(i % 100)), vD(float64(i)),
 			vL(int64(i)), vD(1), vF(1)})
 	}
 	seg := buildSegment(t, testSchema, rows)
 	ref := segmentRows(t, seg)
+	// Identity grouping (one dictionary dimension, granularity all) over
+	// the blocks, marking keys until all are seen.
+	for _, f := range []string{`null`, `{"type":"bound","dimension":"l","lower":"97","ordering":"numeric"}`} {
+		gb := fmt.Sprintf(`{"queryType":"groupBy","dataSource":"t","intervals":["1970/1971"],"granularity":"all","filter":%s,"dimensions":["s"],
+			"aggregations":[{"type":"count","name":"c"}]}`, f)
+		q := mustDecode(t, gb)
+		if got, want := sortedGroupBy(run(t, q, seg).GroupBy), sortedGroupBy(reference(t, q, ref, nil).GroupBy); got != want {
+			t.Errorf("groupBy all %s: got %s, want %s", f, got, want)
+		}
+	}
 	for _, gran := range []string{`"minute"`, `"hour"`, `"day"`, `{"type":"period","period":"PT7M"}`, `{"type":"duration","duration":1800000,"origin":"1970-01-01T00:13:00Z"}`} {
 		for _, f := range []string{`null`, `{"type":"bound","dimension":"l","lower":"97","ordering":"numeric"}`, `{"type":"selector","dimension":"s","value":"v3"}`} {
 			for _, iv := range []string{`["1970/1971"]`, `["1970-01-01T01:10/1970-01-04T09:00"]`} {

@@ -702,8 +702,11 @@ func (g *grouper) run() error {
 				for _, k := range groups {
 					g.present[k] = true
 				}
-				if len(g.present) <= 1024 {
-					g.allPresent = !slices.Contains(g.present, false)
+				if keys := g.present; len(keys) <= 1024 {
+					if d := g.dims[0]; d.kind == dimDirect && !d.ss.d.hasNull {
+						keys = keys[:len(keys)-1] // the null key, which ids never are
+					}
+					g.allPresent = !slices.Contains(keys, false)
 				}
 			}
 		} else {
