@@ -10,6 +10,7 @@ import (
 	"github.com/dryaddb/dryad/internal/granularity"
 	"github.com/dryaddb/dryad/internal/query/dimension"
 	"github.com/dryaddb/dryad/internal/query/result"
+	"github.com/dryaddb/dryad/internal/query/value"
 	"github.com/dryaddb/dryad/internal/segment"
 )
 
@@ -353,7 +354,7 @@ func (r *dimReader) keys(start, n int, sel []int32) (keys, offs []int32, err err
 			}
 			multi = multi || len(x) > 1
 			for _, s := range x {
-				keys = append(keys, r.keyOf(castTo(s, r.spec.OutputType)))
+				keys = append(keys, r.keyOf(value.Cast(s, r.spec.OutputType)))
 			}
 		case []any:
 			if len(x) == 0 {
@@ -362,10 +363,10 @@ func (r *dimReader) keys(start, n int, sel []int32) (keys, offs []int32, err err
 			}
 			multi = multi || len(x) > 1
 			for _, e := range x {
-				keys = append(keys, r.keyOf(castTo(e, r.spec.OutputType)))
+				keys = append(keys, r.keyOf(value.Cast(e, r.spec.OutputType)))
 			}
 		default:
-			keys = append(keys, r.keyOf(castTo(raw, r.spec.OutputType)))
+			keys = append(keys, r.keyOf(value.Cast(raw, r.spec.OutputType)))
 		}
 		offs = append(offs, int32(len(keys)))
 	}
@@ -404,7 +405,7 @@ func (r *dimReader) numericKeys(v *vec, sel []int32, keys []int32) []int32 {
 		}
 		k, ok := r.numIdx[bits]
 		if !ok {
-			k = r.keyOf(castTo(v.at(int(i)), r.spec.OutputType))
+			k = r.keyOf(value.Cast(v.at(int(i)), r.spec.OutputType))
 			r.numIdx[bits] = k
 		}
 		keys = append(keys, k)
@@ -422,7 +423,7 @@ func dimValues(raw any, t base.ColumnType) []any {
 		}
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = castTo(e, t)
+			out[i] = value.Cast(e, t)
 		}
 		return out
 	case []any:
@@ -431,11 +432,11 @@ func dimValues(raw any, t base.ColumnType) []any {
 		}
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = castTo(e, t)
+			out[i] = value.Cast(e, t)
 		}
 		return out
 	}
-	return []any{castTo(raw, t)}
+	return []any{value.Cast(raw, t)}
 }
 
 // mapKey makes a comparable map key of a dimension value.

@@ -600,7 +600,7 @@ func (s *virtualSource) evalWith(b expr.RowBindings) any {
 	if err != nil || out.Null {
 		return nil
 	}
-	return castTo(out.Any(), s.vc.OutputType)
+	return value.Cast(out.Any(), s.vc.OutputType)
 }
 
 // oneBinding binds one column to one value.
@@ -634,49 +634,6 @@ type planRow struct {
 }
 
 func (r *planRow) Value(name string) any { return r.p.valueAt(name, r.start, r.n, r.i) }
-
-// castTo converts a value to a column type (zero type: unchanged), as
-// virtual columns and dimension output types do.
-func castTo(v any, t base.ColumnType) any {
-	if v == nil {
-		return nil
-	}
-	switch t.Kind {
-	case base.KindString:
-		switch x := v.(type) {
-		case []string:
-			return x
-		case []any:
-			out := make([]string, 0, len(x))
-			for _, e := range x {
-				if s, ok := value.ToString(e); ok {
-					out = append(out, s)
-				}
-			}
-			return out
-		}
-		if s, ok := value.ToString(v); ok {
-			return s
-		}
-		return nil
-	case base.KindLong:
-		if n, ok := value.ToInt64(v); ok {
-			return n
-		}
-		return nil
-	case base.KindDouble:
-		if f, ok := value.ToFloat64(v); ok {
-			return f
-		}
-		return nil
-	case base.KindFloat:
-		if f, ok := value.ToFloat64(v); ok {
-			return float32(f)
-		}
-		return nil
-	}
-	return v
-}
 
 // scalar reduces a multi-value row to its only value (nil otherwise), as
 // aggregators read multi-value inputs.

@@ -162,7 +162,7 @@ func fillCast(res *expr.Vector, n int, t base.ColumnType, out *vec) {
 			out.anys[i] = nil
 			continue
 		}
-		out.anys[i] = castTo(v.Any(), t)
+		out.anys[i] = value.Cast(v.Any(), t)
 	}
 }
 

@@ -107,6 +107,6 @@ func liftExt(f aggregation.Factory) lifter {
 		if err != nil || out.Null {
 			return nil
 		}
-		return conv(castTo(out.Any(), t))
+		return conv(value.Cast(out.Any(), t))
 	}
 }

@@ -277,7 +277,7 @@ func Unnest(ctx context.Context, d *query.UnnestDataSource, baseCols []string, r
 	}
 	var out []value.Row
 	emit := func(r value.Row, e expr.Value) {
-		u := unnestRow{r, vc.Name, castTo(e.Any(), elemType)}
+		u := unnestRow{r, vc.Name, value.Cast(e.Any(), elemType)}
 		if filter.Matches(m, u) {
 			out = append(out, u)
 		}

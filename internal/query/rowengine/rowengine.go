@@ -86,55 +86,13 @@ func (v view) Value(name string) any {
 	if err != nil || out.Null {
 		return nil
 	}
-	return castTo(out.Any(), v.p.vcType[name])
+	return value.Cast(out.Any(), v.p.vcType[name])
 }
 
 type exprRow struct{ v view }
 
 // Value implements the row interface.
 func (e exprRow) Value(name string) expr.Value { return expr.FromAny(e.v.Value(name)) }
-
-// castTo converts a value to a column type (zero type: unchanged).
-func castTo(v any, t base.ColumnType) any {
-	if v == nil {
-		return nil
-	}
-	switch t.Kind {
-	case base.KindString:
-		switch x := v.(type) {
-		case []string:
-			return x
-		case []any:
-			out := make([]string, 0, len(x))
-			for _, e := range x {
-				if s, ok := value.ToString(e); ok {
-					out = append(out, s)
-				}
-			}
-			return out
-		}
-		if s, ok := value.ToString(v); ok {
-			return s
-		}
-		return nil
-	case base.KindLong:
-		if n, ok := value.ToInt64(v); ok {
-			return n
-		}
-		return nil
-	case base.KindDouble:
-		if f, ok := value.ToFloat64(v); ok {
-			return f
-		}
-		return nil
-	case base.KindFloat:
-		if f, ok := value.ToFloat64(v); ok {
-			return float32(f)
-		}
-		return nil
-	}
-	return v
-}
 
 func rowTime(r value.Row) int64 {
 	t, _ := value.ToInt64(r.Value(base.TimeColumn))
@@ -295,7 +253,7 @@ func dimValues(s dimension.Spec, v view) []any {
 		vals = []any{raw}
 	}
 	for i, e := range vals {
-		vals[i] = castTo(e, s.OutputType)
+		vals[i] = value.Cast(e, s.OutputType)
 	}
 	return vals
 }

@@ -134,15 +134,15 @@ func TestCastAndKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		ct, _ := parseType(tt.typ)
-		got := castTo(tt.in, ct)
+		got := value.Cast(tt.in, ct)
 		if ss, ok := got.([]string); ok {
 			if strings.Join(ss, ",") != strings.Join(tt.want.([]string), ",") {
-				t.Errorf("castTo(%v, %s) = %v", tt.in, tt.typ, got)
+				t.Errorf("value.Cast(%v, %s) = %v", tt.in, tt.typ, got)
 			}
 			continue
 		}
 		if got != tt.want {
-			t.Errorf("castTo(%v, %s) = %#v, want %#v", tt.in, tt.typ, got, tt.want)
+			t.Errorf("value.Cast(%v, %s) = %#v, want %#v", tt.in, tt.typ, got, tt.want)
 		}
 	}
 	if mapKey([]any{"a"}) != mapKey([]any{"a"}) || mapKey(1.0) == mapKey(int64(1)) {

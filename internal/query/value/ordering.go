@@ -223,3 +223,48 @@ func compareVersion(a, b string) int {
 	}
 	return strings.Compare(a, b)
 }
+
+// Cast converts a value to a column type (a zero type leaves it unchanged),
+// as virtual columns and dimension output types do: STRING keeps
+// multi-value rows (an array becomes its string elements), numbers convert
+// as ToInt64/ToFloat64, and what does not convert is null.
+func Cast(v any, t base.ColumnType) any {
+	if v == nil {
+		return nil
+	}
+	switch t.Kind {
+	case base.KindString:
+		switch x := v.(type) {
+		case []string:
+			return x
+		case []any:
+			out := make([]string, 0, len(x))
+			for _, e := range x {
+				if s, ok := ToString(e); ok {
+					out = append(out, s)
+				}
+			}
+			return out
+		}
+		if s, ok := ToString(v); ok {
+			return s
+		}
+		return nil
+	case base.KindLong:
+		if n, ok := ToInt64(v); ok {
+			return n
+		}
+		return nil
+	case base.KindDouble:
+		if f, ok := ToFloat64(v); ok {
+			return f
+		}
+		return nil
+	case base.KindFloat:
+		if f, ok := ToFloat64(v); ok {
+			return float32(f)
+		}
+		return nil
+	}
+	return v
+}
