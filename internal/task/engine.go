@@ -238,6 +238,29 @@ type builtPart struct {
 	ix    *rollupIndex
 	rows  []int32 // nil: all rows of ix
 	shard base.ShardSpec
+	// parked are spill files holding more of the part's rows (ix, when not
+	// nil, holds the rest): a closed dynamic segment is kept on disk until
+	// it is written, so memory does not grow with the input.
+	parked []string
+}
+
+// load merges the part's parked spill files and in-memory rows into one
+// index (re-applying rollup), as openSeg.close does.
+func (pt *builtPart) load(p *prepared) (*rollupIndex, error) {
+	if len(pt.parked) == 0 {
+		return pt.ix, nil
+	}
+	m := p.newIndex()
+	if err := mergeSpills(m, pt.parked); err != nil {
+		return nil, err
+	}
+	if pt.ix != nil {
+		if err := m.mergeFrom(pt.ix); err != nil {
+			return nil, err
+		}
+	}
+	pt.ix, pt.parked = m, nil
+	return m, nil
 }
 
 // openSeg is a segment being built: an in-memory index and the spill files
@@ -364,6 +387,28 @@ func (s *segSet) closeAll() ([]builtPart, error) {
 	return parts, nil
 }
 
+// detachAll closes every open segment without merging its spill files:
+// each becomes a part holding its spill files and its in-memory rows (nil
+// when it has none), in chunk order of first appearance.
+func (s *segSet) detachAll() []builtPart {
+	var parts []builtPart
+	for _, st := range s.order {
+		o := s.open[st]
+		pt := builtPart{chunk: o.chunk, parked: o.spills}
+		if o.ix.numRows() > 0 {
+			pt.ix = o.ix
+		}
+		if pt.ix != nil || len(pt.parked) > 0 {
+			parts = append(parts, pt)
+		}
+		o.spills = nil
+	}
+	clear(s.open)
+	s.order = s.order[:0]
+	s.memRow = 0
+	return parts
+}
+
 // dynamicSink is Druid's appenderator for dynamic partitioning: one open
 // segment per time chunk; after a row makes its segment reach
 // maxRowsPerSegment, or the open segments together reach maxTotalRows, every
@@ -402,13 +447,43 @@ func (s *dynamicSink) add(r *parsedRow) error {
 	return nil
 }
 
+// finish closes the open segments. A segment's spill files are not merged
+// now but when the segment is written (builtPart.load), one segment at a
+// time; and once the closed segments of all the task's sinks hold
+// maxRowsInMemory rows in memory, their in-memory rows are parked in spill
+// files too (Druid pushes closed segments at once; dryad writes them when
+// the task publishes). Memory thus stays bounded however large the input.
 func (s *dynamicSink) finish() error {
-	parts, err := s.segs.closeAll()
-	if err != nil {
-		return err
+	sp := s.segs.p.spill
+	for _, pt := range s.segs.detachAll() {
+		if pt.ix != nil {
+			sp.closed.Add(int64(pt.ix.numRows()))
+		}
+		s.parts = append(s.parts, pt)
 	}
-	s.parts = append(s.parts, parts...)
 	s.total = 0
+	if sp.closed.Load() >= sp.maxRows {
+		return s.park()
+	}
+	return nil
+}
+
+// park writes the in-memory rows of the sink's closed segments to spill
+// files.
+func (s *dynamicSink) park() error {
+	p := s.segs.p
+	for i := range s.parts {
+		pt := &s.parts[i]
+		if pt.ix == nil {
+			continue
+		}
+		path, err := p.spill.write(p, pt.ix, pt.chunk)
+		if err != nil {
+			return err
+		}
+		p.spill.closed.Add(-int64(pt.ix.numRows()))
+		pt.ix, pt.parked = nil, append(pt.parked, path)
+	}
 	return nil
 }
 
@@ -1005,12 +1080,17 @@ func buildAndPublish(ctx context.Context, env *engineEnv, t *ingest.Task, p *pre
 	}()
 	manifest := env.manifest
 	var segs []base.DataSegment
-	for _, pt := range parts {
+	for i := range parts {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
+		pt := &parts[i]
+		if _, err := pt.load(p); err != nil {
+			return res, err
+		}
 		vc := versions[pt.chunk.Start]
-		ds, file, err := writeSegment(env.workDir, "", p, pt, vc.version)
+		ds, file, err := writeSegment(env.workDir, "", p, *pt, vc.version)
+		pt.ix = nil // written: let it go before the next part is read back
 		if err != nil {
 			return res, err
 		}

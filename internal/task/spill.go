@@ -23,6 +23,9 @@ type spiller struct {
 	maxBytes int64 // <= 0: no limit
 	n        atomic.Int64
 	persists atomic.Int64
+	// closed counts the rows of closed segments the task's dynamic sinks
+	// hold in memory until publishing (see dynamicSink.park).
+	closed atomic.Int64
 }
 
 func newSpiller(dir string, t *ingest.TuningConfig) *spiller {
@@ -47,8 +50,18 @@ func (sp *spiller) over(rows, bytes int64) bool {
 	return rows >= sp.maxRows || (sp.maxBytes > 0 && bytes >= sp.maxBytes)
 }
 
-// persist writes ix to a new spill file and returns its path.
+// persist writes ix to a new spill file and returns its path: an
+// intermediate persist, counted as Druid counts them.
 func (sp *spiller) persist(p *prepared, ix *rollupIndex, chunk base.Interval) (string, error) {
+	path, err := sp.write(p, ix, chunk)
+	if err == nil {
+		sp.persists.Add(1)
+	}
+	return path, err
+}
+
+// write writes ix to a new spill file and returns its path.
+func (sp *spiller) write(p *prepared, ix *rollupIndex, chunk base.Interval) (string, error) {
 	if err := os.MkdirAll(sp.dir, 0o755); err != nil {
 		return "", base.Errorf(base.ClassUnavailable, "spill directory %s: %w", sp.dir, err)
 	}
@@ -57,7 +70,6 @@ func (sp *spiller) persist(p *prepared, ix *rollupIndex, chunk base.Interval) (s
 	if err != nil {
 		return "", err
 	}
-	sp.persists.Add(1)
 	return path, nil
 }
 
