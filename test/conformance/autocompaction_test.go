@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -275,52 +273,8 @@ func TestAutoCompactionConformance(t *testing.T) {
 		fmt.Fprintf(&report, "%s: %d passed, %d failed, %d skipped\n", sc.name, p, f, s)
 		all = append(all, outs...)
 	}
-	var p, f, s int
-	var passing []string
-	for _, o := range all {
-		switch o.status {
-		case "pass":
-			p++
-			passing = append(passing, o.key)
-		case "fail":
-			f++
-		default:
-			s++
-		}
-	}
-	fmt.Fprintf(&report, "auto-compaction conformance: %d passed, %d failed, %d skipped (%v)\n", p, f, s, time.Since(began).Round(time.Millisecond))
-	fmt.Print(report.String())
-
-	baselinePath := filepath.Join("testdata", "autocompaction_baseline.txt")
-	sort.Strings(passing)
-	if os.Getenv("DRYAD_CONFORMANCE_UPDATE") != "" {
-		content := "# Auto-compaction conformance cases that pass; a listed case that stops passing fails the test.\n" +
-			"# Regenerate with DRYAD_CONFORMANCE_UPDATE=1 go test ./test/conformance -run TestAutoCompactionConformance\n" +
-			strings.Join(passing, "\n") + "\n"
-		if err := os.WriteFile(baselinePath, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	raw, err := os.ReadFile(baselinePath)
-	if err != nil {
-		t.Fatalf("reading the baseline: %v", err)
-	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if !slices.Contains(passing, line) {
-			reason := "not run"
-			for _, o := range all {
-				if o.key == line {
-					reason = o.status + ": " + o.reason
-				}
-			}
-			t.Errorf("regression: baseline case %s no longer passes (%s)", line, reason)
-		}
-	}
+	summarize(t, &report, "auto-compaction conformance", began, all, "autocompaction_baseline.txt",
+		"go test ./test/conformance -run TestAutoCompactionConformance")
 }
 
 // runAutoScenario plays one scenario on datasource

@@ -333,6 +333,16 @@ func TestConformance(t *testing.T) {
 		}
 		all = append(all, outs...)
 	}
+	summarize(t, &report, "conformance", began, all, "baseline.txt", "go test ./test/conformance")
+}
+
+// summarize totals outcomes into report's last line, prints the report,
+// and checks the passing cases against testdata/<baselineFile> — a listed
+// case that no longer passes fails the test — or, with
+// DRYAD_CONFORMANCE_UPDATE set, rewrites that file (regenerate is the
+// command its header names).
+func summarize(t *testing.T, report *strings.Builder, label string, began time.Time, all []outcome, baselineFile, regenerate string) {
+	t.Helper()
 	var p, f, s int
 	var passing []string
 	for _, o := range all {
@@ -346,14 +356,14 @@ func TestConformance(t *testing.T) {
 			s++
 		}
 	}
-	fmt.Fprintf(&report, "conformance: %d passed, %d failed, %d skipped (%v)\n", p, f, s, time.Since(began).Round(time.Millisecond))
+	fmt.Fprintf(report, "%s: %d passed, %d failed, %d skipped (%v)\n", label, p, f, s, time.Since(began).Round(time.Millisecond))
 	fmt.Print(report.String())
 
-	baselinePath := filepath.Join("testdata", "baseline.txt")
+	baselinePath := filepath.Join("testdata", baselineFile)
 	sort.Strings(passing)
 	if os.Getenv("DRYAD_CONFORMANCE_UPDATE") != "" {
-		content := "# Conformance cases that pass; a listed case that stops passing fails the test.\n" +
-			"# Regenerate with DRYAD_CONFORMANCE_UPDATE=1 go test ./test/conformance\n" + strings.Join(passing, "\n") + "\n"
+		content := "# " + strings.ToUpper(label[:1]) + label[1:] + " cases that pass; a listed case that stops passing fails the test.\n" +
+			"# Regenerate with DRYAD_CONFORMANCE_UPDATE=1 " + regenerate + "\n" + strings.Join(passing, "\n") + "\n"
 		if err := os.WriteFile(baselinePath, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
