@@ -840,6 +840,38 @@ func toDoubleInput(v segment.Value) (float64, bool) {
 	return 0, false
 }
 
+// doublesSketch is what the quantiles and KLL sketches have in common:
+// updates with doubles.
+type doublesSketch interface {
+	Update(float64)
+}
+
+// updateDoubles feeds v to the sketch sk returns (created on first use):
+// a number or numeric string is one update, an array each numeric element,
+// and a stored or base64 sketch of the spec's family is decoded and handed
+// to merge.
+func updateDoubles[S doublesSketch](spec *sketchSpec, sk func() S, merge func(any), v segment.Value) error {
+	if f, ok := toDoubleInput(v); ok {
+		sk().Update(f)
+		return nil
+	}
+	switch v.Kind {
+	case segment.KindComplex, segment.KindString:
+		d, err := spec.decodeInput(v)
+		if err != nil {
+			return err
+		}
+		merge(d)
+	case segment.KindArray:
+		for _, e := range v.Elems {
+			if f, ok := toDoubleInput(e); ok {
+				sk().Update(f)
+			}
+		}
+	}
+	return nil
+}
+
 type quantilesState struct {
 	spec *sketchSpec
 	q    *quantiles.Sketch
@@ -853,26 +885,7 @@ func (st *quantilesState) sk() *quantiles.Sketch {
 }
 
 func (st *quantilesState) update(in []segment.Value, _ *[]byte) error {
-	v := in[0]
-	if f, ok := toDoubleInput(v); ok {
-		st.sk().Update(f)
-		return nil
-	}
-	switch v.Kind {
-	case segment.KindComplex, segment.KindString:
-		d, err := st.spec.decodeInput(v)
-		if err != nil {
-			return err
-		}
-		st.mergeObj(d)
-	case segment.KindArray:
-		for _, e := range v.Elems {
-			if f, ok := toDoubleInput(e); ok {
-				st.sk().Update(f)
-			}
-		}
-	}
-	return nil
+	return updateDoubles(st.spec, st.sk, st.mergeObj, in[0])
 }
 
 func (st *quantilesState) mergeObj(v any) {
@@ -927,26 +940,7 @@ func (st *kllState) sk() *sketch.KLL {
 }
 
 func (st *kllState) update(in []segment.Value, _ *[]byte) error {
-	v := in[0]
-	if f, ok := toDoubleInput(v); ok {
-		st.sk().Update(f)
-		return nil
-	}
-	switch v.Kind {
-	case segment.KindComplex, segment.KindString:
-		d, err := st.spec.decodeInput(v)
-		if err != nil {
-			return err
-		}
-		st.mergeObj(d)
-	case segment.KindArray:
-		for _, e := range v.Elems {
-			if f, ok := toDoubleInput(e); ok {
-				st.sk().Update(f)
-			}
-		}
-	}
-	return nil
+	return updateDoubles(st.spec, st.sk, st.mergeObj, in[0])
 }
 
 func (st *kllState) mergeObj(v any) {
